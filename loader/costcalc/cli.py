@@ -28,3 +28,17 @@ def main(ctx: click.Context, warehouse: str | None) -> None:
 
 # Commands, one module each (keep this block sorted).
 # -- commands --
+from .build_cmd import build_command as _build  # noqa: E402
+main.add_command(_build)
+from .demo_cmd import demo as _demo  # noqa: E402
+main.add_command(_demo)
+from .load_cmd import load as _load  # noqa: E402
+main.add_command(_load)
+from .lookup_cmd import lookup as _lookup  # noqa: E402
+main.add_command(_lookup)
+from .match_cmd import match as _match  # noqa: E402
+main.add_command(_match)
+from .report_cmd import report as _report  # noqa: E402
+main.add_command(_report)
+from .watch_cmd import watch_command as _watch  # noqa: E402
+main.add_command(_watch)

@@ -1,0 +1,152 @@
+"""Loader benchmark: rows/second and peak memory for each reader.
+
+    /tmp/venv0/bin/python bench/bench_load.py [--rows 200000] [--only csv,calamine,openpyxl]
+
+Generates (once, cached under bench/out/) an H01A file of N rows as .xlsx
+(openpyxl write-only, real date cells, numbers as numbers) and the same as
+.csv (UTF-8, dd/mm/yyyy dates, £ amounts), then for each reader runs, in a
+fresh subprocess each (so peak RSS is that measurement's alone):
+
+- ``read``: the reader alone (rows streamed, nothing validated),
+- ``load``: ``costcalc.landing.load_file`` into a fresh DuckDB warehouse.
+
+Peak memory is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the
+subprocess, minus nothing (the interpreter with pandas+duckdb imported
+is ~110 MB on its own, printed as ``baseline``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+HEADERS = ["pin", "address1", "address2", "address3", "address4", "postcode", "ni", "firstname",
+           "surname", "dob", "residents", "startdate", "enddate", "cost", "proptype", "propsubtype"]
+
+_LETTERS = "ABCDEFGHJKLMNPRSTUWYZ"
+_INWARD = "ABDEFGHJLNPQRSTUWXYZ"
+_SECOND = "ABCDEFGHKLMNOPRSTUWY"
+
+
+def _rows(n: int, seed: int = 7):
+    rnd = random.Random(seed)
+    postcodes = [f"{rnd.choice('BEGLMNS')}{rnd.choice(_SECOND)}{rnd.randint(1, 20)} "
+                 f"{rnd.randint(0, 9)}{rnd.choice(_INWARD)}{rnd.choice(_INWARD)}" for _ in range(20_000)]
+    surnames = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+                "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall"]
+    firsts = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo"]
+    streets = ["High Street", "Station Road", "Church Lane", "Victoria Road", "Green Lane", "Park Road"]
+    types = ["B&B", "Hostel", "Private sector leased", "Council stock", "Nightly paid"]
+    base = dt.date(1940, 1, 1)
+    start0 = dt.date(2019, 1, 1)
+    for i in range(n):
+        dob = base + dt.timedelta(days=rnd.randint(0, 60 * 365))
+        start = start0 + dt.timedelta(days=rnd.randint(0, 5 * 365))
+        end = start + dt.timedelta(days=rnd.randint(1, 400)) if rnd.random() < 0.7 else None
+        yield [f"P{i:07d}", f"{rnd.randint(1, 300)} {rnd.choice(streets)}", "", "Anytown", "",
+               rnd.choice(postcodes), "", rnd.choice(firsts), rnd.choice(surnames), dob,
+               rnd.randint(1, 6), start, end, round(rnd.uniform(50, 900), 2), rnd.choice(types), ""]
+
+
+def make_xlsx(path: Path, n: int) -> None:
+    import openpyxl
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Extract")
+    ws.append(HEADERS)
+    for r in _rows(n):
+        ws.append([v if v != "" else None for v in r])
+    wb.save(path)
+
+
+def make_csv(path: Path, n: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADERS)
+        for r in _rows(n):
+            r[9] = r[9].strftime("%d/%m/%Y")
+            r[11] = r[11].strftime("%d/%m/%Y")
+            r[12] = r[12].strftime("%d/%m/%Y") if r[12] else ""
+            r[13] = f"£{r[13]:,.2f}"
+            w.writerow(r)
+
+
+def files(n: int) -> tuple[Path, Path]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    x, c = OUT / f"h01a_{n}.xlsx", OUT / f"h01a_{n}.csv"
+    if not x.exists():
+        t = time.perf_counter()
+        make_xlsx(x.with_suffix(".tmp.xlsx"), n)
+        x.with_suffix(".tmp.xlsx").rename(x)
+        print(f"generated {x.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    if not c.exists():
+        make_csv(c.with_suffix(".tmp.csv"), n)
+        c.with_suffix(".tmp.csv").rename(c)
+    return x, c
+
+
+_CHILD = r"""
+import json, os, resource, sys, time
+mode, engine, path, wh = sys.argv[1:5]
+os.environ["COSTCALC_XLSX_ENGINE"] = engine if engine != "csv" else "auto"
+import pandas, duckdb  # counted in the baseline
+from costcalc import readers, landing
+t = time.perf_counter()
+if mode == "baseline":
+    n = 0
+elif mode == "read":
+    src = readers.open_rows(path, engine if engine != "csv" else None)
+    n = sum(1 for _ in src.rows) - 1
+else:
+    r = landing.load_file(wh, path)
+    assert r.status == "loaded", r.message
+    n = r.rows_accepted
+secs = time.perf_counter() - t
+print(json.dumps({"rows": n, "seconds": secs,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(mode: str, engine: str, path: Path) -> dict:
+    wh = OUT / f"bench_{engine}_{mode}.duckdb"
+    for p in (wh, Path(str(wh) + ".wal")):
+        if p.exists():
+            p.unlink()
+    out = subprocess.run([sys.executable, "-c", _CHILD, mode, engine, str(path), str(wh)],
+                         capture_output=True, text=True, check=True)
+    for p in (wh, Path(str(wh) + ".wal")):
+        if p.exists():
+            p.unlink()
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--only", default="csv,calamine,openpyxl")
+    ap.add_argument("--modes", default="read,load")
+    args = ap.parse_args()
+    xlsx, csv_path = files(args.rows)
+    base = measure("baseline", "csv", csv_path)
+    print(f"files: {xlsx.name} {xlsx.stat().st_size / 1e6:.1f} MB, {csv_path.name} "
+          f"{csv_path.stat().st_size / 1e6:.1f} MB; baseline interpreter {base['maxrss_mb']:.0f} MB")
+    print(f"{'reader':10} {'mode':5} {'rows':>8} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
+    for engine in args.only.split(","):
+        path = csv_path if engine == "csv" else xlsx
+        for mode in args.modes.split(","):
+            r = measure(mode, engine, path)
+            print(f"{engine:10} {mode:5} {r['rows']:8d} {r['seconds']:8.2f} "
+                  f"{r['rows'] / r['seconds']:10,.0f} {r['maxrss_mb']:8.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

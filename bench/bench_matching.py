@@ -1,0 +1,166 @@
+"""Matching benchmark: pairwise precision, recall and F1 (and run time) of
+(a) the 2017 exact rule, (b) Splink (DuckDB backend, EM-trained on the same
+data) and (c) costcalc's matching models run by dbt on a DuckDB file, on
+synthetic identity records with ground truth (bench/matchgen.py).
+
+    /tmp/venv0/bin/python bench/bench_matching.py --records 200000
+    /tmp/venv0/bin/python bench/bench_matching.py --records 1000000 --skip splink
+
+Prints a table; it is not a test. Splink is in the optional `bench` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import match_dbt  # noqa: E402
+import matchgen  # noqa: E402
+
+
+def pair_scores(assign: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of a clustering (record_key, cluster) against the truth."""
+    con = duckdb.connect()
+    con.register("a", assign)
+    con.register("t", truth)
+    tp, pp, ap = con.execute("""
+        with j as (select a.cluster, t.person_id from a join t using (record_key))
+        select
+            (select sum(n * (n - 1) / 2) from (select count(*) n from j group by cluster, person_id)),
+            (select sum(n * (n - 1) / 2) from (select count(*) n from j group by cluster)),
+            (select sum(n * (n - 1) / 2) from (select count(*) n from j group by person_id))
+    """).fetchone()
+    p = tp / pp if pp else 1.0
+    r = tp / ap if ap else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def run_exact_2017(recs: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame({
+        "record_key": [r["record_key"] for r in recs],
+        "cluster": [f"{re.sub(r'[^A-Z]', '', (r['surname'] or '').upper())}|{r['dob']}|"
+                    f"{(r['postcode'] or '').replace(' ', '').upper()}" for r in recs],
+    })
+    return df
+
+
+def run_costcalc(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, float]:
+    wh = workdir / "costcalc.duckdb"
+    match_dbt.write_input(wh, recs)
+    project = match_dbt.make_project(workdir / "dbt", wh)
+    match_dbt.run_dbt(project, "seed")
+    t = time.perf_counter()
+    match_dbt.run_dbt(project, "run")
+    elapsed = time.perf_counter() - t
+    con = duckdb.connect(str(wh))  # dbt ran in-process: same configuration
+    df = con.execute("select record_key, cluster_key as cluster from intermediate.int_match_clusters").df()
+    con.close()
+    return df, elapsed
+
+
+def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, pd.DataFrame, float]]:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    df = pd.DataFrame([{
+        "unique_id": r["record_key"],
+        "surname": re.sub(r"[^A-Z]", "", (r["surname"] or "").upper()) or None,
+        "first_name": re.sub(r"[^A-Z]", "", (r["firstname"] or "").upper()) or None,
+        "dob": r["dob"].isoformat(),
+        "postcode": (r["postcode"] or "").upper() or None,
+        "nhs_number": r["nhs_number"] if r["nhs_number"] and matchgen.nhs_check_digit(r["nhs_number"][:9]) is not None
+        and str(matchgen.nhs_check_digit(r["nhs_number"][:9])) == r["nhs_number"][9] else None,
+        "ni_number": r["ni_number"][:8] if r["ni_number"] and re.fullmatch(
+            r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]?", r["ni_number"]) else None,
+    } for r in recs])
+    t = time.perf_counter()
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("nhs_number"), block_on("ni_number"),
+            block_on("dob", "substr(surname, 1, 3)"), block_on("dob", "postcode"),
+            block_on("dob", "first_name"), block_on("surname", "first_name", "substr(dob, 1, 4)"),
+            block_on("surname", "postcode"),
+        ],
+        comparisons=[
+            cl.ExactMatch("nhs_number"),
+            cl.ExactMatch("ni_number"),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.PostcodeComparison("postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(df), settings, log_level="WARNING")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number"), block_on("ni_number")], recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname", "first_name"))
+    preds = linker.inference.predict(threshold_match_probability=min(thresholds))
+    trained = time.perf_counter() - t
+    results = []
+    for threshold in thresholds:
+        t = time.perf_counter()
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(preds, threshold)
+        out = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+        results.append((threshold, out.rename(columns={"unique_id": "record_key", "cluster_id": "cluster"}),
+                        trained + time.perf_counter() - t))
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=20170401)
+    ap.add_argument("--splink-threshold", type=float, action="append",
+                    help="Splink match probability for clustering (repeatable; default 0.9, 0.99, 0.999)")
+    ap.add_argument("--skip", action="append", default=[], choices=["exact", "splink", "costcalc"])
+    ap.add_argument("--keep", metavar="DIR", help="keep costcalc's dbt project and warehouse in DIR")
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    recs = matchgen.generate(args.records, args.seed)
+    truth = pd.DataFrame({"record_key": [r["record_key"] for r in recs], "person_id": [r["person_id"] for r in recs]})
+    print(f"{len(recs):,} identity records of {truth.person_id.nunique():,} people "
+          f"(generated in {time.perf_counter() - t:.1f} s)")
+    rows = []
+    if "exact" not in args.skip:
+        t = time.perf_counter()
+        a = run_exact_2017(recs)
+        rows.append(("2017 exact rule (surname+dob+postcode)", *pair_scores(a, truth), time.perf_counter() - t))
+    if "splink" not in args.skip:
+        for threshold, a, secs in run_splink(recs, args.splink_threshold or [0.9, 0.99, 0.999]):
+            rows.append((f"Splink 5 (DuckDB, EM, clusters at p>={threshold})", *pair_scores(a, truth), secs))
+    if "costcalc" not in args.skip:
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            a, secs = run_costcalc(recs, Path(args.keep))
+        else:
+            with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
+                a, secs = run_costcalc(recs, Path(d))
+        rows.append(("costcalc SQL (dbt run on DuckDB)", *pair_scores(a, truth), secs))
+    if args.keep:
+        import json
+        res = json.loads((Path(args.keep) / "dbt" / "target" / "run_results.json").read_text())
+        for r in res["results"]:
+            print(f"  {r['unique_id'].split('.')[-1]:<24} {r['execution_time']:6.1f} s")
+    print()
+    print(f"| method | precision | recall | F1 | run time (s) |")
+    print(f"|---|---|---|---|---|")
+    for name, p, r, f, secs in rows:
+        print(f"| {name} | {p:.4f} | {r:.4f} | {f:.4f} | {secs:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Run costcalc's real matching models (models/intermediate/matching, macros/matching)
+with dbt on a DuckDB file holding given identity records.
+
+The project made here is a small dbt project named ``costcalc`` whose
+``int_identity_records`` and ``int_source_rows`` read two tables of the
+warehouse (``bench_input.identity_records`` and ``bench_input.source_rows``),
+and whose matching models and macros are the repository's own files
+(copied fresh on every make_project). Used by bench/bench_matching.py and the matching
+tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+
+IDENTITY_COLUMNS = [
+    ("record_key", "VARCHAR"), ("schema_code", "VARCHAR"), ("file_type", "VARCHAR"),
+    ("source_row_count", "INTEGER"), ("first_loaded_at", "TIMESTAMP"), ("last_loaded_at", "TIMESTAMP"),
+    ("first_load_order", "INTEGER"), ("surname_norm", "VARCHAR"), ("firstname_norm", "VARCHAR"),
+    ("dob", "DATE"), ("postcode_norm", "VARCHAR"), ("nhs_number", "VARCHAR"), ("ni_number", "VARCHAR"),
+    ("reference", "VARCHAR"), ("surname", "VARCHAR"), ("firstname", "VARCHAR"), ("postcode", "VARCHAR"),
+    ("address", "VARCHAR"),
+]
+SOURCE_ROW_COLUMNS = [("record_key", "VARCHAR"), ("schema_code", "VARCHAR"),
+                      ("source_file", "VARCHAR"), ("source_row", "INTEGER")]
+DECISION_HEADER = ["decision", "record_key_a", "schema_code_a", "source_file_a", "source_row_a",
+                   "record_key_b", "schema_code_b", "source_file_b", "source_row_b",
+                   "decided_by", "reason", "decided_at"]
+
+
+def _norm_name(s):
+    if s is None:
+        return None
+    out = re.sub(r"[\W_]+", "", s).upper()
+    return out or None
+
+
+def identity_row(rec: dict) -> dict:
+    """A generator record (bench/matchgen.py shape) as an int_identity_records row."""
+    pc = rec.get("postcode")
+    return {
+        "record_key": rec["record_key"], "schema_code": rec.get("schema_code", "GS00"),
+        "file_type": rec.get("file_type", "general_service"), "source_row_count": 1,
+        "first_loaded_at": rec.get("first_loaded_at"), "last_loaded_at": rec.get("first_loaded_at"),
+        "first_load_order": rec.get("first_load_order", 1),
+        "surname_norm": _norm_name(rec.get("surname")), "firstname_norm": _norm_name(rec.get("firstname")),
+        "dob": rec.get("dob"), "postcode_norm": pc.replace(" ", "").upper() if pc else None,
+        "nhs_number": rec.get("nhs_number"), "ni_number": rec.get("ni_number"),
+        "reference": rec.get("reference"), "surname": rec.get("surname"), "firstname": rec.get("firstname"),
+        "postcode": pc, "address": None,
+    }
+
+
+def write_input(warehouse: Path, records: list[dict]) -> None:
+    """(Re)write bench_input.identity_records and bench_input.source_rows from generator records."""
+    import pandas as pd
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists bench_input")
+        rows = [identity_row(r) for r in records]
+        df = pd.DataFrame(rows, columns=[c for c, _ in IDENTITY_COLUMNS])
+        cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in IDENTITY_COLUMNS)
+        con.register("df_in", df)
+        con.execute(f"create or replace table bench_input.identity_records as select {cols} from df_in")
+        src = pd.DataFrame([{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
+                             "source_file": r.get("source_file", "file.csv"),
+                             "source_row": r.get("source_row", i + 2)} for i, r in enumerate(records)],
+                           columns=[c for c, _ in SOURCE_ROW_COLUMNS])
+        cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in SOURCE_ROW_COLUMNS)
+        con.register("src_in", src)
+        con.execute(f"create or replace table bench_input.source_rows as select {cols} from src_in")
+    finally:
+        con.close()
+
+
+def make_project(root: Path, warehouse: Path, decisions: list[dict] | None = None) -> Path:
+    """A dbt project in ``root`` running the repository's matching models on ``warehouse``."""
+    root = Path(root)
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    (root / "macros").mkdir(exist_ok=True)
+    (root / "seeds").mkdir(exist_ok=True)
+    # Copies, not links or absolute paths: dbt writes compiled SQL beside a
+    # model that lives outside its project, over the model file itself.
+    for sub, src in (("models", REPO / "models" / "intermediate" / "matching"),
+                     ("macros", REPO / "macros" / "matching")):
+        dest = root / sub / "matching"
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest)
+    shutil.copy(REPO / "macros" / "generate_schema_name.sql", root / "macros" / "generate_schema_name.sql")
+    (root / "models" / "int_identity_records.sql").write_text(
+        "select * from bench_input.identity_records\n")
+    (root / "models" / "int_source_rows.sql").write_text(
+        "select * from bench_input.source_rows\n")
+    for name in ("match_name_variants.csv", "match_decisions.yml"):
+        shutil.copy(REPO / "seeds" / name, root / "seeds" / name)
+    write_decisions(root / "seeds" / "match_decisions.csv", decisions or [])
+    (root / "dbt_project.yml").write_text(
+        "name: costcalc\nversion: '0.1.0'\nconfig-version: 2\nprofile: costcalc_bench\n"
+
+        "flags:\n  send_anonymous_usage_stats: false\n  use_colors: false\n"
+        "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
+        "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
+        "seeds:\n  costcalc:\n    +schema: staging\n")
+    (root / "profiles.yml").write_text(
+        "costcalc_bench:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: '{Path(warehouse).resolve()}'\n      schema: main\n      threads: 1\n")
+    return root
+
+
+def write_decisions(path: Path, decisions: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=DECISION_HEADER)
+        w.writeheader()
+        for d in decisions:
+            w.writerow({k: d.get(k) for k in DECISION_HEADER})
+
+
+def run_dbt(project: Path, *args: str) -> None:
+    """``dbt <args>`` in the project; raises when dbt reports a failure."""
+    from dbt.cli.main import dbtRunner
+
+    res = dbtRunner().invoke([*args, "--project-dir", str(project), "--profiles-dir", str(project),
+                              "--log-path", str(Path(project) / "logs"),
+                              "--target-path", str(Path(project) / "target"), "--quiet"])
+    if not res.success:
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {res.exception or res.result}")
+
+
+def build(project: Path) -> None:
+    run_dbt(project, "build")

@@ -1,0 +1,529 @@
+"""Readers: a provider's file -> rows of cells, streamed.
+
+``open_rows(path)`` recognises the file by its content (not only its name),
+and returns a :class:`RowSource`: an iterator of rows (lists of cells) plus
+the Excel row number of the first row, so every row keeps the number a
+person sees in Excel. Files that cannot be read raise :class:`ReadError`
+whose message names the file and says what to do.
+
+- ``.xlsx``/``.xlsm``: first sheet, cached values of formulas, real dates as
+  ``datetime``. Read with python-calamine (fast; big sheets are streamed in
+  pieces, see :data:`CHUNK_BYTES`); openpyxl in read-only mode is the fallback
+  when calamine cannot read a workbook (see docs/loading.md).
+- ``.csv``/``.txt``: UTF-8 (with or without BOM) or Windows-1252, detected by
+  a streaming pre-scan; read with the ``csv`` module, one row at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+#: Sheets whose XML (uncompressed) is bigger than this are streamed: the sheet XML
+#: is cut at row boundaries into pieces of about this size, and calamine reads each
+#: piece as a small workbook of its own (same styles and shared strings), so memory
+#: stays flat however big the file. Smaller sheets are read by calamine in one go.
+CHUNK_BYTES = int(os.environ.get("COSTCALC_XLSX_CHUNK_BYTES", 16 * 1024 * 1024))
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+
+_OTHER_MAGIC = [
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"{\\rtf", "an RTF document"),
+    (b"Rar!", "a RAR archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+]
+
+
+class ReadError(Exception):
+    """A file that cannot be read; the message names the file and the fix."""
+
+
+@dataclass
+class RowSource:
+    """Rows of one file. ``first_row`` is the Excel row number of the first row
+    yielded by ``rows``; later rows follow without gaps."""
+    rows: Iterator[list]
+    first_row: int
+    kind: str  # 'xlsx' | 'csv'
+    engine: str  # 'calamine' | 'openpyxl' | 'csv'
+    encoding: str | None = None
+    progress_total: int | None = None  # for a progress bar: the end of progress_position
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 1-based
+    progress_position: Callable[[], int] | None = None  # rows (xlsx) or bytes (csv) read so far
+    close: Callable[[], None] = lambda: None
+    #: Turns an exception raised while iterating ``rows`` into a ReadError (or None).
+    translate: Callable[[Exception], "ReadError | None"] = lambda exc: None
+
+    def take(self, n: int) -> list[list]:
+        """The next ``n`` rows (fewer at the end), read errors as ReadError."""
+        try:
+            return list(itertools.islice(self.rows, n))
+        except ReadError:
+            raise
+        except Exception as exc:
+            err = self.translate(exc)
+            if err is None:
+                raise
+            raise err from None
+
+
+def sniff(path: Path) -> str:
+    """'xlsx' or 'csv' for a readable file; raises ReadError naming the file otherwise."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ReadError(f"{name}: file not found") from None
+    if path.is_dir():
+        raise ReadError(f"{name}: is a folder, not a file")
+    if size == 0:
+        raise ReadError(f"{name}: the file is empty (0 bytes)")
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    ext = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "xlsx"
+    if head.startswith(_OLE_MAGIC):
+        if _contains(path, _ENCRYPTED_MARKER):
+            raise ReadError(f"{name}: the workbook is password-protected (encrypted); "
+                            "remove the password and save it again as .xlsx")
+        raise ReadError(f"{name}: this is an old-format Excel workbook (.xls) or another "
+                        "Office document, not .xlsx; open it in Excel and save it as .xlsx or CSV")
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            raise ReadError(f"{name}: this is {what}, not a spreadsheet; send an .xlsx workbook or a CSV file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ReadError(f"{name}: the text is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' instead")
+    if b"\x00" in head:
+        raise ReadError(f"{name}: binary data, not a spreadsheet; send an .xlsx workbook or a CSV file")
+    if ext in (".xlsx", ".xlsm"):
+        raise ReadError(f"{name}: not an .xlsx workbook (the content is plain text); "
+                        "rename it to .csv if it is a CSV file")
+    if ext in (".csv", ".txt", ""):
+        return "csv"
+    raise ReadError(f"{name}: unsupported file type {ext!r}; send an .xlsx workbook or a .csv file")
+
+
+def _contains(path: Path, marker: bytes, limit: int = 64 * 1024 * 1024) -> bool:
+    tail = b""
+    read = 0
+    with open(path, "rb") as fh:
+        while read < limit:
+            block = fh.read(1 << 20)
+            if not block:
+                return False
+            if marker in tail + block:
+                return True
+            tail = block[-len(marker):]
+            read += len(block)
+    return False
+
+
+#: The .xlsx reader: 'auto' (calamine, openpyxl for huge sheets or when calamine fails),
+#: 'calamine' or 'openpyxl'. The environment variable is for benchmarks and diagnosis.
+XLSX_ENGINE = os.environ.get("COSTCALC_XLSX_ENGINE", "auto")
+
+
+def open_rows(path: str | os.PathLike, engine: str | None = None) -> RowSource:
+    """Open ``path`` for streaming rows. ``engine`` ('auto', 'calamine', 'openpyxl';
+    default :data:`XLSX_ENGINE`) only matters for .xlsx."""
+    path = Path(path)
+    engine = engine or XLSX_ENGINE
+    kind = sniff(path)
+    if kind == "csv":
+        return _open_csv(path)
+    _check_xlsx_container(path)
+    if engine == "openpyxl":
+        return _open_openpyxl(path)
+    try:
+        if _sheet_xml_size(path) > CHUNK_BYTES:
+            try:
+                return _open_calamine_chunked(path)
+            except _NotChunkable:
+                pass
+        return _open_calamine(path)
+    except ReadError:
+        raise
+    except Exception:
+        if engine == "calamine":
+            raise
+        return _open_openpyxl(path)
+
+
+# ------------------------------------------------------------------------- xlsx
+
+def _check_xlsx_container(path: Path) -> None:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                what = ("an OpenDocument file (.ods)" if "content.xml" in names else
+                        "a Word document" if "word/document.xml" in names else
+                        "a zip archive")
+                raise ReadError(f"{name}: this is {what}, not an .xlsx workbook; "
+                                "save it from Excel as .xlsx or CSV")
+    except zipfile.BadZipFile:
+        raise ReadError(f"{name}: the workbook is damaged or incomplete (truncated); "
+                        "send the file again") from None
+    except (EOFError, zipfile.LargeZipFile, NotImplementedError, OSError, zlib.error) as exc:
+        raise ReadError(f"{name}: the workbook cannot be opened ({type(exc).__name__}); "
+                        "send the file again") from None
+
+
+def _first_sheet_part(zf: zipfile.ZipFile) -> str | None:
+    """The zip member of the workbook's first sheet (workbook order)."""
+    import re
+    wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    m = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", wb) or \
+        re.search(r"<(?:\w+:)?sheet\b[^>]*?\bid=\"([^\"]+)\"", wb)
+    if not m:
+        return None
+    rid = m.group(1)
+    try:
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        if f'Id="{rid}"' in tag:
+            t = re.search(r'Target="([^"]+)"', tag)
+            if t:
+                target = t.group(1)
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _sheet_xml_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as zf:
+        part = _first_sheet_part(zf)
+        try:
+            return zf.getinfo(part).file_size if part else 0
+        except KeyError:
+            return 0
+
+
+def _open_calamine(path: Path) -> RowSource:
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    name = path.name
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        if not wb.sheet_names:
+            raise ReadError(f"{name}: the workbook has no sheets")
+        sheet = wb.get_sheet_by_index(0)
+    except PasswordError:
+        raise ReadError(f"{name}: the workbook is password-protected; remove the password") from None
+    merged = []
+    for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or []:
+        merged.append((r1 + 1, c1 + 1, r2 + 1, c2 + 1))
+    start = sheet.start
+    if start is None:
+        wb.close()
+        return RowSource(iter(()), 1, "xlsx", "calamine", merged=merged)
+    # iter_rows() starts at the sheet's first row (A1's row) but at its first used column.
+    first_row, first_col = 1, start[1]
+    counter = [0]
+
+    def gen():
+        pad = [""] * first_col
+        try:
+            for row in sheet.iter_rows():
+                counter[0] += 1
+                yield pad + row if first_col else row
+        finally:
+            wb.close()
+
+    return RowSource(gen(), first_row, "xlsx", "calamine", progress_total=sheet.height, merged=merged,
+                     progress_position=lambda: counter[0], close=lambda: None)
+
+
+class _NotChunkable(Exception):
+    """The sheet cannot be cut into pieces safely (read it whole instead)."""
+
+
+_ROW_WITHOUT_NUMBER = re.compile(rb"<(?:\w+:)?row\b(?![^>]*\br=)[^>]*>")
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+
+
+def _merged_refs(data: bytes) -> list[tuple[int, int, int, int]]:
+    from openpyxl.utils.cell import range_boundaries
+    out = []
+    for m in _MERGE_REF.finditer(data):
+        c1, r1, c2, r2 = range_boundaries(m.group(1).decode())
+        out.append((r1, c1, r2, c2))
+    return out
+
+
+def _open_calamine_chunked(path: Path) -> RowSource:
+    """Stream a big first sheet: cut its XML at row ends into ~CHUNK_BYTES pieces
+    and let calamine read each piece as a small workbook (see :data:`CHUNK_BYTES`)."""
+    from python_calamine import CalamineWorkbook
+
+    name = path.name
+    zf = zipfile.ZipFile(path)
+    try:
+        part = _first_sheet_part(zf)
+        if part is None:
+            raise _NotChunkable()
+        keep = {}
+        for info in zf.infolist():
+            n = info.filename
+            low = n.lower()
+            if n == part:
+                continue
+            if (low in ("[content_types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                    or low.endswith(("styles.xml", "sharedstrings.xml"))):
+                keep[n] = zf.read(n)
+        fh = zf.open(part)
+        buf = b""
+        while b"<sheetData" not in buf and b":sheetData" not in buf:
+            block = fh.read(1 << 20)
+            if not block:
+                raise _NotChunkable()
+            buf += block
+        m = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", buf)
+        if not m:
+            raise _NotChunkable()
+        if m.group(2) == b"/":  # an empty sheet
+            raise _NotChunkable()
+        ns = m.group(1) or b""
+        prefix = re.sub(rb"<(?:\w+:)?dimension\b[^>]*/>", b"", buf[:m.end()])
+        buf = buf[m.end():]
+        row_end = b"</" + ns + b"row>"
+        data_end = b"</" + ns + b"sheetData>"
+        closing = data_end + b"</" + ns + b"worksheet>"
+    except Exception:
+        zf.close()
+        raise
+
+    source = RowSource(iter(()), 1, "xlsx", "calamine-stream")
+
+    def pieces():
+        try:
+            yield from _pieces()
+        except (zlib.error, zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ReadError(f"{name}: the workbook is damaged or incomplete ({type(exc).__name__}); "
+                            "send the file again") from None
+
+    def _pieces():
+        nonlocal buf
+        done = False
+        while not done:
+            while len(buf) < CHUNK_BYTES and data_end not in buf:
+                block = fh.read(1 << 22)
+                if not block:
+                    break
+                buf += block
+            end = buf.find(data_end)
+            if end >= 0:
+                piece, tail = buf[:end], buf[end:] + fh.read()  # after the rows: merges etc.
+                done = True
+                source.merged.extend(_merged_refs(tail))
+                buf = b""
+            else:
+                cut = buf.rfind(row_end)
+                if cut < 0:
+                    block = fh.read(1 << 22)
+                    if not block:
+                        raise ReadError(f"{name}: the workbook is damaged (the sheet ends early); "
+                                        "send the file again")
+                    buf += block
+                    continue
+                cut += len(row_end)
+                piece, buf = buf[:cut], buf[cut:]
+            if _ROW_WITHOUT_NUMBER.search(piece):
+                raise ReadError(f"{name}: the sheet has rows without row numbers, which this reader "
+                                "cannot place; open it in Excel and save it again")
+            yield piece
+
+    def load_piece(piece: bytes):
+        bio = io.BytesIO()
+        with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as out:
+            for n, data in keep.items():
+                out.writestr(n, data)
+            out.writestr(part, prefix + piece + closing)
+        bio.seek(0)
+        wb = CalamineWorkbook.from_filelike(bio)
+        return wb, wb.get_sheet_by_index(0)
+
+    def gen():
+        next_row = None  # Excel row number of the next row to yield
+        try:
+            for piece in pieces():
+                try:
+                    wb, sheet = load_piece(piece)
+                except Exception as exc:
+                    raise ReadError(f"{name}: the workbook is damaged ({type(exc).__name__} near row "
+                                    f"{next_row or 1}); send the file again") from None
+                try:
+                    start = sheet.start
+                    if start is None:
+                        continue
+                    r0, c0 = start[0] + 1, start[1]
+                    if next_row is None:
+                        source.first_row = r0
+                        next_row = r0
+                    while next_row < r0:  # rows with nothing in them between pieces
+                        yield []
+                        next_row += 1
+                    pad = [""] * c0
+                    # to_python() starts at the piece's first used row and column
+                    # (iter_rows() would start at row 1 of the sheet for every piece).
+                    for row in sheet.to_python(skip_empty_area=True):
+                        next_row += 1
+                        yield pad + row if c0 else row
+                finally:
+                    wb.close()
+        finally:
+            fh.close()
+            zf.close()
+
+    rows = gen()
+    # Read the first piece now: a workbook calamine cannot read this way is read whole instead.
+    try:
+        first = next(rows)
+    except StopIteration:
+        first = None
+    except ReadError:
+        raise
+    except Exception:
+        rows.close()
+        raise _NotChunkable() from None
+    source.rows = itertools.chain([] if first is None else [first], rows)
+    total = zf.getinfo(part).file_size
+    source.progress_position = lambda: fh.tell() if not fh.closed else total
+    source.progress_total = total
+    return source
+
+
+def _open_openpyxl(path: Path) -> RowSource:
+    import warnings
+
+    import openpyxl
+
+    name = path.name
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken parts
+        raise ReadError(f"{name}: the workbook cannot be read ({type(exc).__name__}); "
+                        "open it in Excel, save it as .xlsx and send it again") from None
+    if not wb.worksheets:
+        wb.close()
+        raise ReadError(f"{name}: the workbook has no sheets")
+    ws = wb.worksheets[0]
+    merged = _merged_from_xml(path)
+    counter = [0]
+    ws.reset_dimensions()  # else openpyxl parses the whole sheet first when it has no <dimension>
+
+    def gen():
+        try:
+            for row in ws.iter_rows(values_only=True):
+                counter[0] += 1
+                yield list(row)
+        except Exception as exc:
+            raise ReadError(f"{name}: the workbook is damaged ({type(exc).__name__} after row "
+                            f"{counter[0]}); send the file again") from None
+        finally:
+            wb.close()
+
+    return RowSource(gen(), 1, "xlsx", "openpyxl", merged=merged,
+                     progress_position=lambda: counter[0], close=wb.close)
+
+
+def _merged_from_xml(path: Path) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of the first sheet, scanning its XML as a stream (openpyxl's
+    read-only mode does not report them)."""
+    import re
+
+    from openpyxl.utils.cell import range_boundaries
+
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        part = _first_sheet_part(zf)
+        if not part:
+            return out
+        pat = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+        tail = b""
+        with zf.open(part) as fh:
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    break
+                buf = tail + block
+                if b"mergeCell" in buf:
+                    for m in pat.finditer(buf):
+                        c1, r1, c2, r2 = range_boundaries(m.group(1).decode())
+                        out.append((r1, c1, r2, c2))
+                    cut = buf.rfind(b">")
+                    tail = buf[cut + 1:] if cut >= 0 else buf
+                else:
+                    tail = buf[-200:]
+    return sorted(set(out))
+
+
+# -------------------------------------------------------------------------- csv
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8-sig' (BOM), 'utf-8' (valid UTF-8 throughout) or 'cp1252'.
+
+    Streams the whole file through an incremental UTF-8 decoder (memory flat):
+    one invalid byte anywhere means the file is Windows-1252."""
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        fh.seek(0)
+        dec = codecs.getincrementaldecoder("utf-8")("strict")
+        try:
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    dec.decode(b"", final=True)
+                    return "utf-8"
+                dec.decode(block)
+        except UnicodeDecodeError:
+            return "cp1252"
+
+
+def _open_csv(path: Path) -> RowSource:
+    enc = detect_encoding(path)
+    raw = open(path, "rb")
+    text = io.TextIOWrapper(raw, encoding=enc, newline="", errors="strict")
+    name = path.name
+    csv.field_size_limit(64 * 1024 * 1024)
+
+    def translate(exc: Exception) -> ReadError | None:
+        if isinstance(exc, UnicodeDecodeError):
+            return ReadError(f"{name}: the text is neither UTF-8 nor Windows-1252; save it as 'CSV UTF-8'")
+        if isinstance(exc, csv.Error):
+            return ReadError(f"{name}: the CSV cannot be read ({exc})")
+        return None
+
+    def position() -> int:
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    # The csv reader itself is the row iterator (no Python generator per row: speed);
+    # its errors are turned into ReadError by ``translate`` where rows are consumed.
+    return RowSource(csv.reader(text), 1, "csv", "csv", encoding=enc, progress_position=position,
+                     progress_total=path.stat().st_size, close=text.close, translate=translate)

@@ -1,0 +1,31 @@
+-- Clients and their whole-history spend broken down by age band, number of
+-- services used and each status flag (one row per breakdown and category).
+with clients as (
+
+    select * from {{ ref('rpt_spend_by_client') }}
+
+),
+
+categorised as (
+
+    select 'age_band' as breakdown, age_band as category, client_id, total_cost from clients
+    union all
+    select 'service_count', cast(service_count as {{ dbt.type_string() }}), client_id, total_cost from clients
+    union all
+    select 'ever_temporary_accommodation', case when ever_temporary_accommodation then 'yes' else 'no' end, client_id, total_cost from clients
+    union all
+    select 'in_troubled_families', case when in_troubled_families then 'yes' else 'no' end, client_id, total_cost from clients
+    union all
+    select 'housing_benefit_switch', case when housing_benefit_switch then 'yes' else 'no' end, client_id, total_cost from clients
+
+)
+
+select
+    breakdown,
+    category,
+    count(*) as client_count,
+    sum(total_cost) as total_cost,
+    avg(total_cost) as mean_cost_per_client,
+    {{ median('total_cost') }} as median_cost_per_client
+from categorised
+group by breakdown, category

@@ -1,0 +1,170 @@
+"""The demo generator on its own (no loader, no dbt): deterministic, every
+schema and format, and the realism features docs/demo.md promises."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import defaultdict
+
+import pytest
+from openpyxl import load_workbook
+
+from costcalc.demo import TRUTH_DIR, generate
+from costcalc.schemas import get_schema, header_key, load_frequencies
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}$")
+IDENTITY = {"H01A": ("firstname", "surname", "dob", "postcode"), "ASC01": ("firstname", "surname", "dob", "postcode"),
+            "GS00": ("firstname", "surname", "dob", "postcode"), "RB03": ("firstname", "lastname", "dob", "postcode"),
+            "TF01": ("firstname", "lastname", "dob", "postcode"),
+            "RB01": ("claimants_first_forename", "claimants_surname", "claimants_date_of_birth", "claimants_postcode")}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("demo_gen") / "files", people=4000, seed=5)
+
+
+def _norm_pc(pc: str) -> str:
+    c = re.sub(r"\s+", "", pc).upper()
+    return f"{c[:-3]} {c[-3:]}"
+
+
+def test_same_seed_same_files_and_other_seed_other_files(tmp_path):
+    a = generate(tmp_path / "a", people=300, seed=3, intensity=3)
+    b = generate(tmp_path / "b", people=300, seed=3, intensity=3)
+    c = generate(tmp_path / "c", people=300, seed=4, intensity=3)
+    assert [f.name for f in a.files] == [f.name for f in b.files]
+    for fa, fb in zip(a.files, b.files):
+        if fa.fmt == "csv":
+            assert fa.path.read_bytes() == fb.path.read_bytes(), fa.name
+    truth = (a.truth_dir / "rows.csv").read_text(encoding="utf-8")
+    assert truth == (b.truth_dir / "rows.csv").read_text(encoding="utf-8")
+    assert truth != (c.truth_dir / "rows.csv").read_text(encoding="utf-8")
+
+
+def test_all_six_schemas_both_formats_and_encodings(demo):
+    assert {f.schema_code for f in demo.files} == {"H01A", "ASC01", "RB01", "RB03", "TF01", "GS00"}
+    assert {f.fmt for f in demo.files} == {"xlsx", "csv"}
+    assert {f.encoding for f in demo.files if f.fmt == "csv"} >= {"cp1252", "utf-8-sig", "utf-8"}
+    assert len(demo.by_schema("H01A")) == 3 and len(demo.by_schema("ASC01")) == 3
+    assert len(demo.by_schema("RB01")) == 6 and len(demo.by_schema("GS00")) == 2
+    # Windows-1252 files really are: they are not valid UTF-8 when they hold accented names.
+    cp = [f for f in demo.files if f.encoding == "cp1252"]
+    raw = b"".join(f.path.read_bytes() for f in cp)
+    assert any(b > 0x7F for b in raw)
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+
+
+def test_headers_match_the_schema_columns(demo):
+    """Every file's headers are its schema's columns (in their accepted spellings) plus extras."""
+    for f in demo.files:
+        schema = get_schema(f.schema_code)
+        if f.fmt == "xlsx":
+            ws = load_workbook(f.path, read_only=True).worksheets[0]
+            header = [c.value for c in next(ws.iter_rows(max_row=1))]
+        else:
+            with open(f.path, encoding=f.encoding, newline="") as fh:
+                header = next(csv.reader(fh))
+        matched = schema.match_headers(header)
+        assert {c.name for c in matched.values()} == {c.name for c in schema.columns}, f.name
+        extras = [h for i, h in enumerate(header) if i not in matched]
+        assert extras == f.extra_columns, f.name
+        assert header_key(header[0]) != ""
+
+
+def test_xlsx_dates_are_real_date_cells_and_rows_are_numbered_as_in_excel(demo):
+    f = demo.by_schema("H01A")[0]
+    ws = load_workbook(f.path, read_only=True).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    dob = header.index("DOB")
+    for r in f.rows:
+        excel = rows[r.source_row - 1]
+        if r.blank:
+            assert all(v is None for v in excel)
+        else:
+            assert isinstance(excel[dob], dt.datetime) and excel[dob].date() == r.values["dob"]
+
+
+def test_truth_is_written_apart_and_covers_every_row(demo):
+    truth = demo.out_dir / TRUTH_DIR
+    assert {p.name for p in truth.iterdir()} == {"rows.csv", "people.csv", "manifest.json"}
+    assert not any(p.suffix in (".csv", ".xlsx") for p in demo.out_dir.iterdir() if p.is_file()
+                   and p.name not in {f.name for f in demo.files})
+    with open(truth / "rows.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == sum(len(f.rows) for f in demo.files)
+    by_status = defaultdict(int)
+    for r in rows:
+        by_status[r["status"]] += 1
+        assert (r["person_id"] != "") == (r["status"] != "blank")
+    assert by_status["rejected"] == sum(len(f.rejected_rows) for f in demo.files) >= 12
+    assert by_status["blank"] == 2
+
+
+def test_planted_rows_are_bad_and_good_rows_are_good(demo):
+    for f in demo.files:
+        schema = get_schema(f.schema_code)
+        mandatory = [c.name for c in schema.mandatory]
+        for r in f.accepted_rows:
+            assert all(r.values.get(c) not in (None, "") for c in mandatory), (f.name, r.source_row)
+            pcol = IDENTITY[f.schema_code][3]
+            assert POSTCODE.match(_norm_pc(r.values[pcol])), r.values[pcol]
+        for r in f.rejected_rows:
+            v = r.values[r.planted_column]
+            assert v is None or v in ("not known", "Unknown", "Quarterly", "Per hour", "31/13/2025", "30/02/1985")
+
+
+def test_every_frequency_and_synonyms_appear(demo):
+    spellings = {r.values["frequency"] for f in demo.by_schema("ASC01") for r in f.accepted_rows}
+    spellings |= {r.values["costfrequency"] for f in demo.by_schema("GS00") for r in f.accepted_rows}
+    assert None in spellings  # blank: the column's default
+    canonical = {}
+    for name, f in load_frequencies().items():
+        for s in (name, *f.synonyms):
+            canonical[header_key(s)] = name
+    named = [s for s in spellings if s is not None]
+    assert {canonical[header_key(s)] for s in named} == set(load_frequencies())
+    assert len(named) >= 18  # synonyms, and case and hyphen differences
+
+
+def test_overlapping_extracts_repeat_records_with_end_dates_filled_in(demo):
+    for code, rid_end in (("H01A", "enddate"), ("ASC01", "end"), ("GS00", "enddate")):
+        seen: dict[str, list] = defaultdict(list)
+        for f in demo.by_schema(code):
+            for r in f.accepted_rows:
+                seen[r.record_id].append(r.values[rid_end])
+        repeated = [ends for ends in seen.values() if len(ends) > 1]
+        assert repeated, code
+        assert any(ends[0] is None and ends[-1] is not None for ends in repeated), code
+    snaps = defaultdict(int)
+    for f in demo.by_schema("RB01"):
+        for r in f.accepted_rows:
+            snaps[r.record_id] += 1
+    assert max(snaps.values()) == 6 and min(snaps.values()) == 1
+
+
+def test_typos_movers_twins_and_temporary_accommodation_elsewhere(demo):
+    names = defaultdict(set)
+    postcodes = defaultdict(set)
+    keys = defaultdict(set)  # (surname, dob, postcode) -> first names
+    for f in demo.files:
+        fn, sn, d, pc = IDENTITY[f.schema_code]
+        for r in f.accepted_rows:
+            v = r.values
+            names[r.person_id].add(v[sn].strip().upper())
+            postcodes[r.person_id].add(_norm_pc(v[pc]))
+            keys[(v[sn].strip().upper(), v[d], _norm_pc(v[pc]))].add((r.person_id, v[fn].strip().upper()))
+    assert sum(len(s) > 1 for s in names.values()) >= 3  # surname typos and variants across systems
+    assert sum(len(s) > 1 for s in postcodes.values()) >= 20  # people who moved
+    twins = [k for k, who in keys.items() if len({p for p, _ in who}) > 1 and len({n for _, n in who}) > 1]
+    assert twins  # same surname, dob and postcode; different people and first names
+    people = demo.population.by_id
+    ta_rows = [r for f in demo.by_schema("H01A") for r in f.accepted_rows]
+    away = [r for r in ta_rows if _norm_pc(r.values["postcode"]) != people[r.person_id].addresses[0][1].postcode]
+    assert len(away) == len(ta_rows)  # temporary accommodation is never the family home
+    assert any(not _norm_pc(r.values["postcode"]).startswith(("TW3", "TW4", "TW5", "TW7", "TW8", "TW13", "TW14",
+                                                               "W4 ")) for r in ta_rows)

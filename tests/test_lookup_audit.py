@@ -1,0 +1,165 @@
+"""`costcalc lookup`: reasons, the audit log, unknown ids, match evidence, hostile input."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from costcalc import lookup as lk
+from costcalc.cli import main
+from reports_marts_helper import build_marts, table_counts
+
+REASON = "Housing case review, referral 1234"
+
+
+@pytest.fixture()
+def lookup_wh(tmp_path):
+    return build_marts(tmp_path / "wh.duckdb")
+
+
+def audit_rows(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
+                           "AND table_name = 'lookup_log'").fetchone()[0]
+        if not have:
+            return []
+        return con.execute("SELECT lookup_id, looked_up_at, looked_up_by, client_id, reason, records_shown "
+                           "FROM audit.lookup_log ORDER BY lookup_id").fetchall()
+    finally:
+        con.close()
+
+
+def invoke(path, *args):
+    return CliRunner().invoke(main, ["--warehouse", str(path), "lookup", *args])
+
+
+def test_lookup_shows_identity_and_records_and_is_audited(lookup_wh):
+    before = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(seconds=5)
+    res = invoke(lookup_wh, "C00000001", "--reason", REASON, "--user", "jsmith")
+    assert res.exit_code == 0, res.output
+    for text in ("Ann", "Anne", "Example", "03/03/1984", "AB1 2CD", "ta_jan.xlsx", "asc.csv", "P123", "A77", "H01A"):
+        assert text in res.output
+    assert "Bob" not in res.output                     # only this client's records
+    rows = audit_rows(lookup_wh)
+    assert len(rows) == 1
+    lookup_id, at, by, cid, reason, shown = rows[0]
+    assert (by, cid, reason, shown) == ("jsmith", "C00000001", REASON, 2)
+    assert before <= at <= datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=5)
+    assert f"Client lookup {lookup_id}" in res.output
+
+
+def test_every_lookup_gets_its_own_row_and_user_defaults_to_the_login(lookup_wh):
+    invoke(lookup_wh, "C00000001", "--reason", REASON)
+    invoke(lookup_wh, "C00000002", "--reason", "Safeguarding check for team B")
+    rows = audit_rows(lookup_wh)
+    assert [r[0] for r in rows] == [1, 2]
+    assert [r[3] for r in rows] == ["C00000001", "C00000002"]
+    assert rows[0][2] == lk.default_user() and rows[0][2]
+
+
+@pytest.mark.parametrize("args", [[], ["--reason", ""], ["--reason", "   "], ["--reason", "because"],
+                                  ["--reason", "aaaaaaaaaaaaaaaa"], ["--reason", "no reason"],
+                                  ["--reason", "test test test"]])
+def test_lookup_refused_without_a_real_reason(lookup_wh, args):
+    res = invoke(lookup_wh, "C00000001", *args)
+    assert res.exit_code == 2
+    assert "reason" in res.output.lower()
+    assert "Example" not in res.output and "AB1 2CD" not in res.output
+    assert audit_rows(lookup_wh) == []
+
+
+def test_refused_reason_in_the_library_reads_nothing(tmp_path):
+    # not even the warehouse is opened: a missing one would otherwise be an error
+    with pytest.raises(lk.LookupRefused):
+        lk.lookup_client(tmp_path / "absent.duckdb", "C00000001", "short")
+    assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_unknown_client_is_a_clear_message_and_still_audited(lookup_wh):
+    res = invoke(lookup_wh, "C99999999", "--reason", REASON, "--user", "jsmith")
+    assert res.exit_code == 1
+    assert "No client 'C99999999'" in res.output
+    assert [(r[3], r[5]) for r in audit_rows(lookup_wh)] == [("C99999999", 0)]
+
+
+def test_client_known_but_without_identity_details(lookup_wh):
+    res = invoke(lookup_wh, "C00000003", "--reason", REASON)
+    assert res.exit_code == 1 and "no identifying details" in res.output
+    assert audit_rows(lookup_wh)[0][5] == 0
+
+
+@pytest.mark.parametrize("value", ["x'; DROP TABLE marts.dim_client; --", "' OR 1=1 --",
+                                   "C00000001' OR '1'='1", "C00000001'; DELETE FROM audit.lookup_log; --"])
+def test_hostile_client_id_and_reason_are_only_parameters(lookup_wh, value):
+    before = table_counts(lookup_wh)
+    res = invoke(lookup_wh, value, "--reason", f"{REASON} {value}", "--user", value)
+    assert res.exit_code == 1, res.output
+    assert "Example" not in res.output and "Sample" not in res.output
+    rows = audit_rows(lookup_wh)
+    assert [(r[2], r[3], r[4], r[5]) for r in rows] == [(value, value.strip(), f"{REASON} {value}", 0)]
+    after = table_counts(lookup_wh)
+    assert after.pop("audit.lookup_log") == 1
+    assert after == before
+
+
+def test_audit_is_written_before_anything_is_shown(lookup_wh, monkeypatch):
+    # if the audit insert fails, the lookup fails and returns nothing
+    con = duckdb.connect(str(lookup_wh))
+    con.execute("CREATE SCHEMA audit")
+    con.execute("CREATE VIEW audit.lookup_log AS SELECT 1 AS lookup_id")
+    con.close()
+    res = invoke(lookup_wh, "C00000001", "--reason", REASON)
+    assert res.exit_code != 0
+    assert "Example" not in res.output and "AB1 2CD" not in res.output
+
+
+def test_match_evidence_is_shown_when_the_table_exists(tmp_path):
+    wh = build_marts(tmp_path / "links.duckdb", match_links=True)
+    res = lk.lookup_client(wh, "C00000001", REASON, "jsmith")
+    assert list(res.records["linked_by"]) == [
+        "surname+dob+postcode 0.97 -> ASC01 asc.csv row 7", "surname+dob+postcode 0.97 -> H01A ta_jan.xlsx row 2"]
+    res2 = lk.lookup_client(wh, "C00000002", REASON, "jsmith")
+    assert list(res2.records["linked_by"]) == ["manual -> TF01 tf.xlsx row 2", "manual -> ASC01 asc.csv row 3"]
+    assert "Match evidence" in lk.format_lookup(res2)
+
+
+def test_match_evidence_is_optional(lookup_wh):
+    res = lk.lookup_client(lookup_wh, "C00000001", REASON, "jsmith")
+    assert res.links is None and "linked_by" not in res.records.columns
+    assert "Match evidence" not in lk.format_lookup(res)
+
+
+def test_lookup_needs_a_built_warehouse(tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    res = invoke(empty, "C00000001", "--reason", REASON)
+    assert res.exit_code == 1 and "costcalc build" in res.output
+    assert "No warehouse" in invoke(tmp_path / "none.duckdb", "C1", "--reason", REASON).output
+
+
+def test_reports_never_touch_restricted_or_audit(lookup_wh):
+    import inspect
+
+    from costcalc import report_cmd, reports
+    for module in (reports, report_cmd):
+        src = inspect.getsource(module)
+        assert "restricted." not in src and "audit." not in src
+
+
+def test_match_evidence_without_score_and_with_unlinked_pairs(lookup_wh):
+    con = duckdb.connect(str(lookup_wh))
+    con.execute("CREATE TABLE restricted.match_links (record_key_a VARCHAR, record_key_b VARCHAR, rule VARCHAR,"
+                " is_link BOOLEAN, decided_by VARCHAR)")
+    con.execute("INSERT INTO restricted.match_links VALUES "
+                "('ASC01:asc.csv:3', 'TF01:tf.xlsx:2', 'manual_link', true, 'tl'),"
+                "('ASC01:asc.csv:3', 'GS00:other.csv:9', 'manual_unlink', false, 'tl')")
+    con.close()
+    res = lk.lookup_client(lookup_wh, "C00000002", REASON, "jsmith")
+    assert list(res.records["linked_by"]) == [
+        "manual_link -> TF01 tf.xlsx row 2; manual_unlink -> record GS00:other.csv:9 (not this client's) (not linked)",
+        "manual_link -> ASC01 asc.csv row 3"]
+    assert audit_rows(lookup_wh)[0][5] == 2
