@@ -1,18 +1,25 @@
 """Loader benchmark: rows/second and peak memory for each reader.
 
-    /tmp/venv0/bin/python bench/bench_load.py [--rows 200000] [--only csv,calamine,openpyxl]
+    /tmp/venv0/bin/python bench/bench_load.py [--rows 200000] [--only csv,csvmodule,calamine,openpyxl]
 
 Generates (once, cached under bench/out/) an H01A file of N rows as .xlsx
 (openpyxl write-only, real date cells, numbers as numbers) and the same as
 .csv (UTF-8, dd/mm/yyyy dates, £ amounts), then for each reader runs, in a
 fresh subprocess each (so peak RSS is that measurement's alone):
 
-- ``read``: the reader alone (rows streamed, nothing validated),
+- readers: ``csv`` (the loader's default for CSV: pyarrow's CSV parser, Arrow
+  columns), ``csvmodule`` (Python's csv module, the fallback for irregular
+  files), ``calamine`` (the default for .xlsx) and ``openpyxl`` (read-only mode),
+
+- ``read``: the reader alone (blocks of rows streamed as the loader takes them,
+  nothing validated),
 - ``load``: ``costcalc.landing.load_file`` into a fresh DuckDB warehouse.
 
 Peak memory is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the
-subprocess, minus nothing (the interpreter with pandas+duckdb imported
-is ~110 MB on its own, printed as ``baseline``).
+subprocess (the interpreter with pandas+duckdb imported is ~117 MB on its
+own, printed as ``baseline``). CPU seconds (user+system, all threads) are
+printed too: on a shared machine they say more than wall time, and so is the
+load average (1 minute) before each measurement.
 """
 
 from __future__ import annotations
@@ -80,10 +87,10 @@ def make_csv(path: Path, n: int) -> None:
             w.writerow(r)
 
 
-def files(n: int) -> tuple[Path, Path]:
+def files(n: int, xlsx: bool = True) -> tuple[Path, Path]:
     OUT.mkdir(parents=True, exist_ok=True)
     x, c = OUT / f"h01a_{n}.xlsx", OUT / f"h01a_{n}.csv"
-    if not x.exists():
+    if xlsx and not x.exists():
         t = time.perf_counter()
         make_xlsx(x.with_suffix(".tmp.xlsx"), n)
         x.with_suffix(".tmp.xlsx").rename(x)
@@ -97,21 +104,30 @@ def files(n: int) -> tuple[Path, Path]:
 _CHILD = r"""
 import json, os, resource, sys, time
 mode, engine, path, wh = sys.argv[1:5]
-os.environ["COSTCALC_XLSX_ENGINE"] = engine if engine != "csv" else "auto"
+os.environ["COSTCALC_XLSX_ENGINE"] = engine if engine in ("calamine", "openpyxl") else "auto"
+os.environ["COSTCALC_CSV_ENGINE"] = "csv" if engine == "csvmodule" else "arrow"
 import pandas, duckdb  # counted in the baseline
 from costcalc import readers, landing
-t = time.perf_counter()
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+t, c = time.perf_counter(), cpu()
 if mode == "baseline":
     n = 0
 elif mode == "read":
-    src = readers.open_rows(path, engine if engine != "csv" else None)
-    n = sum(1 for _ in src.rows) - 1
+    src = readers.open_rows(path)
+    n = -1  # the header row
+    while True:
+        block = src.take_block(50_000)
+        if not len(block):
+            break
+        n += len(block)
 else:
     r = landing.load_file(wh, path)
     assert r.status == "loaded", r.message
     n = r.rows_accepted
-secs = time.perf_counter() - t
-print(json.dumps({"rows": n, "seconds": secs,
+secs, cpu_secs = time.perf_counter() - t, cpu() - c
+print(json.dumps({"rows": n, "seconds": secs, "cpu": cpu_secs,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -132,20 +148,25 @@ def measure(mode: str, engine: str, path: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--only", default="csv,calamine,openpyxl")
+    ap.add_argument("--only", default="csv,csvmodule,calamine,openpyxl")
     ap.add_argument("--modes", default="read,load")
     args = ap.parse_args()
-    xlsx, csv_path = files(args.rows)
+    engines = args.only.split(",")
+    xlsx, csv_path = files(args.rows, xlsx=any(e in ("calamine", "openpyxl") for e in engines))
     base = measure("baseline", "csv", csv_path)
-    print(f"files: {xlsx.name} {xlsx.stat().st_size / 1e6:.1f} MB, {csv_path.name} "
-          f"{csv_path.stat().st_size / 1e6:.1f} MB; baseline interpreter {base['maxrss_mb']:.0f} MB")
-    print(f"{'reader':10} {'mode':5} {'rows':>8} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
-    for engine in args.only.split(","):
-        path = csv_path if engine == "csv" else xlsx
+    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in (xlsx, csv_path) if p.exists())
+    print(f"files: {sizes}; baseline interpreter {base['maxrss_mb']:.0f} MB")
+    print(f"{os.cpu_count()} cores; other work on the machine slows wall time (see 'load')")
+    print(f"{'reader':10} {'mode':5} {'rows':>8} {'seconds':>8} {'rows/s':>10} {'cpu s':>7} {'rows/cpu-s':>10} "
+          f"{'peak MB':>8} {'load':>5}")
+    for engine in engines:
+        path = csv_path if engine in ("csv", "csvmodule") else xlsx
         for mode in args.modes.split(","):
+            load = os.getloadavg()[0]
             r = measure(mode, engine, path)
             print(f"{engine:10} {mode:5} {r['rows']:8d} {r['seconds']:8.2f} "
-                  f"{r['rows'] / r['seconds']:10,.0f} {r['maxrss_mb']:8.0f}", flush=True)
+                  f"{r['rows'] / r['seconds']:10,.0f} {r['cpu']:7.2f} {r['rows'] / r['cpu']:10,.0f} "
+                  f"{r['maxrss_mb']:8.0f} {load:5.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ IDENTITY_COLUMNS = [
     ("address", "VARCHAR"),
 ]
 SOURCE_ROW_COLUMNS = [("record_key", "VARCHAR"), ("schema_code", "VARCHAR"),
-                      ("source_file", "VARCHAR"), ("source_row", "INTEGER")]
+                      ("source_file", "VARCHAR"), ("source_row", "INTEGER"), ("load_order", "INTEGER")]
 DECISION_HEADER = ["decision", "record_key_a", "schema_code_a", "source_file_a", "source_row_a",
                    "record_key_b", "schema_code_b", "source_file_b", "source_row_b",
                    "decided_by", "reason", "decided_at"]
@@ -72,7 +72,8 @@ def write_input(warehouse: Path, records: list[dict]) -> None:
         con.execute(f"create or replace table bench_input.identity_records as select {cols} from df_in")
         src = pd.DataFrame([{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
                              "source_file": r.get("source_file", "file.csv"),
-                             "source_row": r.get("source_row", i + 2)} for i, r in enumerate(records)],
+                             "source_row": r.get("source_row", i + 2),
+                             "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)],
                            columns=[c for c, _ in SOURCE_ROW_COLUMNS])
         cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in SOURCE_ROW_COLUMNS)
         con.register("src_in", src)
@@ -81,8 +82,30 @@ def write_input(warehouse: Path, records: list[dict]) -> None:
         con.close()
 
 
-def make_project(root: Path, warehouse: Path, decisions: list[dict] | None = None) -> Path:
-    """A dbt project in ``root`` running the repository's matching models on ``warehouse``."""
+def write_input_postgres(dsn: str, records: list[dict]) -> None:
+    """The same input tables in PostgreSQL (psycopg2 DSN), for checking the models there."""
+    import psycopg2
+
+    with psycopg2.connect(dsn) as con, con.cursor() as cur:
+        cur.execute("create schema if not exists bench_input")
+        for table, cols, rows in (
+                ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
+                ("source_rows", SOURCE_ROW_COLUMNS,
+                 [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
+                   "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
+                   "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)])):
+            cur.execute(f"drop table if exists bench_input.{table} cascade")
+            cur.execute(f"create table bench_input.{table} ("
+                        + ", ".join(f"{c} {t}" for c, t in cols) + ")")
+            marks = ", ".join(["%s"] * len(cols))
+            cur.executemany(f"insert into bench_input.{table} values ({marks})",
+                            [[row[c] for c, _ in cols] for row in rows])
+
+
+def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | None = None,
+                 postgres: dict | None = None) -> Path:
+    """A dbt project in ``root`` running the repository's matching models on ``warehouse``
+    (or on PostgreSQL: ``postgres`` = host, port, user, dbname)."""
     root = Path(root)
     (root / "models").mkdir(parents=True, exist_ok=True)
     (root / "macros").mkdir(exist_ok=True)
@@ -95,6 +118,9 @@ def make_project(root: Path, warehouse: Path, decisions: list[dict] | None = Non
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest)
+    (root / "tests").mkdir(exist_ok=True)
+    for test in (REPO / "tests" / "dbt").glob("assert_match_*.sql"):
+        shutil.copy(test, root / "tests" / test.name)
     shutil.copy(REPO / "macros" / "generate_schema_name.sql", root / "macros" / "generate_schema_name.sql")
     (root / "models" / "int_identity_records.sql").write_text(
         "select * from bench_input.identity_records\n")
@@ -110,15 +136,21 @@ def make_project(root: Path, warehouse: Path, decisions: list[dict] | None = Non
         "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
         "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
         "seeds:\n  costcalc:\n    +schema: staging\n")
-    (root / "profiles.yml").write_text(
-        "costcalc_bench:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: '{Path(warehouse).resolve()}'\n      schema: main\n      threads: 1\n")
+    if postgres:
+        (root / "profiles.yml").write_text(
+            "costcalc_bench:\n  target: postgres\n  outputs:\n    postgres:\n      type: postgres\n"
+            + "".join(f"      {k}: {v!r}\n" if isinstance(v, str) else f"      {k}: {v}\n" for k, v in postgres.items())
+            + "      password: ''\n      schema: public\n      threads: 1\n")
+    else:
+        (root / "profiles.yml").write_text(
+            "costcalc_bench:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+            f"      path: '{Path(warehouse).resolve()}'\n      schema: main\n      threads: 1\n")
     return root
 
 
 def write_decisions(path: Path, decisions: list[dict]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=DECISION_HEADER)
+        w = csv.DictWriter(f, fieldnames=DECISION_HEADER, lineterminator="\n")
         w.writeheader()
         for d in decisions:
             w.writerow({k: d.get(k) for k in DECISION_HEADER})

@@ -16,7 +16,14 @@
 
 {#- True when the frequency is a one-off (false when NULL or periodic). -#}
 {% macro is_one_off(frequency) -%}
+    {{ return(adapter.dispatch('is_one_off', 'costcalc')(frequency)) }}
+{%- endmacro %}
+{% macro default__is_one_off(frequency) -%}
     coalesce(upper({{ frequency }}) in ({{ _frequency_names(true) | join(', ') }}), false)
+{%- endmacro %}
+{#- T-SQL has no boolean values (no coalesce of a predicate): the same truth, NULL-free. -#}
+{% macro sqlserver__is_one_off(frequency) -%}
+    ({{ frequency }} is not null and upper({{ frequency }}) in ({{ _frequency_names(true) | join(', ') }}))
 {%- endmacro %}
 
 {#- multiply or divide factor of a periodic frequency (NULL for one-off / unknown). -#}

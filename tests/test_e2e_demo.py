@@ -10,6 +10,11 @@ for its expectations. Totals are compared at levels that do not depend on
 matching (service, service type, month); per-client costs only for people whose
 records are unambiguous (same surname, date of birth and postcode everywhere,
 shared with nobody else).
+
+tests/engine_e2e_helpers.py reruns this scenario and these checks on server
+engines: keep PEOPLE, SEED, GENERATE, expected_records, demo_cmd_load_again and
+the test functions' names and their ``e2e`` argument (data, run, con, printed,
+again, recs) stable.
 """
 
 from __future__ import annotations
@@ -192,6 +197,7 @@ def e2e(tmp_path_factory):
 
 
 def demo_cmd_load_again(warehouse, f):
+    """Load one demo file again, exactly as run_demo did (tests/engine_e2e_helpers.py uses this too)."""
     from costcalc.landing import load_file
     return load_file(warehouse, f.path, schema=f.schema_code, file_type=f.file_type, provider=f.provider,
                      extract_date=f.extract_date)

@@ -17,16 +17,21 @@ from costcalc.landing import load_file
 
 ROWS = 60_000
 
-# The child loads in small batches and says so on stdout after each insert, so the
-# parent can kill it at a known point: after rows were inserted, before the commit.
+# The child loads in small batches and says so on stdout after each insert, then
+# waits after the third, so the parent kills it at a known point: after rows were
+# inserted, before the commit.
 CHILD = textwrap.dedent("""
-    import sys
+    import sys, time
     from costcalc import landing
     landing.BATCH_ROWS = 5_000
     original = landing._Loader._insert_batch
+    done = []
     def noisy(self, *a, **k):
         original(self, *a, **k)
+        done.append(1)
         print("inserted", flush=True)
+        if len(done) == 3:  # wait here, mid-transaction, however slow the parent is
+            time.sleep(120)
     landing._Loader._insert_batch = noisy
     landing.load_file(sys.argv[1], sys.argv[2])
     print("finished", flush=True)

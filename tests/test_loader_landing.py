@@ -335,6 +335,7 @@ def test_same_file_twice_changes_nothing(tmp_path, wh):
     snapshot = [query(wh, f"select * from raw.{t} order by all") for t in ("h01a", "load_log", "rejected_rows")]
     again = load_file(wh, p)
     assert again.status == "unchanged" and again.load_id == first.load_id
+    assert (again.schema_code, again.file_type, again.rows_read) == ("H01A", "temporary_accommodation", 0)
     assert "already loaded" in again.message
     assert [query(wh, f"select * from raw.{t} order by all") for t in ("h01a", "load_log", "rejected_rows")] == snapshot
     # the same bytes under another name are the same file
@@ -449,3 +450,37 @@ def test_big_file_in_many_batches_keeps_row_numbers(tmp_path, wh, monkeypatch):
     assert query(wh, "select count(*), min(_source_row), max(_source_row) from raw.h01a") == [(5000 - len(bad), 5, 5003)]
     assert [x for (x,) in query(wh, "select source_row from raw.rejected_rows order by 1")] == [i + 4 for i in bad]
     assert query(wh, "select count(*) from raw.h01a where _source_row - 4 <> cast(substr(pin, 2) as int)")[0][0] == 0
+
+
+def test_semicolon_csv_gets_a_hint(tmp_path, wh):
+    p = tmp_path / "semi.csv"
+    p.write_text("surname;dob;postcode;startdate;proptype\nSmith;01/01/1980;SW1A 1AA;01/01/2024;B&B\n")
+    r = load_file(wh, p)
+    assert r.status == "rejected" and "separated by semicolons or tabs" in r.message
+
+
+def test_streamed_xlsx_loads_and_a_late_merged_range_rejects(tmp_path, wh, monkeypatch):
+    monkeypatch.setattr("costcalc.readers.CHUNK_BYTES", 4_000)
+    monkeypatch.setattr("costcalc.landing.BATCH_ROWS", 70)
+
+    def book(name, merge=None):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["Placements"])
+        ws.append(["surname", "dob", "postcode", "startdate", "proptype"])
+        for i in range(300):
+            ws.append([f"N{i}", dt.datetime(1960, 1, 1) + dt.timedelta(days=i), "SW1A 1AA",
+                       dt.datetime(2024, 1, 1), "B&B" if i != 150 else None])
+        if merge:
+            ws.merge_cells(merge)
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    r = load_file(wh, book("ok.xlsx"))
+    assert (r.status, r.rows_read, r.rows_accepted, r.rows_rejected) == ("loaded", 300, 299, 1)
+    assert query(wh, "select source_row, column_name from raw.rejected_rows") == [(153, "proptype")]
+    assert query(wh, "select min(_source_row), max(_source_row), min(dob) from raw.h01a") == [
+        (3, 302, dt.date(1960, 1, 1))]
+    r = load_file(wh, book("merged.xlsx", merge="A290:B290"))
+    assert r.status == "rejected" and "(A290:B290)" in r.message
+    assert query(wh, "select count(*) from raw.h01a where _source_file = 'merged.xlsx'") == [(0,)]

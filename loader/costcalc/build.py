@@ -113,9 +113,15 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     flags = ["--quiet"] if quiet else []
-    problem = _check_warehouse(warehouse, wait_seconds)
+    from .engines import spark_dir, spark_session, target_name
+
+    target = target_name()
+    problem = _check_warehouse(warehouse, wait_seconds) if target == "duckdb" else None
     if problem:
         return BuildResult(success=False, error=problem)
+    if target == "spark":
+        os.environ["COSTCALC_SPARK_DIR"] = str(spark_dir())  # absolute, for dbt's profile
+        spark_session()  # dbt-spark's session method reuses this process's session
     cmd = [*flags, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     if target_path is not None:
         # dbt's artefacts and logs go there instead of the shared dbt_project/ folder

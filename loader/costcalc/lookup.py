@@ -177,13 +177,21 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
     path = Path(warehouse)
-    if not path.exists():
+    from .engines import EngineError, is_server, server_connection
+
+    if is_server():  # the same statements, translated, on the server engine (costcalc.engines)
+        try:
+            con = server_connection()
+        except EngineError as exc:
+            raise LookupFailed(str(exc)) from None
+    elif not path.exists():
         raise LookupFailed(f"No warehouse at {path}. Load files and run `costcalc build` first.")
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as exc:
-        raise LookupFailed(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
-                           "Try again when it has finished.") from exc
+    else:
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise LookupFailed(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
+                               "Try again when it has finished.") from exc
     try:
         ensure_audit(con)
         missing = [t for t in ("client_identity", "identity_records") if not _exists(con, "restricted", t)]

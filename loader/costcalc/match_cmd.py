@@ -151,7 +151,7 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
         with open(path, "a", newline="", encoding="utf-8") as f:
             if not new_file and needs_newline:
                 f.write("\n")
-            w = csv.DictWriter(f, fieldnames=HEADER)
+            w = csv.DictWriter(f, fieldnames=HEADER, lineterminator="\n")
             if new_file:
                 w.writeheader()
             w.writerow({k: ("" if v is None else v) for k, v in row.items()})

@@ -17,6 +17,7 @@ whose message names the file and says what to do.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import itertools
@@ -32,7 +33,12 @@ from typing import Callable, Iterator
 #: is cut at row boundaries into pieces of about this size, and calamine reads each
 #: piece as a small workbook of its own (same styles and shared strings), so memory
 #: stays flat however big the file. Smaller sheets are read by calamine in one go.
-CHUNK_BYTES = int(os.environ.get("COSTCALC_XLSX_CHUNK_BYTES", 16 * 1024 * 1024))
+CHUNK_BYTES = int(os.environ.get("COSTCALC_XLSX_CHUNK_BYTES", 8 * 1024 * 1024))
+
+#: Pieces of a streamed sheet that calamine parses at once, each in a worker thread
+#: (calamine releases the GIL), while the main thread checks the rows of the piece
+#: before them. Memory holds at most this many pieces plus the one being checked.
+XLSX_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
@@ -71,8 +77,20 @@ class RowSource:
 
     def take(self, n: int) -> list[list]:
         """The next ``n`` rows (fewer at the end), read errors as ReadError."""
+        return self._translated(lambda: list(itertools.islice(self.rows, n)))
+
+    def take_block(self, n: int) -> "list[list] | ColumnBlock":
+        """The next rows, at most ``n``: a :class:`ColumnBlock` (Arrow columns) from a
+        reader that has them (CSV), else a list of rows as :meth:`take` gives. Empty
+        (``len() == 0``) at the end."""
+        block = getattr(self.rows, "take_block", None)
+        if block is None:
+            return self.take(n)
+        return self._translated(lambda: block(n))
+
+    def _translated(self, read):
         try:
-            return list(itertools.islice(self.rows, n))
+            return read()
         except ReadError:
             raise
         except Exception as exc:
@@ -80,6 +98,22 @@ class RowSource:
             if err is None:
                 raise
             raise err from None
+
+
+class ColumnBlock:
+    """Consecutive rows of a file as Arrow string columns (every row as wide as the
+    file's first row; cells never null). ``len()`` is the number of rows."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: list):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def to_rows(self) -> list[list]:
+        return [list(r) for r in zip(*(c.to_pylist() for c in self.columns))]
 
 
 def sniff(path: Path) -> str:
@@ -249,8 +283,9 @@ def _open_calamine(path: Path) -> RowSource:
         finally:
             wb.close()
 
-    return RowSource(gen(), first_row, "xlsx", "calamine", progress_total=sheet.height, merged=merged,
-                     progress_position=lambda: counter[0], close=lambda: None)
+    rows = gen()
+    return RowSource(rows, first_row, "xlsx", "calamine", progress_total=sheet.height, merged=merged,
+                     progress_position=lambda: counter[0], close=rows.close)
 
 
 class _NotChunkable(Exception):
@@ -362,35 +397,55 @@ def _open_calamine_chunked(path: Path) -> RowSource:
         wb = CalamineWorkbook.from_filelike(bio)
         return wb, wb.get_sheet_by_index(0)
 
-    def gen():
-        next_row = None  # Excel row number of the next row to yield
+    def loaded(future, next_row):
         try:
-            for piece in pieces():
-                try:
-                    wb, sheet = load_piece(piece)
-                except Exception as exc:
-                    raise ReadError(f"{name}: the workbook is damaged ({type(exc).__name__} near row "
-                                    f"{next_row or 1}); send the file again") from None
-                try:
-                    start = sheet.start
-                    if start is None:
-                        continue
-                    r0, c0 = start[0] + 1, start[1]
-                    if next_row is None:
-                        source.first_row = r0
-                        next_row = r0
-                    while next_row < r0:  # rows with nothing in them between pieces
-                        yield []
-                        next_row += 1
-                    pad = [""] * c0
-                    # to_python() starts at the piece's first used row and column
-                    # (iter_rows() would start at row 1 of the sheet for every piece).
-                    for row in sheet.to_python(skip_empty_area=True):
+            return future.result()
+        except ReadError:
+            raise
+        except Exception as exc:
+            raise ReadError(f"{name}: the workbook is damaged ({type(exc).__name__} near row "
+                            f"{next_row or 1}); send the file again") from None
+
+    def gen():
+        # calamine parses a piece without holding the GIL: the next pieces are parsed in
+        # worker threads while this one's rows are validated (see XLSX_THREADS).
+        from concurrent.futures import ThreadPoolExecutor
+
+        next_row = None  # Excel row number of the next row to yield
+        it = pieces()
+        try:
+            with ThreadPoolExecutor(max_workers=XLSX_THREADS, thread_name_prefix="costcalc-xlsx") as pool:
+                ahead = collections.deque()
+                for piece in itertools.islice(it, XLSX_THREADS):
+                    ahead.append(pool.submit(load_piece, piece))
+                while ahead:
+                    wb, sheet = loaded(ahead.popleft(), next_row)
+                    piece = next(it, None)
+                    if piece is not None:
+                        ahead.append(pool.submit(load_piece, piece))
+                    try:
+                        start = sheet.start
+                        if start is None:
+                            continue
+                        r0, c0 = start[0] + 1, start[1]
+                        if next_row is None:
+                            source.first_row = r0
+                            next_row = r0
+                        while next_row < r0:  # rows with nothing in them between pieces
+                            yield []
+                            next_row += 1
+                        pad = [""] * c0
+                        # to_python() starts at the piece's first used row and column
+                        # (iter_rows() would start at row 1 of the sheet for every piece).
+                        data = sheet.to_python(skip_empty_area=True)
+                    finally:
+                        wb.close()
+                    for row in data:
                         next_row += 1
                         yield pad + row if c0 else row
-                finally:
-                    wb.close()
+                    del data
         finally:
+            it.close()
             fh.close()
             zf.close()
 
@@ -400,12 +455,11 @@ def _open_calamine_chunked(path: Path) -> RowSource:
         first = next(rows)
     except StopIteration:
         first = None
-    except ReadError:
-        raise
-    except Exception:
+    except Exception:  # including ReadError: the whole-sheet readers get their chance
         rows.close()
         raise _NotChunkable() from None
     source.rows = itertools.chain([] if first is None else [first], rows)
+    source.close = rows.close
     total = zf.getinfo(part).file_size
     source.progress_position = lambda: fh.tell() if not fh.closed else total
     source.progress_total = total
@@ -486,27 +540,60 @@ def detect_encoding(path: Path) -> str:
 
     Streams the whole file through an incremental UTF-8 decoder (memory flat):
     one invalid byte anywhere means the file is Windows-1252."""
+    return _scan_csv(path)[0]
+
+
+_BLANK_LINE = re.compile(rb"\A\r?\n|\A\r|\n\r?\n|\r\r")
+
+
+def _scan_csv(path: Path) -> tuple[str, bool]:
+    """(encoding as :func:`detect_encoding`, whether any line is empty), in one pass.
+
+    An empty line may also be inside a quoted cell; either way the file is then read
+    with the csv module, which gives an empty line as ``[]`` (Arrow cannot tell it
+    from a row of empty cells)."""
+    blank = False
     with open(path, "rb") as fh:
         head = fh.read(3)
-        if head == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        fh.seek(0)
-        dec = codecs.getincrementaldecoder("utf-8")("strict")
+        bom = head == codecs.BOM_UTF8
+        fh.seek(3 if bom else 0)
+        dec = None if bom else codecs.getincrementaldecoder("utf-8")("strict")
+        tail = b""
+        first = True
+        while True:
+            block = fh.read(1 << 20)
+            if not block:
+                break
+            if not blank:
+                window = tail + block
+                if first:
+                    blank = _BLANK_LINE.search(window) is not None
+                    first = False
+                else:
+                    blank = b"\n\n" in window or b"\n\r\n" in window or b"\r\r" in window
+                tail = block[-2:]
+            if dec is not None:
+                try:
+                    dec.decode(block)
+                except UnicodeDecodeError:
+                    dec = None
+                    enc = "cp1252"
+                    if blank:
+                        return enc, blank
+                    bom = None
+        if bom:
+            return "utf-8-sig", blank
+        if dec is None:
+            return "cp1252", blank
         try:
-            while True:
-                block = fh.read(1 << 20)
-                if not block:
-                    dec.decode(b"", final=True)
-                    return "utf-8"
-                dec.decode(block)
+            dec.decode(b"", final=True)
+            return "utf-8", blank
         except UnicodeDecodeError:
-            return "cp1252"
+            return "cp1252", blank
 
 
 def _open_csv(path: Path) -> RowSource:
-    enc = detect_encoding(path)
-    raw = open(path, "rb")
-    text = io.TextIOWrapper(raw, encoding=enc, newline="", errors="strict")
+    enc, blank_lines = _scan_csv(path)
     name = path.name
     csv.field_size_limit(64 * 1024 * 1024)
 
@@ -516,6 +603,17 @@ def _open_csv(path: Path) -> RowSource:
         if isinstance(exc, csv.Error):
             return ReadError(f"{name}: the CSV cannot be read ({exc})")
         return None
+
+    if CSV_ENGINE == "arrow" and not blank_lines:
+        try:
+            rows = _ArrowCsvRows(path, enc)
+        except Exception:  # anything Arrow cannot read as a regular CSV: the csv module reads it
+            rows = None
+        if rows is not None:
+            return RowSource(rows, 1, "csv", "arrow", encoding=enc, progress_position=rows.position,
+                             progress_total=path.stat().st_size, close=rows.close, translate=translate)
+    raw = open(path, "rb")
+    text = io.TextIOWrapper(raw, encoding=enc, newline="", errors="strict")
 
     def position() -> int:
         try:
@@ -527,3 +625,130 @@ def _open_csv(path: Path) -> RowSource:
     # its errors are turned into ReadError by ``translate`` where rows are consumed.
     return RowSource(csv.reader(text), 1, "csv", "csv", encoding=enc, progress_position=position,
                      progress_total=path.stat().st_size, close=text.close, translate=translate)
+
+
+#: The CSV reader: 'arrow' (pyarrow's C parser; the csv module for files it cannot
+#: read as regular rows) or 'csv' (the csv module only). For benchmarks and diagnosis.
+CSV_ENGINE = os.environ.get("COSTCALC_CSV_ENGINE", "arrow")
+#: Bytes Arrow parses at a time (rows are handed on in blocks of at most this much text).
+CSV_BLOCK_BYTES = 4 * 1024 * 1024
+
+
+class _ArrowCsvRows:
+    """Rows of a CSV parsed by pyarrow.csv, streamed block by block, all cells text.
+
+    Arrow reads only regular files: every record as wide as the first, which is the
+    shape Excel and most systems write. A blank line is a record of empty cells (the
+    csv module gives ``[]``; both are blank rows). At the first record Arrow cannot
+    read (a row of another width, an unclosed quote), reading goes on with the csv
+    module from that record: it re-opens the file and skips the records Arrow already
+    handed on, so rows and their numbers are exactly what the csv module gives.
+    Iterating gives rows as lists; :meth:`take_block` gives Arrow columns."""
+
+    def __init__(self, path: Path, enc: str):
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        self.path, self.enc = path, enc
+        self._fh = pa.OSFile(str(path), "rb")
+        try:
+            self._reader = pacsv.open_csv(
+                self._fh,
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=CSV_BLOCK_BYTES,
+                                               encoding="utf8" if enc.startswith("utf-8") else enc),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=_all_text(), strings_can_be_null=False, quoted_strings_can_be_null=False))
+            self._read_error = (pa.ArrowInvalid,)
+        except Exception:
+            self._fh.close()
+            raise
+        self._cols: list | None = None  # the current Arrow block's columns
+        self._pos = 0  # rows of the current block already handed on
+        self._fetched = 0  # records Arrow has parsed (blocks read in full)
+        self._buffer: list[list] = []  # rows converted for iteration, not yet handed on
+        self._fallback = None  # the csv reader, after Arrow met a record it cannot read
+        self._text = None
+
+    def position(self) -> int:
+        try:
+            return self._text.buffer.tell() if self._text is not None else self._fh.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        self._fh.close()
+        if self._text is not None:
+            self._text.close()
+
+    def _fall_back(self) -> None:
+        raw = open(self.path, "rb")
+        self._text = io.TextIOWrapper(raw, encoding=self.enc, newline="", errors="strict")
+        rdr = csv.reader(self._text)
+        for _ in itertools.islice(rdr, self._fetched):
+            pass
+        self._fallback = rdr
+
+    def _block(self) -> list | None:
+        """The current block with rows left, reading the next one as needed (None at the end)."""
+        while self._cols is None or self._pos >= len(self._cols[0]):
+            if self._fallback is not None:
+                return None
+            try:
+                batch = self._reader.read_next_batch()
+            except StopIteration:
+                return None
+            except self._read_error:
+                self._cols = None
+                self._fall_back()
+                return None
+            self._cols, self._pos = batch.columns, 0
+            self._fetched += batch.num_rows
+            if not self._cols:
+                return None
+        return self._cols
+
+    def take_block(self, n: int):
+        if self._buffer:
+            out, self._buffer = self._buffer[:n], self._buffer[n:]
+            return out
+        cols = self._block()
+        if cols is None:
+            if self._fallback is not None:
+                return list(itertools.islice(self._fallback, n))
+            return []
+        k = min(n, len(cols[0]) - self._pos)
+        out = ColumnBlock([c.slice(self._pos, k) for c in cols])
+        self._pos += k
+        return out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list:
+        if not self._buffer:
+            if self._fallback is not None:
+                return next(self._fallback)
+            block = self.take_block(1000)
+            self._buffer = block.to_rows() if isinstance(block, ColumnBlock) else block
+            if not self._buffer:
+                raise StopIteration
+        return self._buffer.pop(0) if len(self._buffer) < 2 else self._pop()
+
+    def _pop(self) -> list:
+        row = self._buffer[0]
+        del self._buffer[0]
+        return row
+
+
+def _all_text() -> dict:
+    """Arrow's column_types for autogenerated names f0, f1, ...: every column is text
+    (as many columns as an Excel sheet can have)."""
+    import pyarrow as pa
+    global _ALL_TEXT
+    if _ALL_TEXT is None:
+        _ALL_TEXT = {f"f{i}": pa.string() for i in range(16384)}
+    return _ALL_TEXT
+
+
+_ALL_TEXT: dict | None = None

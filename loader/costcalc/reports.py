@@ -267,7 +267,18 @@ def _plain(value):
 
 
 def connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse: reports never write."""
+    """A read-only connection to the warehouse: reports never write. On a server
+    engine ($COSTCALC_TARGET, costcalc.engines) the same statements run there,
+    translated, with every value still a bound parameter."""
+    from .engines import EngineError, is_server, server_connection
+
+    if is_server():
+        try:
+            con = server_connection()
+        except EngineError as exc:
+            raise ReportError(str(exc)) from None
+        check_marts(con)
+        return con
     path = Path(warehouse)
     if not path.exists():
         raise ReportError(f"No warehouse at {path}. Load files and run `costcalc build` first.")

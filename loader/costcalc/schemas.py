@@ -8,6 +8,7 @@ which renders it for dbt). Nothing else in the project lists columns.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,7 +38,7 @@ class Column:
     default: str | None = None
     description: str = ""
 
-    @property
+    @functools.cached_property  # computed once per column (header matching asks often)
     def header_keys(self) -> frozenset[str]:
         return frozenset(header_key(h) for h in (self.name, *self.aliases))
 

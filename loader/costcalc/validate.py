@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import operator
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress, zip_longest
 
-from .schemas import Column, Schema, header_key, load_schemas
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .schemas import Column, Schema, load_schemas
 from .values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
                      parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
 
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN_ROWS = 20
 #: Per-column parse caches are dropped when they grow past this (memory stays flat).
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 100_000
 
 
 # ----------------------------------------------------------------- header finding
@@ -79,29 +81,33 @@ class _Bad:
         self.reason = reason
 
 
-_BLANK_LOW = {None: ""}
-_BLANK_HIGH = {None: "~"}
+#: Column type -> Arrow type of its parsed values (what raw.<code> stores).
+ARROW_TYPES = {
+    "date": pa.date32(),
+    "money": pa.decimal128(18, 4),
+    "integer": pa.int64(),
+}
+_INT64 = 2**63
 
 
-def _out_date(v):
-    d = parse_date(v)
-    return None if d is None else d.isoformat()
+def _parse_integer64(v):
+    n = parse_integer(v)
+    if n is not None and not -_INT64 <= n < _INT64:  # Excel numbers can be bigger than BIGINT
+        raise InvalidValue("number too large")
+    return n
 
 
-def _out_money(v):
+def _money_text(v):
+    # As text ('1234.5000'): Arrow casts text to decimal128 exactly, and much faster
+    # than it converts Decimal objects.
     d = parse_money(v)
     return None if d is None else format(d, "f")
 
 
-def _out_integer(v):
-    n = parse_integer(v)
-    return None if n is None else str(n)
-
-
-_OUTPUT_PARSERS = {
-    "date": _out_date,
-    "money": _out_money,
-    "integer": _out_integer,
+_PARSERS = {
+    "date": parse_date,
+    "money": _money_text,
+    "integer": _parse_integer64,
     "postcode": parse_postcode,
     "nhs_number": parse_nhs_number,
     "ni_number": parse_ni_number,
@@ -109,8 +115,63 @@ _OUTPUT_PARSERS = {
 }
 
 
+#: The characters str.strip() strips (str.isspace()), for Arrow's utf8_trim.
+#: (tests/test_loader_arrow.py checks it against every code point.)
+_PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+                  "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+_NONE = type(None)
+#: Python cell types (besides None) whose columns Arrow holds exactly: the Arrow type
+#: to convert them to. (Not ints among floats: a big int would become a float.)
+_ARROW_OF = {
+    frozenset({str}): pa.string(),
+    frozenset({_dt.date}): pa.date32(),
+    frozenset({_dt.datetime}): pa.timestamp("us"),
+    frozenset({float}): pa.float64(),
+    frozenset({int}): pa.int64(),
+    frozenset({bool}): pa.bool_(),
+    frozenset(): pa.null(),
+}
+
+
+def encode(values) -> tuple[list, pa.Array]:
+    """Dictionary-encode one column of cells: (distinct cells, int32 index per cell).
+
+    A column whose cells are all of one kind (every CSV column; text, dates or
+    numbers of an .xlsx) is encoded by Arrow in C; a column of mixed cells by a dict
+    (still C-level per cell). Blank cells (None) are a distinct value like any other."""
+    arr = values if isinstance(values, pa.Array) else None
+    if arr is None:
+        kinds = set(map(type, values))
+        kinds.discard(_NONE)
+        arrow_type = _ARROW_OF.get(frozenset(kinds))
+        if arrow_type is not None:
+            try:
+                arr = pa.array(values, type=arrow_type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                arr = None
+    if arr is None:
+        distinct = list(dict.fromkeys(values))
+        index = {v: i for i, v in enumerate(distinct)}
+        return distinct, pa.array(map(index.__getitem__, values), type=pa.int32(), size=len(values))
+    enc = arr.dictionary_encode(null_encoding="encode")
+    return enc.dictionary.to_pylist(), enc.indices
+
+
+def pa_dictionary(parser: "ColumnParser", parsed: list) -> pa.Array:
+    """Parsed distinct values (no bad ones left) as an Arrow array of the column's type."""
+    if parser.column.type == "money":  # '1234.5000': Arrow's text -> decimal cast is exact
+        return pa.array(parsed, type=pa.string()).cast(parser.arrow_type)
+    return pa.array(parsed, type=parser.arrow_type)
+
+
 class ColumnParser:
-    """Parses one column's cells into insertion text (``None`` = NULL), with a cache."""
+    """Parses one column's cells into Arrow values (null = NULL), with a cache.
+
+    Each distinct cell value of a batch is parsed once by the column type's parser
+    (values.py, the only implementation), cached across batches; the per-cell work
+    is Arrow's dictionary encoding and ``take``."""
 
     def __init__(self, column: Column):
         self.column = column
@@ -118,9 +179,11 @@ class ColumnParser:
             default = column.default
             self.parse = lambda v: parse_frequency(v, default)
         else:
-            self.parse = _OUTPUT_PARSERS[column.type]
-        self.cache: dict = {}
-        self.bad_keys: set = set()
+            self.parse = _PARSERS[column.type]
+        self.arrow_type = ARROW_TYPES.get(column.type, pa.string())
+        # Text is cheap to parse and often unique per row (references): no cache.
+        self.cache: dict | None = None if column.type == "text" else {}
+        self.bad_keys: set = set()  # cached cells that are bad
 
     def _one(self, v):
         try:
@@ -128,53 +191,49 @@ class ColumnParser:
         except InvalidValue as exc:
             return _Bad(str(exc))
 
-    def run(self, values) -> tuple[list, list[tuple[int, str]]]:
-        """(parsed values, [(index, reason), ...]) for one batch of cells.
-
-        Each distinct cell value is parsed once (cached across batches); the
-        per-cell work is then C-level set and dict operations."""
-        if self.column.type == "text":
-            # Blank text stays '' here (falsy, so mandatory checks see it) and becomes
-            # NULL at insertion (NULLIF); this keeps the per-cell work in C.
-            try:
-                out = list(map(str.strip, values))
-            except TypeError:  # not all strings (an .xlsx column): the general path
-                out = [parse_text(v) or "" for v in values]
-            return out, []
+    def run(self, values) -> tuple[pa.Array, list[tuple[int, str]]]:
+        """(parsed values, [(index, reason), ...]) for one batch of cells; a bad cell's
+        value is null."""
+        if self.cache is None:
+            text = values
+            if not isinstance(text, pa.Array):
+                try:  # an .xlsx text column holding only text (and blanks)
+                    text = pa.array(values, type=pa.string())
+                except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                    text = None  # numbers or dates among the text: parse_text, per distinct cell
+            if text is not None:
+                # Text cells: parse_text in Arrow, exactly (strip what str.strip strips;
+                # empty -> null), with no Python object per cell.
+                trimmed = pc.utf8_trim(text, characters=_PY_WHITESPACE)
+                return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed), []
+        distinct, indices = encode(values)
         cache = self.cache
-        if len(cache) > CACHE_LIMIT:
-            cache.clear()
-            self.bad_keys.clear()
-        try:
-            distinct = set(values)
-        except TypeError:  # unhashable cells cannot come from our readers; be safe anyway
-            return self._uncached(values)
-        missing = distinct.difference(cache)
-        for v in missing:
-            o = self._one(v)
-            cache[v] = o
-            if type(o) is _Bad:
-                self.bad_keys.add(v)
-        out = list(map(cache.__getitem__, values))
+        if cache is None:
+            parsed = [self._one(v) for v in distinct]
+        else:
+            if len(cache) > CACHE_LIMIT:
+                cache.clear()
+                self.bad_keys.clear()
+            one = self._one
+            seen = set(distinct)
+            for v in seen.difference(cache.keys()):
+                o = cache[v] = one(v)
+                if type(o) is _Bad:
+                    self.bad_keys.add(v)
+            parsed = list(map(cache.__getitem__, distinct))
+            if self.bad_keys.isdisjoint(seen):
+                return pa_dictionary(self, parsed).take(indices), []
+        bad = [k for k, o in enumerate(parsed) if type(o) is _Bad]
+        reasons = {}
+        for k in bad:
+            reasons[k] = parsed[k].reason
+            parsed[k] = None
+        out = pa_dictionary(self, parsed).take(indices)
         errors: list[tuple[int, str]] = []
-        if self.bad_keys and not self.bad_keys.isdisjoint(distinct):
-            bad_keys = self.bad_keys
-            for i, v in enumerate(values):
-                if v in bad_keys:
-                    errors.append((i, out[i].reason))
-                    out[i] = None
+        if bad:
+            hit = pc.indices_nonzero(pc.is_in(indices, value_set=pa.array(bad, type=indices.type)))
+            errors = [(i, reasons[k]) for i, k in zip(hit.to_pylist(), indices.take(hit).to_pylist())]
         return out, errors
-
-    def _uncached(self, values) -> tuple[list, list[tuple[int, str]]]:
-        out, errors = [], []
-        for i, v in enumerate(values):
-            o = self._one(v)
-            if type(o) is _Bad:
-                errors.append((i, o.reason))
-                o = None
-            out.append(o)
-        return out, errors
-
 
 # ----------------------------------------------------------------------- batches
 
@@ -189,9 +248,14 @@ class CellError:
 
 @dataclass
 class Batch:
-    columns: dict[str, list]  # schema column -> insertion text (accepted rows only)
-    source_rows: list[int]
-    extra: list[str | None]
+    """One validated batch, accepted rows only, as Arrow arrays of equal length:
+    ``columns`` (schema column -> values typed as raw.<code> stores them: date32,
+    decimal128(18,4), int64 or string; null = NULL), ``source_rows`` (int64 Excel
+    row numbers) and ``extra`` (string, the ``_extra`` JSON). :meth:`table` puts
+    them together for insertion."""
+    columns: dict[str, pa.Array]
+    source_rows: pa.Array
+    extra: pa.Array
     errors: list[CellError] = field(default_factory=list)
     rows_read: int = 0
     rows_rejected: int = 0
@@ -200,6 +264,12 @@ class Batch:
     @property
     def rows_accepted(self) -> int:
         return len(self.source_rows)
+
+    def table(self, names: list[str] | None = None) -> pa.Table:
+        """``_source_row``, ``_extra`` and the schema columns (named ``names`` if given)."""
+        cols = list(self.columns.values())
+        names = list(names or self.columns)
+        return pa.Table.from_arrays([self.source_rows, self.extra, *cols], ["_source_row", "_extra", *names])
 
 
 def date_pairs(schema: Schema) -> list[tuple[str, str]]:
@@ -214,6 +284,23 @@ def date_pairs(schema: Schema) -> list[tuple[str, str]]:
             if other in names:
                 pairs.append((n, other))
     return pairs
+
+
+def _pylist(col) -> list:
+    return col.to_pylist() if isinstance(col, pa.Array) else col
+
+
+class _Cells:
+    """Cell ``i`` of a column as the reader gave it (a tuple, or an Arrow array)."""
+
+    __slots__ = ("col",)
+
+    def __init__(self, col):
+        self.col = col
+
+    def __getitem__(self, i: int):
+        v = self.col[i]
+        return v.as_py() if isinstance(v, pa.Scalar) else v
 
 
 def _is_blank_cell(v) -> bool:
@@ -247,8 +334,14 @@ class BatchValidator:
         edc = self.schema.extract_date_column
         self.date_columns = [edc] if edc in self.parsers else []
 
-    def process(self, rows: list[list], first_row: int) -> Batch:
-        """Validate rows numbered ``first_row``, ``first_row + 1``, ... (Excel row numbers)."""
+    def process(self, rows, first_row: int) -> Batch:
+        """Validate rows numbered ``first_row``, ``first_row + 1``, ... (Excel row numbers):
+        a list of rows, or a :class:`~costcalc.readers.ColumnBlock` of Arrow columns."""
+        columns = getattr(rows, "columns", None)
+        if columns is not None:
+            if len(columns) == self.width:
+                return self._process_columns(columns, first_row)
+            rows = rows.to_rows()
         nums = list(range(first_row, first_row + len(rows)))
         # Blank rows (every cell empty) are skipped, not counted.
         if not all(map(any, rows)):
@@ -263,14 +356,44 @@ class BatchValidator:
             for pos in range(width, longest):
                 if any(len(r) > pos and not _is_blank_cell(r[pos]) for r in rows):
                     extra_positions.append((pos, f"column_{pos + 1}"))
-            w = max(width, longest)
-            rows = [r if len(r) == w else list(r) + [None] * (w - len(r)) for r in rows]
-        n = len(rows)
-        if n == 0:
-            return Batch({c.name: [] for c in self.schema.columns}, [], [], rows_read=0)
-        cols = list(zip(*rows))
+            # Short rows are padded with blank cells (None) as they are turned into columns.
+            cols = list(zip_longest(*rows)) if rows else []
+            if cols and longest < width:
+                cols += [(None,) * len(rows)] * (width - longest)
+        else:
+            cols = list(zip(*rows))
+        return self._validate(cols, nums, extra_positions, rows.__getitem__)
 
-        out: dict[str, list] = {}
+    def _process_columns(self, columns: list, first_row: int) -> Batch:
+        """A block of Arrow string columns as wide as the header: blank rows (every cell
+        empty) are dropped in Arrow, the rest as :meth:`process`."""
+        n = len(columns[0])
+        nums = list(range(first_row, first_row + n))
+        empty = pa.scalar("", pa.string())
+        blank = None
+        for col in columns:
+            e = pc.equal(col, empty)
+            blank = e if blank is None else pc.and_(blank, e)
+        if blank.true_count:
+            keep = pc.invert(blank)
+            columns = [c.filter(keep) for c in columns]
+            nums = list(compress(nums, keep.to_pylist()))
+        if not nums:
+            return self._validate([], [], self.extra_positions, None)
+
+        def row(i: int) -> list:
+            return [c[i].as_py() for c in columns]
+
+        return self._validate(columns, nums, self.extra_positions, row)
+
+    def _validate(self, cols: list, nums: list[int], extra_positions: list, row) -> Batch:
+        """The checks on a batch's columns (tuples of cells, or Arrow string arrays);
+        ``row(i)`` is the ``i``-th row's cells."""
+        n = len(nums)
+        if n == 0:
+            return Batch({c.name: pa.array([], self.parsers[c.name].arrow_type) for c in self.schema.columns},
+                         pa.array([], pa.int64()), pa.array([], pa.string()), rows_read=0)
+        out: dict[str, pa.Array] = {}
         bad: dict[int, list[CellError]] = {}
 
         def reject(i: int, column: Column | None, value, reason: str) -> None:
@@ -282,70 +405,68 @@ class BatchValidator:
             pos = self.positions.get(c.name)
             parser = self.parsers[c.name]
             if pos is None:
-                if c.type == "frequency" and c.default:
-                    out[c.name] = [parser.parse(None)] * n
-                else:
-                    out[c.name] = [None] * n
+                value = parser.parse(None) if c.type == "frequency" and c.default else None
+                out[c.name] = pa.array([value], parser.arrow_type).take(pa.array([0] * n, pa.int32())) \
+                    if value is not None else pa.nulls(n, parser.arrow_type)
                 continue
-            raw = cols[pos]
-            vals, errors = parser.run(raw)
+            raw = _Cells(cols[pos])
+            vals, errors = parser.run(cols[pos])
             for i, reason in errors:
                 reject(i, c, raw[i], reason)
-            if c.mandatory and not all(vals):  # None (typed) or '' (text) is blank
+            if c.mandatory and vals.null_count:
                 failed = {i for i, _ in errors}
-                for i, v in enumerate(vals):
-                    if not v and v != 0 and i not in failed:
+                for i in pc.indices_nonzero(vals.is_null()).to_pylist():
+                    if i not in failed:
                         reject(i, c, raw[i], f"{c.name} is mandatory but blank")
             out[c.name] = vals
 
         for s_name, e_name in self.pairs:
             s_vals, e_vals = out[s_name], out[e_name]
-            # ISO dates compare as text; a blank start never is, a blank end never ends.
-            s_cmp = map(_BLANK_LOW.get, s_vals, s_vals)
-            e_cmp = map(_BLANK_HIGH.get, e_vals, e_vals)
-            if any(map(operator.gt, s_cmp, e_cmp)):
-                for i, (s, e) in enumerate(zip(s_vals, e_vals)):
-                    if s is not None and e is not None and s > e:
-                        reject(i, self.schema.column(s_name), cols[self.positions[s_name]][i],
-                               f"{s_name} ({s}) is after {e_name} ({e})")
+            # A blank start or end never runs backwards (null compares as null: not after).
+            after = pc.greater(s_vals, e_vals)
+            if after.true_count:
+                for i in pc.indices_nonzero(pc.fill_null(after, False)).to_pylist():
+                    s, e = s_vals[i].as_py().isoformat(), e_vals[i].as_py().isoformat()
+                    reject(i, self.schema.column(s_name), _Cells(cols[self.positions[s_name]])[i],
+                           f"{s_name} ({s}) is after {e_name} ({e})")
         if self.dob_column:
-            today = self.today
             dobs = out[self.dob_column]
-            if max(filter(None, dobs), default="") > today:
+            future = pc.greater(dobs, pa.scalar(_dt.date.fromisoformat(self.today), pa.date32()))
+            if future.true_count:
                 col = self.schema.column(self.dob_column)
-                for i, d in enumerate(dobs):
-                    if d is not None and d > today:
-                        reject(i, col, cols[self.positions[col.name]][i], "date of birth is in the future")
+                for i in pc.indices_nonzero(pc.fill_null(future, False)).to_pylist():
+                    reject(i, col, _Cells(cols[self.positions[col.name]])[i], "date of birth is in the future")
 
         if extra_positions:
             # Extra header columns appear in every row's JSON (null when blank); cells
             # beyond the last header only where the row has something there.
             names = [name for _, name in self.extra_positions]
-            ecols = [[parse_text(v) for v in cols[pos]] for pos, _ in self.extra_positions]
+            ecols = [[parse_text(v) for v in _pylist(cols[pos])] for pos, _ in self.extra_positions]
             extra = [dict(zip(names, vals)) for vals in zip(*ecols)] if ecols else [{} for _ in range(n)]
             for pos, name in extra_positions[len(self.extra_positions):]:
-                for i, v in enumerate(cols[pos]):
+                for i, v in enumerate(_pylist(cols[pos])):
                     t = parse_text(v)
                     if t is not None:
                         extra[i][name] = t
-            extra = [json.dumps(d, ensure_ascii=False) if d else None for d in extra]
+            extra = pa.array([json.dumps(d, ensure_ascii=False) if d else None for d in extra], pa.string())
         else:
-            extra = [None] * n
+            extra = pa.nulls(n, pa.string())
 
         errors_out: list[CellError] = []
         rejected = 0
         if bad:
             # A row whose cells are all blank or whitespace is a blank row, not a bad one.
             for i in list(bad):
-                if all(map(_is_blank_cell, rows[i])):
+                if all(map(_is_blank_cell, row(i))):
                     del bad[i]
                     nums[i] = -1
             keep_mask = [i not in bad and nums[i] != -1 for i in range(n)]
             for i in sorted(bad):
                 errors_out.extend(bad[i])
             rejected = len(bad)
-            out = {k: list(compress(v, keep_mask)) for k, v in out.items()}
-            extra = list(compress(extra, keep_mask))
+            mask = pa.array(keep_mask, pa.bool_())
+            out = {k: v.filter(mask) for k, v in out.items()}
+            extra = extra.filter(mask)
             skipped_blank = sum(1 for x in nums if x == -1)
             nums = list(compress(nums, keep_mask))
             read = n - skipped_blank
@@ -353,8 +474,8 @@ class BatchValidator:
             read = n
         max_dates = {}
         for name in self.date_columns:
-            newest = max(filter(None, out[name]), default=None)
+            newest = pc.max(out[name]).as_py()
             if newest is not None:
-                max_dates[name] = newest
-        return Batch(out, nums, extra, errors_out, rows_read=read, rows_rejected=rejected,
+                max_dates[name] = newest.isoformat()
+        return Batch(out, pa.array(nums, pa.int64()), extra, errors_out, rows_read=read, rows_rejected=rejected,
                      max_dates=max_dates)

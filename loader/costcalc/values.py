@@ -107,6 +107,7 @@ def parse_integer(v) -> int | None:
 
 # -------------------------------------------------------------------------- money
 
+_PLAIN_MONEY = re.compile(r"^-?£?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _SIGN_SPACE = re.compile(r"(?<=[£+\-])\s+|\s+(?=[£\-])")
 _MONEY_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 
@@ -127,6 +128,8 @@ def parse_money(v) -> Decimal | None:
     if not isinstance(v, str):
         raise InvalidValue("not an amount of money")
     s = v.strip()
+    if _PLAIN_MONEY.match(s):  # fast path: '1234.56', '£1,234.56', '-12'
+        return _money_range(Decimal(s.replace("£", "").replace(",", "")))
     if _is_blank_token(s):
         return None
     neg = False
@@ -225,6 +228,10 @@ def parse_date(v) -> _dt.date | None:
     if not isinstance(v, str):
         raise InvalidValue("not a date")
     s = v.strip()
+    if len(s) == 10 and s[2] == "/" and s[5] == "/" and s.isascii():  # fast path: dd/mm/yyyy
+        d, m_, y = s[:2], s[3:5], s[6:]
+        if d.isdigit() and m_.isdigit() and y.isdigit():
+            return _make_date(int(y), int(m_), int(d), "dd/mm/yyyy, UK order")
     if _is_blank_token(s):
         return None
     m = _UK_RE.match(s)

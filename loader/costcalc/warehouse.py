@@ -44,7 +44,18 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def connect(path: str | os.PathLike, *, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike | None, *, wait_seconds: float = 30.0):
+    """The warehouse connection of the selected target ($COSTCALC_TARGET, see
+    costcalc.engines): the DuckDB file ``path`` by default, else a server engine
+    with the same DuckDB-like interface."""
+    from .engines import server_connection, target_name
+
+    if target_name() != "duckdb":
+        return server_connection()
+    return duckdb_connect(path, wait_seconds=wait_seconds)
+
+
+def duckdb_connect(path: str | os.PathLike, *, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
     """Open (creating folders and file as needed) the warehouse, waiting up to
     ``wait_seconds`` while another process holds its lock."""
     path = Path(path)
@@ -108,4 +119,7 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     """The next load id (inside the caller's transaction, so concurrent loads
     cannot both take it: the load_log primary key makes the second one fail)."""
+    engine_next = getattr(con, "next_load_id", None)
+    if engine_next is not None:  # Spark: no transactions, see costcalc.engines
+        return engine_next()
     return int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM raw.load_log").fetchall()[0][0])

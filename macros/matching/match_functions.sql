@@ -18,6 +18,7 @@
 {%- endmacro %}
 
 {% macro duckdb__match_letters(expr) -%}
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_letters(expr)) }}{%- endif -%}
   nullif(upper(regexp_replace({{ expr }}, '[^A-Za-z]', '', 'g')), '')
 {%- endmacro %}
 
@@ -43,19 +44,41 @@
   ({{ expr }} ~ '^{{ pattern }}$')
 {%- endmacro %}
 
+{% macro spark__match_regexp_full(expr, pattern) -%}
+  ({{ expr }} rlike '^{{ pattern }}$')
+{%- endmacro %}
+
+{#- SQL Server has no regular expressions before 2025; LIKE has character classes. -#}
+{% macro sqlserver__match_regexp_full(expr, pattern) -%}
+  {%- set like = {
+      '[0-9]{10}': "[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]",
+      '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?': none,
+  } -%}
+  {%- if pattern == '[0-9]{10}' -%}
+  ({{ expr }} like '{{ like[pattern] }}')
+  {%- elif pattern == '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?' -%}
+  ({{ expr }} like '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9][0-9][0-9][0-9][0-9][0-9]'
+   or {{ expr }} like '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9][0-9][0-9][0-9][0-9][0-9][A-D]')
+  {%- else -%}
+  {{ exceptions.raise_compiler_error("match_regexp_full: no SQL Server form for " ~ pattern) }}
+  {%- endif -%}
+{%- endmacro %}
+
 {% macro bigquery__match_regexp_full(expr, pattern) -%}
   regexp_contains({{ expr }}, r'^{{ pattern }}$')
 {%- endmacro %}
 
 {#- An NHS number passing the modulus-11 check (10 digits, not all one digit), else NULL. -#}
 {% macro match_valid_nhs(expr) -%}
+  {%- set terms = [] -%}
+  {%- for i in range(1, 10) -%}
+    {%- do terms.append("cast(" ~ match_substr(expr, i, 1) ~ " as " ~ dbt.type_int() ~ ") * " ~ (11 - i)) -%}
+  {%- endfor -%}
+  {%- set nhs_sum = "(" ~ (terms | join(" + ")) ~ ")" -%}
   case when {{ match_regexp_full(expr, '[0-9]{10}') }}
         and {{ expr }} not in ('0000000000','1111111111','2222222222','3333333333','4444444444',
                                '5555555555','6666666666','7777777777','8888888888','9999999999')
-        and mod(11 - mod(
-              {%- for i in range(1, 10) %}
-              cast(substr({{ expr }}, {{ i }}, 1) as integer) * {{ 11 - i }}{{ " +" if not loop.last }}
-              {%- endfor %}, 11), 11) = cast(substr({{ expr }}, 10, 1) as integer)
+        and {{ match_mod("11 - " ~ match_mod(nhs_sum, '11'), '11') }} = cast({{ match_substr(expr, 10, 1) }} as {{ dbt.type_int() }})
        then {{ expr }} end
 {%- endmacro %}
 
@@ -64,9 +87,9 @@
     is dropped: the same person's number is written with and without it. -#}
 {% macro match_valid_ni(expr) -%}
   case when {{ match_regexp_full(expr, '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?') }}
-        and substr({{ expr }}, 1, 2) not in ('BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ')
-        and substr({{ expr }}, 3, 6) <> '000000'
-       then substr({{ expr }}, 1, 8) end
+        and {{ match_substr(expr, 1, 2) }} not in ('BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ')
+        and {{ match_substr(expr, 3, 6) }} <> '000000'
+       then {{ match_substr(expr, 1, 8) }} end
 {%- endmacro %}
 
 {#- Two names close enough to be one name with a typing error (both non-null). -#}
@@ -77,15 +100,21 @@
 {#- Portable fallback: same first three letters and lengths within one, or the
     same letters bar the last one. Coarser than an edit distance. -#}
 {% macro default__match_fuzzy_name(a, b) -%}
-  (length({{ a }}) >= 4 and length({{ b }}) >= 4
-   and ((substr({{ a }}, 1, 3) = substr({{ b }}, 1, 3)
-         and abs(length({{ a }}) - length({{ b }})) <= 1
-         and substr({{ a }}, length({{ a }}), 1) = substr({{ b }}, length({{ b }}), 1))
-        or substr({{ a }}, 1, length({{ a }}) - 1) = {{ b }}
-        or substr({{ b }}, 1, length({{ b }}) - 1) = {{ a }}))
+  {%- set la = dbt.length(a) -%}{%- set lb = dbt.length(b) -%}
+  ({{ la }} >= 4 and {{ lb }} >= 4
+   and (({{ match_substr(a, 1, 3) }} = {{ match_substr(b, 1, 3) }}
+         and abs({{ la }} - {{ lb }}) <= 1
+         and {{ match_substr(a, la, 1) }} = {{ match_substr(b, lb, 1) }})
+        or {{ match_substr(a, 1, la ~ ' - 1') }} = {{ b }}
+        or {{ match_substr(b, 1, lb ~ ' - 1') }} = {{ a }}))
+{%- endmacro %}
+
+{% macro spark__match_fuzzy_name(a, b) -%}
+  (least(length({{ a }}), length({{ b }})) >= 4 and levenshtein({{ a }}, {{ b }}) <= 1)
 {%- endmacro %}
 
 {% macro duckdb__match_fuzzy_name(a, b) -%}
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_fuzzy_name(a, b)) }}{%- endif -%}
   (length({{ a }}) >= 3 and length({{ b }}) >= 3
    and (jaro_winkler_similarity({{ a }}, {{ b }}) >= {{ var('match_fuzzy_jw', 0.92) }}
         or (damerau_levenshtein({{ a }}, {{ b }}) = 1 and least(length({{ a }}), length({{ b }})) >= 5)))
@@ -103,5 +132,36 @@
 
 {#- log base 2, in plain SQL. -#}
 {% macro match_log2(expr) -%}
-  (ln({{ expr }}) / ln(2))
+  ({{ match_ln(expr) }} / {{ match_ln('2') }})
 {%- endmacro %}
+
+{#- substr / mod / extract / lpad / log, for engines whose SQL spells them otherwise (SQL Server). -#}
+{% macro match_substr(expr, start, length) -%}
+  {{ return(adapter.dispatch('match_substr')(expr, start, length)) }}
+{%- endmacro %}
+{% macro default__match_substr(expr, start, length) %}substr({{ expr }}, {{ start }}, {{ length }}){% endmacro %}
+{% macro sqlserver__match_substr(expr, start, length) %}substring({{ expr }}, {{ start }}, {{ length }}){% endmacro %}
+
+{% macro match_mod(a, b) -%}
+  {{ return(adapter.dispatch('match_mod')(a, b)) }}
+{%- endmacro %}
+{% macro default__match_mod(a, b) %}mod({{ a }}, {{ b }}){% endmacro %}
+{% macro sqlserver__match_mod(a, b) %}(({{ a }}) % ({{ b }})){% endmacro %}
+
+{% macro match_date_part(part, expr) -%}
+  {{ return(adapter.dispatch('match_date_part')(part, expr)) }}
+{%- endmacro %}
+{% macro default__match_date_part(part, expr) %}extract({{ part }} from {{ expr }}){% endmacro %}
+{% macro sqlserver__match_date_part(part, expr) %}datepart({{ part }}, {{ expr }}){% endmacro %}
+
+{% macro match_lpad(expr, n) -%}
+  {{ return(adapter.dispatch('match_lpad')(expr, n)) }}
+{%- endmacro %}
+{% macro default__match_lpad(expr, n) %}lpad({{ expr }}, {{ n }}, '0'){% endmacro %}
+{% macro sqlserver__match_lpad(expr, n) %}right(replicate('0', {{ n }}) + {{ expr }}, {{ n }}){% endmacro %}
+
+{% macro match_ln(expr) -%}
+  {{ return(adapter.dispatch('match_ln')(expr)) }}
+{%- endmacro %}
+{% macro default__match_ln(expr) %}ln({{ expr }}){% endmacro %}
+{% macro sqlserver__match_ln(expr) %}log({{ expr }}){% endmacro %}

@@ -4,6 +4,6 @@ select {{ column_name }} as client_id
 from {{ model }}
 where {{ column_name }} is not null
   and ({{ dbt.length(column_name) }} <> 9
-       or substr({{ column_name }}, 1, 1) <> 'C'
-       or {{ regexp_remove('substr(' ~ column_name ~ ', 2)', '[0-9]') }} <> '')
+       or substring({{ column_name }}, 1, 1) <> 'C'
+       or {{ regexp_remove('substring(' ~ column_name ~ ', 2, 8)', '[0-9]') }} <> '')
 {% endtest %}

@@ -1,11 +1,10 @@
--- Which records are the same person: the 2017 tool's exact rule, normalised
--- surname + date of birth + normalised postcode. Interface: (record_key,
--- cluster_key); a matching model may replace this one with the same columns.
+-- Which records are the same person. Interface: (record_key, cluster_key).
+-- Record matching (models/intermediate/matching, docs/matching.md) replaces
+-- the 2017 tool's exact rule (normalised surname + date of birth + postcode):
+-- blocking, Fellegi-Sunter scoring of NHS and NI numbers, names, date of
+-- birth and postcode, manual decisions (seeds/match_decisions.csv), and
+-- clustering that never joins conflicting NHS or NI numbers.
 select
     record_key,
-    {{ dbt.hash(dbt.concat([
-        "coalesce(surname_norm, '')", "'|'",
-        "coalesce(cast(dob as " ~ dbt.type_string() ~ "), '')", "'|'",
-        "coalesce(postcode_norm, '')"
-    ])) }} as cluster_key
-from {{ ref('int_identity_records') }}
+    cluster_key
+from {{ ref('int_match_clusters') }}

@@ -40,7 +40,7 @@ select
         else latest_extracts.latest_extract_date
     end as end_date,
     records.end_date as recorded_end_date,
-    records.end_date is null and not {{ is_one_off('records.frequency') }} as is_ongoing,
+    {{ as_flag("records.end_date is null and not " ~ is_one_off('records.frequency')) }} as is_ongoing,
     records.frequency,
     records.unit_cost,
     {{ cost_per_day('records.unit_cost', 'records.frequency') }} as cost_per_day,

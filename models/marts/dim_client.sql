@@ -30,9 +30,9 @@ per_client as (
     select
         client_id,
         count(*) as record_count,
-        max(case when schema_code = 'H01A' then 1 else 0 end) = 1 as ever_temporary_accommodation,
-        max(case when schema_code = 'TF01' then 1 else 0 end) = 1 as in_troubled_families,
-        max(case when schema_code = 'RB03' then 1 else 0 end) = 1 as housing_benefit_switch
+        {{ as_flag("max(case when schema_code = 'H01A' then 1 else 0 end) = 1") }} as ever_temporary_accommodation,
+        {{ as_flag("max(case when schema_code = 'TF01' then 1 else 0 end) = 1") }} as in_troubled_families,
+        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch
     from records
     group by client_id
 

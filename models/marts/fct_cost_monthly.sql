@@ -14,19 +14,24 @@ months as (
 
 ),
 
+spread as (
+
+    -- each record once per calendar month it overlaps (macros/engines.sql)
+    {{ spread_over_months('uses', 'months',
+                          'case when uses.one_off_cost is not null then uses.start_date else uses.end_date end') }}
+
+),
+
 costed as (
 
     select
-        uses.client_id,
-        uses.service,
-        uses.service_type,
-        months.month_start as month,
-        {{ period_cost('uses.start_date', 'uses.end_date', 'uses.unit_cost', 'uses.frequency',
-                       'months.month_start', 'months.month_end') }} as cost
-    from uses
-    inner join months
-        on months.month_end >= uses.start_date
-        and months.month_start <= case when uses.one_off_cost is not null then uses.start_date else uses.end_date end
+        spread.client_id,
+        spread.service,
+        spread.service_type,
+        spread.month_start as month,
+        {{ period_cost('spread.start_date', 'spread.end_date', 'spread.unit_cost', 'spread.frequency',
+                       'spread.month_start', 'spread.month_end') }} as cost
+    from spread
 
 )
 

@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..schemas import get_schema
 from .files import DemoFile, add_blank_row, plant, write
 from .population import AS_AT, Population
 from .services import (DemoRow, Refs, adult_social_care, housing_benefit, housing_benefit_switch, month_ends,
@@ -81,7 +82,6 @@ def generate(out_dir: str | Path = "demo_data", people: int = DEFAULT_PEOPLE, se
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _clean_previous(out)
-    rng = random.Random(seed)
     pop = Population(random.Random(f"{seed}:population"), people)
     refs = Refs(random.Random(f"{seed}:refs"))
 
@@ -106,7 +106,6 @@ def generate(out_dir: str | Path = "demo_data", people: int = DEFAULT_PEOPLE, se
                        "primarysupportreasoncategory": "Primary Support Reason",
                        "carepackagelineitemid": "Care Package Line Item ID", "firstname": "First Name",
                        "ascid": "ASC ID", "postcode": "Post Code"}
-    rb_headers = None  # RB01 exports shout: upper-case column names
     tf_headers = {"individualid": "IndividualID", "familyid": "FamilyID", "firstname": "FirstName",
                   "lastname": "LastName", "dob": "DOB", "address_1": "Address_1", "address_2": "Address_2",
                   "postcode": "Postcode", "uprn": "UPRN", "localuprn": "LocalUPRN"}
@@ -147,7 +146,7 @@ def generate(out_dir: str | Path = "demo_data", people: int = DEFAULT_PEOPLE, se
             f"HB_entitlement_snapshot_{snap.isoformat()}.csv", "RB01", "housing_benefit", "revenues_benefits", snap,
             rb_rows[snap], fmt="csv", encoding="cp1252" if i < 2 else ("utf-8" if i % 2 else "utf-8-sig"),
             date_style="compact" if i == 3 else "dmy",
-            headers={c: c.upper() for c in rb_rows[snap][0].values} if rb_rows[snap] else {}))
+            headers={c.name: c.name.upper() for c in get_schema("RB01").columns}))  # RB01 exports shout
     rb03_file = DemoFile(f"HB_paid_to_landlord_{AS_AT.isoformat()}.xlsx", "RB03", "housing_benefit_switch",
                          "revenues_benefits", AS_AT, rb03_rows, headers=rb03_headers)
     tf_file = DemoFile(f"troubled_families_{AS_AT.isoformat()}.csv", "TF01", "troubled_families",

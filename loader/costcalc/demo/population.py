@@ -201,11 +201,12 @@ class Population:
             kind = rng.choices(kinds, kind_w)[0]
             group = rng.choices(group_names, group_weights)[0]
             self._household(kind, group)
-        # Trim the last household if it overshot (keep whole households where possible).
-        while len(self.people) > n_people and len(self.households) > 1:
-            h = self.households.pop()
-            for _ in h.members:
-                self.people.pop()
+        # The last household may overshoot: its last members (children, a grandparent) stay out.
+        while len(self.people) > n_people:
+            gone = self.people.pop()
+            self.households[-1].members.remove(gone)
+            if gone.twin_of:
+                next(p for p in self.people if p.pid == gone.twin_of).twin_of = None
         self.by_id = {p.pid: p for p in self.people}
 
     # -- building blocks
@@ -364,10 +365,10 @@ def recorded(seed: int, p: Person, system: str) -> Recorded:
     elif r < 0.07 and surname in N.SURNAME_VARIANTS:
         surname = rng.choice(N.SURNAME_VARIANTS[surname])
     r = rng.random()
-    if r < 0.06 and first in N.FIRST_NAME_VARIANTS:
-        first = rng.choice(N.FIRST_NAME_VARIANTS[first])
-    elif r < 0.08:
+    if r < 0.02:
         first = _typo(rng, first)
+    elif r < 0.07 and first in N.FIRST_NAME_VARIANTS:
+        first = rng.choice(N.FIRST_NAME_VARIANTS[first])
     if rng.random() < 0.006:
         if dob.day <= 12 and dob.day != dob.month:
             dob = dt.date(dob.year, dob.day, dob.month)  # day and month swapped

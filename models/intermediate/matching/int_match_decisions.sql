@@ -6,13 +6,23 @@
 -#}
 {{ config(materialized='table') }}
 
-with decisions as (
+with seed as (
+    {{ match_seed_or_empty('match_decisions', [
+        ('decision', dbt.type_string()), ('record_key_a', dbt.type_string()),
+        ('schema_code_a', dbt.type_string()), ('source_file_a', dbt.type_string()),
+        ('source_row_a', dbt.type_int()), ('record_key_b', dbt.type_string()),
+        ('schema_code_b', dbt.type_string()), ('source_file_b', dbt.type_string()),
+        ('source_row_b', dbt.type_int()), ('decided_by', dbt.type_string()),
+        ('reason', dbt.type_string()), ('decided_at', dbt.type_string())]) }}
+),
+
+decisions as (
     select
         lower(trim(decision)) as decision,
         record_key_a, schema_code_a, source_file_a, source_row_a,
         record_key_b, schema_code_b, source_file_b, source_row_b,
         decided_by, reason, decided_at
-    from {{ ref('match_decisions') }}
+    from seed
     where lower(trim(decision)) in ('link', 'unlink')
 ),
 

@@ -16,15 +16,15 @@ with decisions as (
 ),
 
 automatic as (
-    select p.pk_a, p.pk_b, p.score, p.rule, false as is_manual
+    select p.pk_a, p.pk_b, p.score, p.rule, 0 as is_manual
     from {{ ref('int_match_pairs') }} p
     left join decisions u
         on u.decision = 'unlink' and u.pk_a = p.pk_a and u.pk_b = p.pk_b
-    where p.is_link and u.pk_a is null
+    where p.is_link = 1 and u.pk_a is null
 ),
 
 manual as (
-    select pk_a, pk_b, cast(null as {{ dbt.type_float() }}) as score, 'manual_link' as rule, true as is_manual
+    select pk_a, pk_b, cast(null as {{ dbt.type_float() }}) as score, 'manual_link' as rule, 1 as is_manual
     from decisions
     where decision = 'link' and pk_a <> pk_b
 )

@@ -31,34 +31,34 @@ levels as (
         case when a.ni is null or b.ni is null then 'missing'
              when a.ni = b.ni then 'agree' else 'conflict' end as ni_level,
         case when a.sn = b.sn then 'exact'
-             when (a.sn_p1 is not null and length(a.sn_p1) >= 3 and (a.sn_p1 = b.sn or a.sn_p1 = b.sn_p1 or a.sn_p1 = b.sn_p2))
-               or (a.sn_p2 is not null and length(a.sn_p2) >= 3 and (a.sn_p2 = b.sn or a.sn_p2 = b.sn_p1 or a.sn_p2 = b.sn_p2))
-               or (b.sn_p1 is not null and length(b.sn_p1) >= 3 and b.sn_p1 = a.sn)
-               or (b.sn_p2 is not null and length(b.sn_p2) >= 3 and b.sn_p2 = a.sn)
+             when (a.sn_p1 is not null and {{ dbt.length('a.sn_p1') }} >= 3 and (a.sn_p1 = b.sn or a.sn_p1 = b.sn_p1 or a.sn_p1 = b.sn_p2))
+               or (a.sn_p2 is not null and {{ dbt.length('a.sn_p2') }} >= 3 and (a.sn_p2 = b.sn or a.sn_p2 = b.sn_p1 or a.sn_p2 = b.sn_p2))
+               or (b.sn_p1 is not null and {{ dbt.length('b.sn_p1') }} >= 3 and b.sn_p1 = a.sn)
+               or (b.sn_p2 is not null and {{ dbt.length('b.sn_p2') }} >= 3 and b.sn_p2 = a.sn)
                  then 'part'
              when {{ match_fuzzy_name('a.sn', 'b.sn') }} then 'fuzzy'
              else 'different' end as sn_level,
         case when a.fn is null or b.fn is null then 'missing'
              when a.fn = b.fn then 'exact'
              when a.fn_canon = b.fn_canon then 'nickname'
-             when length(a.fn) = 1 or length(b.fn) = 1 then
+             when {{ dbt.length('a.fn') }} = 1 or {{ dbt.length('b.fn') }} = 1 then
                   case when a.fn_initial = b.fn_initial then 'initial' else 'different' end
              when {{ match_fuzzy_name('a.fn', 'b.fn') }} then 'fuzzy'
              else 'different' end as fn_level,
         case when a.dob = b.dob then 'exact'
-             when a.dob_num - mod(a.dob_num, 10000) = b.dob_num - mod(b.dob_num, 10000)
-              and mod(a.dob_num, 100) * 100 + (mod(a.dob_num, 10000) - mod(a.dob_num, 100)) / 100 = mod(b.dob_num, 10000)
+             when a.dob_num - {{ match_mod('a.dob_num', '10000') }} = b.dob_num - {{ match_mod('b.dob_num', '10000') }}
+              and {{ match_mod('a.dob_num', '100') }} * 100 + ({{ match_mod('a.dob_num', '10000') }} - {{ match_mod('a.dob_num', '100') }}) / 100 = {{ match_mod('b.dob_num', '10000') }}
                  then 'swapped'
              when (
                 {%- for k in range(8) %}
-                case when mod(a.dob_num, {{ 10 ** (k + 1) }}) - mod(a.dob_num, {{ 10 ** k }})
-                        = mod(b.dob_num, {{ 10 ** (k + 1) }}) - mod(b.dob_num, {{ 10 ** k }}) then 0 else 1 end
+                case when {{ match_mod('a.dob_num', 10 ** (k + 1)) }} - {{ match_mod('a.dob_num', 10 ** k) }}
+                        = {{ match_mod('b.dob_num', 10 ** (k + 1)) }} - {{ match_mod('b.dob_num', 10 ** k) }} then 0 else 1 end
                 {{- " +" if not loop.last }}
                 {%- endfor %}) = 1
                  then 'one_digit'
              else 'different' end as dob_level,
         case when a.pc = b.pc then 'exact'
-             when substr(a.pc, 1, length(a.pc) - 2) = substr(b.pc, 1, length(b.pc) - 2) then 'sector'
+             when {{ match_substr('a.pc', 1, dbt.length('a.pc') ~ ' - 2') }} = {{ match_substr('b.pc', 1, dbt.length('b.pc') ~ ' - 2') }} then 'sector'
              else 'different' end as pc_level,
         a.tf_sn, a.tf_fn, a.tf_pc
     from candidates c
@@ -99,8 +99,9 @@ scored as (
 flagged as (
     select
         s.*,
-        (nhs_level = 'conflict' or ni_level = 'conflict'
-         or (fn_level = 'different' and nhs_level <> 'agree' and ni_level <> 'agree')) as is_apart
+        case when nhs_level = 'conflict' or ni_level = 'conflict'
+                   or (fn_level = 'different' and nhs_level <> 'agree' and ni_level <> 'agree')
+             then 1 else 0 end as is_apart
     from scored s
 )
 
@@ -108,11 +109,11 @@ select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
     score,
-    (not is_apart and score >= {{ match_weight('threshold') }}) as is_link,
+    case when is_apart = 0 and score >= {{ match_weight('threshold') }} then 1 else 0 end as is_link,
     is_apart,
     case when nhs_level = 'conflict' then 'nhs_number_conflict'
          when ni_level = 'conflict' then 'ni_number_conflict'
-         when is_apart then 'first_name_conflict'
+         when is_apart = 1 then 'first_name_conflict'
          when score < {{ match_weight('threshold') }} then 'below_threshold'
          when nhs_level = 'agree' then 'nhs_number'
          when ni_level = 'agree' then 'ni_number'

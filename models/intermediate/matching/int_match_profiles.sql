@@ -20,13 +20,13 @@ with profiles as (
 
 select
     p.*,
-    substr(sn, 1, 3) as sn_prefix,
+    {{ match_substr('sn', 1, 3) }} as sn_prefix,
     coalesce(sn_p2, sn) as sn_last,
-    substr(fn, 1, 1) as fn_initial,
-    extract(year from dob) as dob_year,
-    cast(extract(year from dob) as {{ dbt.type_int() }}) * 10000
-      + cast(extract(month from dob) as {{ dbt.type_int() }}) * 100
-      + cast(extract(day from dob) as {{ dbt.type_int() }}) as dob_num,
+    {{ match_substr('fn', 1, 1) }} as fn_initial,
+    {{ match_date_part('year', 'dob') }} as dob_year,
+    cast({{ match_date_part('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
+      + cast({{ match_date_part('month', 'dob') }} as {{ dbt.type_int() }}) * 100
+      + cast({{ match_date_part('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
     cast(count(*) over (partition by sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
     case when fn is not null
          then cast(count(*) over (partition by fn) as {{ dbt.type_float() }}) / count(*) over () end as tf_fn,

@@ -29,6 +29,16 @@ parts as (
     from src
 ),
 
+first_seen as (
+    select record_key, min({{ match_seen_key('load_order', 'source_row') }}) as seen_key
+    from ({{ match_record_lineage() }}) lineage
+    group by record_key
+),
+
+name_variants as (
+    {{ match_seed_or_empty('match_name_variants', [('variant', dbt.type_string()), ('canonical', dbt.type_string())]) }}
+),
+
 decided as (
     select record_key_a as record_key from {{ ref('int_match_decisions') }}
     union
@@ -44,6 +54,7 @@ select
     p.pc,
     p.nhs,
     p.ni,
+    {{ dbt.concat(["coalesce(fs.seen_key, '')", "':'", "p.record_key"]) }} as seen_key,
     case
         when d.record_key is not null
             then {{ dbt.hash(dbt.concat(["'r|'", "p.record_key"])) }}
@@ -53,5 +64,6 @@ select
             "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')"])) }}
     end as profile_key
 from parts p
-left join {{ ref('match_name_variants') }} v on v.variant = p.fn
+left join name_variants v on v.variant = p.fn
 left join decided d on d.record_key = p.record_key
+left join first_seen fs on fs.record_key = p.record_key

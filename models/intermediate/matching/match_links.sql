@@ -14,8 +14,8 @@
                         scored at or above the threshold, but the records hold
                         different valid NHS / NI numbers or different first
                         names (no link)
-  is_link: the link counts for clustering; same_cluster: the two records
-  ended in one cluster (false for a link cut because it would have joined
+  is_link (1/0): the link counts for clustering; same_cluster (1/0): the two
+  records ended in one cluster (0 for a link cut because it would have joined
   records that must stay apart).
 -#}
 {{ config(materialized='table', schema='restricted') }}
@@ -46,7 +46,7 @@ identical as (
         cast(null as {{ dbt.type_string() }}) as postcode_level,
         cast(null as {{ dbt.type_string() }}) as decided_by,
         cast(null as {{ dbt.type_string() }}) as reason,
-        true as is_link
+        1 as is_link
     from clusters c
     join profiles p on p.profile_key = c.profile_key
     where p.n_records > 1 and c.record_key <> p.rep_record_key
@@ -55,11 +55,11 @@ identical as (
 scored as (
     select
         p.record_key_a, p.record_key_b,
-        case when p.is_link and u.decision = 'unlink' then 'manual_unlink' else p.rule end as rule,
+        case when p.is_link = 1 and u.decision = 'unlink' then 'manual_unlink' else p.rule end as rule,
         p.score,
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
         u.decided_by, u.reason,
-        (p.is_link and u.decision is null) as is_link
+        case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
     from {{ ref('int_match_pairs') }} p
     left join decisions u
         on u.decision = 'unlink'
@@ -80,7 +80,7 @@ manual as (
         cast(null as {{ dbt.type_string() }}) as dob_level,
         cast(null as {{ dbt.type_string() }}) as postcode_level,
         decided_by, reason,
-        (decision = 'link') as is_link
+        case when decision = 'link' then 1 else 0 end as is_link
     from decisions
 ),
 
@@ -96,7 +96,7 @@ select
     l.record_key_a, l.record_key_b, l.rule, l.score,
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
     l.decided_by, l.reason, l.is_link,
-    (ca.cluster_key = cb.cluster_key) as same_cluster
+    case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
 from all_links l
 join clusters ca on ca.record_key = l.record_key_a
 join clusters cb on cb.record_key = l.record_key_b

@@ -1,0 +1,127 @@
+"""Access roles on server engines, as in the council's original tool.
+
+| role                  | may                                                                 |
+|-----------------------|---------------------------------------------------------------------|
+| costcalc_uploader     | write the raw layer (raw.*: select, insert, delete) and nothing else |
+| costcalc_analyst      | read the public marts (marts.*) only                                 |
+| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log) |
+| costcalc_admin        | everything in every costcalc schema                                  |
+
+``costcalc setup-roles`` creates the four roles (NOLOGIN group roles) and their
+grants; people's logins are made members (``--member analyst=alice``). Grants
+on tables dbt creates later are made by default privileges of the role that
+runs the build (run setup-roles as that role, normally the administrator).
+PostgreSQL and SQL Server only: DuckDB is a file (keep it away from report
+users) and a Spark session has no access control of its own (use the
+storage's or the catalog's permissions).
+"""
+
+from __future__ import annotations
+
+from .schemas import load_schemas
+
+ROLES = {
+    "uploader": "costcalc_uploader",
+    "analyst": "costcalc_analyst",
+    "caseworker": "costcalc_caseworker",
+    "admin": "costcalc_admin",
+}
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "audit")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def postgres_statements(builder: str) -> list[str]:
+    """The PostgreSQL statements (idempotent). ``builder`` is the role that runs dbt."""
+    up, an, cw, ad = (ROLES[k] for k in ("uploader", "analyst", "caseworker", "admin"))
+    out = []
+    for role in ROLES.values():
+        out.append(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+                   f"THEN CREATE ROLE {role} NOLOGIN; END IF; END $$")
+    for schema in SCHEMAS:
+        out.append(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        out.append(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC")
+        out.append(f"GRANT ALL ON SCHEMA {schema} TO {ad}")
+        out.append(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {ad}")
+        out.append(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {ad}")
+        out.append(f"ALTER DEFAULT PRIVILEGES FOR ROLE {_ident(builder)} IN SCHEMA {schema} "
+                   f"GRANT ALL ON TABLES TO {ad}")
+    # uploaders: the raw layer only
+    out += [f"GRANT USAGE ON SCHEMA raw TO {up}",
+            f"GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA raw TO {up}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {_ident(builder)} IN SCHEMA raw "
+            f"GRANT SELECT, INSERT, DELETE ON TABLES TO {up}"]
+    # analysts: the public marts only
+    out += [f"GRANT USAGE ON SCHEMA marts TO {an}",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA marts TO {an}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {_ident(builder)} IN SCHEMA marts GRANT SELECT ON TABLES TO {an}"]
+    # caseworkers: restricted (read), the client dimension (is an id known), the audit (write)
+    out += [f"GRANT USAGE ON SCHEMA restricted, marts, audit TO {cw}",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA restricted TO {cw}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {_ident(builder)} IN SCHEMA restricted "
+            f"GRANT SELECT ON TABLES TO {cw}",
+            "DO $$ BEGIN IF to_regclass('marts.dim_client') IS NOT NULL THEN "
+            f"GRANT SELECT ON marts.dim_client TO {cw}; END IF; END $$",
+            f"GRANT INSERT ON audit.lookup_log TO {cw}",
+            f"GRANT SELECT (lookup_id) ON audit.lookup_log TO {cw}",
+            f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}"]
+    return out
+
+
+def sqlserver_statements() -> list[str]:
+    """The T-SQL statements (idempotent). Schema-level grants also cover tables dbt creates later."""
+    up, an, cw, ad = (ROLES[k] for k in ("uploader", "analyst", "caseworker", "admin"))
+    out = []
+    for role in ROLES.values():
+        out.append(f"IF DATABASE_PRINCIPAL_ID('{role}') IS NULL CREATE ROLE {role}")
+    for schema in SCHEMAS:
+        out.append(f"IF SCHEMA_ID('{schema}') IS NULL EXEC('CREATE SCHEMA {schema}')")
+        out.append(f"GRANT CONTROL ON SCHEMA::{schema} TO {ad}")
+    out += [f"GRANT CREATE TABLE, CREATE VIEW TO {ad}",
+            f"GRANT SELECT, INSERT, DELETE ON SCHEMA::raw TO {up}",
+            f"GRANT SELECT ON SCHEMA::marts TO {an}",
+            f"GRANT SELECT ON SCHEMA::restricted TO {cw}",
+            f"IF OBJECT_ID('marts.dim_client') IS NOT NULL GRANT SELECT ON marts.dim_client TO {cw}",
+            f"GRANT INSERT ON SCHEMA::audit TO {cw}"]
+    return out
+
+
+def member_statement(engine: str, role_key: str, user: str) -> str:
+    role = ROLES[role_key]
+    if engine == "postgres":
+        return f"GRANT {role} TO {_ident(user)}"
+    return f"ALTER ROLE {role} ADD MEMBER [{user.replace(']', ']]')}]"
+
+
+def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[str]:
+    """Create the raw layer and the audit table (so grants have something to
+    name), the roles and grants, and the memberships. Returns the statements run."""
+    from .lookup import ensure_audit
+    from .warehouse import ensure_raw
+
+    ensure_raw(con)
+    ensure_audit(con)
+    if engine == "postgres":
+        with con.raw.cursor() as cur:
+            cur.execute("SELECT current_user")
+            builder = cur.fetchone()[0]
+        statements = postgres_statements(builder)
+    elif engine == "sqlserver":
+        statements = sqlserver_statements()
+    else:
+        raise ValueError(f"{engine} has no roles of its own (see docs/engines.md)")
+    statements += [member_statement(engine, k, u) for k, u in members]
+    cur = con.raw.cursor()
+    try:
+        for sql in statements:
+            cur.execute(sql)
+    finally:
+        cur.close()
+    return statements
+
+
+# every raw table name, for documentation and tests
+def raw_tables() -> list[str]:
+    return ["load_log", "rejected_rows"] + [s.table for s in load_schemas().values()]

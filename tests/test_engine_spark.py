@@ -1,0 +1,54 @@
+"""costcalc on Spark through dbt-spark's session method (a local pyspark
+session): the DuckDB end-to-end scenario (load, dbt build with its tests,
+reports, lookup) in one test, since starting the JVM and building on Spark
+is slow. Marked ``slow``; it still runs in ``make test``.
+
+The Spark warehouse (parquet tables and a Derby metastore) lives in a
+temporary COSTCALC_SPARK_DIR; the session is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import engine_e2e_helpers as eh
+
+pytest.importorskip("pyspark")
+pytest.importorskip("dbt.adapters.spark")
+
+pytestmark = pytest.mark.slow
+
+
+def _java_or_skip():
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime (pyspark needs Java 17): install openjdk-17-jre-headless")
+
+
+@pytest.fixture(scope="module")
+def spark_e2e(tmp_path_factory):
+    _java_or_skip()
+    root = tmp_path_factory.mktemp("spark_e2e")
+    with eh.target_env("spark", COSTCALC_SPARK_DIR=str(root / "spark")):
+        from costcalc.engines import spark_session
+
+        session = spark_session()
+        try:
+            ns = eh.run_scenario(root)  # the DuckDB end-to-end test's borough
+            yield ns
+        finally:
+            session.stop()
+
+
+def test_the_whole_project_on_spark(spark_e2e):
+    e2e = spark_e2e
+    assert e2e.con.spark.version.startswith("4")
+    formats = {r[0] for r in e2e.con.spark.sql("DESCRIBE TABLE EXTENDED raw.load_log").collect()}
+    assert "Provider" in formats  # a datasource (parquet) table, not a Hive text table
+    with eh.target_env("spark", COSTCALC_SPARK_DIR=str(e2e.root / "spark")):
+        eh.check_everything(e2e)
+    # Spark's 'transaction': a load's rows and its load-log row are written together at commit
+    loads = e2e.con.execute("select count(*) from raw.load_log where status = 'loaded'").fetchone()[0]
+    assert loads == len(e2e.data.files)
