@@ -52,7 +52,9 @@ def run_scenario(root, people: int = e2e_demo.PEOPLE, seed: int = e2e_demo.SEED,
                             echo=lambda s="", **_: printed.append(s), build=build,
                             **(generate or e2e_demo.GENERATE))
     again = e2e_demo.demo_cmd_load_again(root / "unused.duckdb", run.data.files[0])
-    rebuilt = build_mod.build(root / "unused.duckdb", target_path=root / "dbt_target")
+    # a second build of the client-id ledger (incremental, append-only) after the repeated load
+    rebuilt = build_mod.build(root / "unused.duckdb", select="int_client_id_assignments",
+                              target_path=root / "dbt_target")
     con = server_connection()
     return SimpleNamespace(root=root, data=run.data, run=run, con=con, printed="\n".join(printed), again=again,
                            recs=e2e_demo.expected_records(run.data), rebuilt=rebuilt)

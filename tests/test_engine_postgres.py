@@ -237,11 +237,30 @@ def test_setup_roles_prints_its_statements():
 
     from costcalc.cli import main
 
-    res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
+    with eh.target_env("duckdb"):  # the CLI sets COSTCALC_TARGET for what it runs; restore it after
+        res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
+        bad = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--member", "boss=alice"])
+        duck = CliRunner().invoke(main, ["--target", "duckdb", "setup-roles"])
     assert res.exit_code == 0, res.output
     assert "GRANT SELECT ON ALL TABLES IN SCHEMA marts TO costcalc_analyst" in res.output
     assert 'GRANT costcalc_analyst TO "alice"' in res.output
-    bad = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--member", "boss=alice"])
     assert bad.exit_code != 0
-    duck = CliRunner().invoke(main, ["--target", "duckdb", "setup-roles"])
     assert duck.exit_code != 0 and "no database roles" in duck.output
+
+
+def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch):
+    """COSTCALC_TEST_POSTGRES=1 turns 'no server' from a skip into a failure."""
+    import sys
+
+    mod = sys.modules[__name__]
+    monkeypatch.delenv("COSTCALC_PG_HOST", raising=False)
+    monkeypatch.setattr(mod, "REQUIRED", True)
+    with pytest.raises(pytest.fail.Exception, match="COSTCALC_TEST_POSTGRES=1"):
+        _server_or_skip()
+    monkeypatch.setattr(mod, "REQUIRED", False)
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server configured"):
+        _server_or_skip()
+    monkeypatch.setenv("COSTCALC_PG_HOST", "127.0.0.1")
+    monkeypatch.setenv("COSTCALC_PG_PORT", "1")  # nothing listens there
+    with pytest.raises(pytest.skip.Exception, match="not reachable"):
+        _server_or_skip()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -28,9 +30,11 @@ def _java_or_skip():
 
 
 @pytest.fixture(scope="module")
-def spark_e2e(tmp_path_factory):
+def spark_e2e():
     _java_or_skip()
-    root = tmp_path_factory.mktemp("spark_e2e")
+    # its own folder, not pytest's numbered ones (another pytest run may rotate those away
+    # during this long test)
+    root = Path(tempfile.mkdtemp(prefix="costcalc_spark_e2e_"))
     with eh.target_env("spark", COSTCALC_SPARK_DIR=str(root / "spark")):
         from costcalc.engines import spark_session
 
@@ -40,6 +44,7 @@ def spark_e2e(tmp_path_factory):
             yield ns
         finally:
             session.stop()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def test_the_whole_project_on_spark(spark_e2e):

@@ -96,3 +96,27 @@ def test_postgres_and_spark_translations_bind_every_value():
     assert text.count("%s") == 3 and "'%%z'" in text and "'?'" in text and params == [1, "p", "q"]
     text, args = translate(sql, "spark", [1, ["p", "q"]])
     assert ":p0" in text and ":p2" in text and args == {"p0": 1, "p1": "p", "p2": "q"}
+
+
+def test_the_target_option_selects_the_engine(monkeypatch):
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+    from costcalc.engines import EngineError, target_name
+
+    monkeypatch.delenv("COSTCALC_TARGET", raising=False)
+    assert target_name() == "duckdb"
+    monkeypatch.setenv("COSTCALC_TARGET", "Spark")
+    assert target_name() == "spark"
+    with pytest.raises(EngineError):
+        target_name("oracle")
+    res = CliRunner().invoke(main, ["--target", "oracle", "build"])
+    assert res.exit_code != 0 and "oracle" in res.output
+    res = CliRunner().invoke(main, ["--help"])
+    assert "--target" in res.output and "COSTCALC_TARGET" in res.output
+    # an unreachable server is a clear error, not a traceback
+    monkeypatch.setenv("COSTCALC_PG_HOST", "127.0.0.1")
+    monkeypatch.setenv("COSTCALC_PG_PORT", "1")
+    res = CliRunner().invoke(main, ["--target", "postgres", "report", "services"])
+    assert res.exit_code != 0 and "cannot connect to PostgreSQL" in res.output
+    monkeypatch.setenv("COSTCALC_TARGET", "duckdb")  # the CLI set it to postgres for this process

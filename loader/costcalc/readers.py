@@ -17,7 +17,6 @@ whose message names the file and says what to do.
 from __future__ import annotations
 
 import codecs
-import collections
 import csv
 import io
 import itertools
@@ -36,9 +35,12 @@ from typing import Callable, Iterator
 CHUNK_BYTES = int(os.environ.get("COSTCALC_XLSX_CHUNK_BYTES", 8 * 1024 * 1024))
 
 #: Pieces of a streamed sheet that calamine parses at once, each in a worker thread
-#: (calamine releases the GIL), while the main thread checks the rows of the piece
-#: before them. Memory holds at most this many pieces plus the one being checked.
-XLSX_THREADS = max(1, min(2, os.cpu_count() or 1))
+#: (calamine releases the GIL), while a producer thread cuts the next pieces and the
+#: main thread checks the rows of the piece before them. One is enough on 2 cores
+#: (parsing and checking take about as long; a second parser was measured slower on
+#: this loaded machine, and holds one more piece in memory). COSTCALC_XLSX_THREADS
+#: overrides it, for benchmarks.
+XLSX_THREADS = int(os.environ.get("COSTCALC_XLSX_THREADS", "0")) or 1
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
@@ -407,44 +409,77 @@ def _open_calamine_chunked(path: Path) -> RowSource:
                             f"{next_row or 1}); send the file again") from None
 
     def gen():
-        # calamine parses a piece without holding the GIL: the next pieces are parsed in
-        # worker threads while this one's rows are validated (see XLSX_THREADS).
+        # A producer thread cuts the sheet into pieces (inflating the zip) and hands each
+        # to a parser thread; calamine parses without holding the GIL. The main thread
+        # meanwhile turns parsed pieces into rows, in order, and checks them. At most
+        # XLSX_THREADS pieces wait parsed or in parsing (memory stays flat).
+        import queue
+        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         next_row = None  # Excel row number of the next row to yield
         it = pieces()
+        ahead: queue.Queue = queue.Queue(maxsize=XLSX_THREADS)
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=XLSX_THREADS, thread_name_prefix="costcalc-xlsx")
+
+        def hand_on(item) -> bool:
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    pass
+            return False
+
+        def produce():
+            try:
+                for piece in it:
+                    if not hand_on(pool.submit(load_piece, piece)):
+                        return
+                hand_on(None)
+            except BaseException as exc:  # handed to the main thread, raised there
+                hand_on(exc)
+
+        producer = threading.Thread(target=produce, name="costcalc-xlsx-cut", daemon=True)
+        producer.start()
         try:
-            with ThreadPoolExecutor(max_workers=XLSX_THREADS, thread_name_prefix="costcalc-xlsx") as pool:
-                ahead = collections.deque()
-                for piece in itertools.islice(it, XLSX_THREADS):
-                    ahead.append(pool.submit(load_piece, piece))
-                while ahead:
-                    wb, sheet = loaded(ahead.popleft(), next_row)
-                    piece = next(it, None)
-                    if piece is not None:
-                        ahead.append(pool.submit(load_piece, piece))
-                    try:
-                        start = sheet.start
-                        if start is None:
-                            continue
-                        r0, c0 = start[0] + 1, start[1]
-                        if next_row is None:
-                            source.first_row = r0
-                            next_row = r0
-                        while next_row < r0:  # rows with nothing in them between pieces
-                            yield []
-                            next_row += 1
-                        pad = [""] * c0
-                        # to_python() starts at the piece's first used row and column
-                        # (iter_rows() would start at row 1 of the sheet for every piece).
-                        data = sheet.to_python(skip_empty_area=True)
-                    finally:
-                        wb.close()
-                    for row in data:
+            while True:
+                item = ahead.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                wb, sheet = loaded(item, next_row)
+                try:
+                    start = sheet.start
+                    if start is None:
+                        continue
+                    r0, c0 = start[0] + 1, start[1]
+                    if next_row is None:
+                        source.first_row = r0
+                        next_row = r0
+                    while next_row < r0:  # rows with nothing in them between pieces
+                        yield []
                         next_row += 1
-                        yield pad + row if c0 else row
-                    del data
+                    pad = [""] * c0
+                    # to_python() starts at the piece's first used row and column
+                    # (iter_rows() would start at row 1 of the sheet for every piece).
+                    data = sheet.to_python(skip_empty_area=True)
+                finally:
+                    wb.close()
+                for row in data:
+                    next_row += 1
+                    yield pad + row if c0 else row
+                del data
         finally:
+            stop.set()
+            producer.join()
+            while not ahead.empty():  # pieces parsed for nothing (the load stopped early)
+                item = ahead.get_nowait()
+                if item is not None and not isinstance(item, BaseException):
+                    item.cancel()
+            pool.shutdown(wait=True)
             it.close()
             fh.close()
             zf.close()
@@ -553,43 +588,38 @@ def _scan_csv(path: Path) -> tuple[str, bool]:
     with the csv module, which gives an empty line as ``[]`` (Arrow cannot tell it
     from a row of empty cells)."""
     blank = False
+    valid = True
     with open(path, "rb") as fh:
-        head = fh.read(3)
-        bom = head == codecs.BOM_UTF8
+        bom = fh.read(3) == codecs.BOM_UTF8
         fh.seek(3 if bom else 0)
-        dec = None if bom else codecs.getincrementaldecoder("utf-8")("strict")
-        tail = b""
-        first = True
+        dec = codecs.getincrementaldecoder("utf-8")("strict")
+        tail = None  # the last bytes of the previous block (None: at the start)
         while True:
             block = fh.read(1 << 20)
             if not block:
                 break
             if not blank:
-                window = tail + block
-                if first:
-                    blank = _BLANK_LINE.search(window) is not None
-                    first = False
+                if tail is None:
+                    blank = _BLANK_LINE.search(block) is not None
                 else:
+                    window = tail + block
                     blank = b"\n\n" in window or b"\n\r\n" in window or b"\r\r" in window
                 tail = block[-2:]
-            if dec is not None:
+            if valid and not bom:
                 try:
                     dec.decode(block)
                 except UnicodeDecodeError:
-                    dec = None
-                    enc = "cp1252"
-                    if blank:
-                        return enc, blank
-                    bom = None
-        if bom:
-            return "utf-8-sig", blank
-        if dec is None:
-            return "cp1252", blank
+                    valid = False
+            if blank and (bom or not valid):
+                break
+    if bom:
+        return "utf-8-sig", blank
+    if valid:
         try:
             dec.decode(b"", final=True)
-            return "utf-8", blank
         except UnicodeDecodeError:
-            return "cp1252", blank
+            valid = False
+    return ("utf-8" if valid else "cp1252"), blank
 
 
 def _open_csv(path: Path) -> RowSource:
@@ -666,7 +696,7 @@ class _ArrowCsvRows:
         self._cols: list | None = None  # the current Arrow block's columns
         self._pos = 0  # rows of the current block already handed on
         self._fetched = 0  # records Arrow has parsed (blocks read in full)
-        self._buffer: list[list] = []  # rows converted for iteration, not yet handed on
+        self._buffer: list[list] = []  # rows converted for iteration, not yet handed on (reversed)
         self._fallback = None  # the csv reader, after Arrow met a record it cannot read
         self._text = None
 
@@ -709,8 +739,9 @@ class _ArrowCsvRows:
         return self._cols
 
     def take_block(self, n: int):
-        if self._buffer:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
+        if self._buffer:  # rows converted for iteration (kept in reverse order)
+            out = self._buffer[:-n - 1:-1]
+            del self._buffer[-n:]
             return out
         cols = self._block()
         if cols is None:
@@ -730,15 +761,12 @@ class _ArrowCsvRows:
             if self._fallback is not None:
                 return next(self._fallback)
             block = self.take_block(1000)
-            self._buffer = block.to_rows() if isinstance(block, ColumnBlock) else block
-            if not self._buffer:
+            rows = block.to_rows() if isinstance(block, ColumnBlock) else block
+            if not rows:
                 raise StopIteration
-        return self._buffer.pop(0) if len(self._buffer) < 2 else self._pop()
-
-    def _pop(self) -> list:
-        row = self._buffer[0]
-        del self._buffer[0]
-        return row
+            rows.reverse()  # popped from the end
+            self._buffer = rows
+        return self._buffer.pop()
 
 
 def _all_text() -> dict:

@@ -9,10 +9,8 @@
     {%- endfor %}
 {%- endfor %}
 select table_name, column_name
-from information_schema.columns
-where lower(table_catalog) = lower('{{ target.database }}')
-  and lower(table_schema) = 'marts'
-  and lower(column_name) in ({% for n in names %}'{{ n }}'{{ ', ' if not loop.last }}{% endfor %})
+from ({{ marts_columns() }}) as marts_columns
+where lower(column_name) in ({% for n in names %}'{{ n }}'{{ ', ' if not loop.last }}{% endfor %})
 {%- for m in ['client_record_links', 'fct_cost_monthly', 'fct_service_use', 'dim_client', 'fct_client_membership',
               'rpt_spend_by_client', 'rpt_spend_by_service', 'rpt_client_breakdown', 'rpt_ta_vs_population'] %}
 -- depends_on: {{ ref(m) }}
