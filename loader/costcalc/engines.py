@@ -195,8 +195,8 @@ def _translate(sql: str, dialect: str, list_lengths: tuple, temp_tables: tuple) 
                 exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT) and not node.expressions:
             return exp.DataType.build("NVARCHAR(MAX)", dialect="tsql")
         if dialect == "spark" and isinstance(node, exp.ColumnConstraint) and isinstance(
-                node.kind, exp.PrimaryKeyColumnConstraint):
-            return None
+                node.kind, (exp.PrimaryKeyColumnConstraint, exp.DefaultColumnConstraint)):
+            return None  # no keys; no sequence defaults (ids are max + 1, see SparkConnection._insert)
         return node
 
     tree = tree.transform(expand, copy=False)
@@ -493,7 +493,8 @@ class SqlServerConnection(_Base):
         cur.execute(f"IF OBJECT_ID('tempdb..#{name}') IS NOT NULL DROP TABLE #{name}")
         cur.execute(f"CREATE TABLE #{name} ({', '.join(cols)})")
         cur.fast_executemany = True
-        rows = [tuple(_plain(v) if v is not None and v == v else None for v in r)
+        rows = [tuple(None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else _plain(v)
+                      for v in r)
                 for r in frame.itertuples(index=False, name=None)]
         if rows:
             cur.executemany(f"INSERT INTO #{name} VALUES ({', '.join('?' * len(cols))})", rows)
@@ -550,9 +551,9 @@ class SparkConnection(_Base):
         return self.spark.sql(text, args=args or None)
 
     def _run(self, sql, params) -> Result:
+        if re.match(r"\s*CREATE\s+SEQUENCE\b", sql, re.IGNORECASE):
+            return Result([], None)  # Spark has no sequences: RETURNING ids are max + 1 (_insert)
         tree = sqlglot.parse_one(sql, read="duckdb")
-        if isinstance(tree, exp.Command) and tree.name.upper() == "CREATE" and "SEQUENCE" in sql.upper():
-            return Result([], None)  # Spark has no sequences: RETURNING ids are max + 1 (below)
         if isinstance(tree, exp.Insert):
             return self._insert(tree, params)
         if isinstance(tree, exp.Delete) and self._pending is not None:

@@ -305,6 +305,19 @@ class _Loader:
         newest: str | None = None
         strict_failed = False
         bar = self._progress_bar(source)
+        # A batch is inserted by a helper thread while the main thread reads and checks
+        # the next one (DuckDB works without holding the GIL). The connection is used by
+        # one thread at a time: the main thread waits for the insert before its own SQL.
+        from concurrent.futures import ThreadPoolExecutor
+        inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
+        pending = None
+
+        def wait() -> None:
+            nonlocal pending
+            if pending is not None:
+                done, pending = pending, None
+                done.result()
+
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = next_load_id(con)
@@ -318,6 +331,7 @@ class _Loader:
                 if not chunk:
                     break
                 batch = validator.process(chunk, row_no)
+                wait()
                 row_no += len(chunk)
                 read += batch.rows_read
                 rejected += batch.rows_rejected
@@ -331,7 +345,7 @@ class _Loader:
                         con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?",
                                 [load_id]).fetchall()
                 if not strict_failed and batch.rows_accepted:
-                    self._insert_batch(insert_sql, load_id, batch)
+                    pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
                     accepted += batch.rows_accepted
                     edc = schema.extract_date_column
                     if edc and edc in batch.max_dates:
@@ -340,6 +354,7 @@ class _Loader:
                     pos = source.progress_position()
                     bar.update(pos - last_pos)
                     last_pos = pos
+            wait()
             # A streamed sheet reports its merged cells only once all its rows are read.
             self._check_merged(source, first_data_row - 1)
             if strict_failed:
@@ -361,11 +376,14 @@ class _Loader:
             con.execute("COMMIT")
         except BaseException:
             try:
+                if pending is not None:  # let the insert finish: the connection is one thread's
+                    pending.exception()
                 con.execute("ROLLBACK")
             except Exception:
                 pass
             raise
         finally:
+            inserter.shutdown(wait=True)
             if bar is not None:
                 bar.render_finish()
         return LoadResult(load_id, status, schema.code,
