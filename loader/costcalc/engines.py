@@ -337,9 +337,6 @@ class _Base:
     def __init__(self):
         self._temp: dict[str, pd.DataFrame] = {}
 
-    def _run(self, sql: str, params) -> Result:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def execute(self, sql: str, params=None) -> Result:
         word = sql.strip().rstrip(";").upper()
         if word in ("BEGIN", "BEGIN TRANSACTION"):
