@@ -29,8 +29,6 @@
 {% macro spark__type_double() %}double{% endmacro %}
 {% macro sqlserver__type_double() %}float{% endmacro %}
 
-{% macro spark__median(expr) %}median({{ expr }}){% endmacro %}
-
 {#- Java regular expressions (Spark) have no POSIX bracket classes: use \s and \p{Punct}. -#}
 {% macro spark__regexp_remove(expr, pattern) -%}
     {%- set java = pattern.replace('[:space:]', '\\\\s').replace('[:punct:]', '\\\\p{Punct}') -%}

@@ -18,14 +18,35 @@ categorised as (
     union all
     select 'housing_benefit_switch', case when housing_benefit_switch then 'yes' else 'no' end, client_id, total_cost from clients
 
+),
+
+medians as (
+
+    {{ group_median('categorised', ['breakdown', 'category'], 'total_cost') }}
+
+),
+
+per_category as (
+
+    select
+        breakdown,
+        category,
+        count(*) as client_count,
+        sum(total_cost) as total_cost,
+        avg(total_cost) as mean_cost_per_client
+    from categorised
+    group by breakdown, category
+
 )
 
 select
-    breakdown,
-    category,
-    count(*) as client_count,
-    sum(total_cost) as total_cost,
-    avg(total_cost) as mean_cost_per_client,
-    {{ median('total_cost') }} as median_cost_per_client
-from categorised
-group by breakdown, category
+    per_category.breakdown,
+    per_category.category,
+    per_category.client_count,
+    per_category.total_cost,
+    per_category.mean_cost_per_client,
+    medians.median_value as median_cost_per_client
+from per_category
+inner join medians
+    on medians.breakdown = per_category.breakdown
+    and medians.category = per_category.category

@@ -59,10 +59,15 @@ per_group as (
         service_type,
         count(*) as users,
         sum(cost) as total_cost,
-        avg(cost) as mean_cost_per_user,
-        {{ median('cost') }} as median_cost_per_user
+        avg(cost) as mean_cost_per_user
     from user_costs
     group by client_group, service, service_type
+
+),
+
+medians as (
+
+    {{ group_median('user_costs', ['client_group', 'service', 'service_type'], 'cost') }}
 
 ),
 
@@ -81,10 +86,14 @@ select
     cast(coalesce(per_group.users, 0) as {{ type_double() }}) / group_sizes.clients_in_group as share_using,
     coalesce(per_group.total_cost, 0) as total_cost,
     per_group.mean_cost_per_user,
-    per_group.median_cost_per_user
+    medians.median_value as median_cost_per_user
 from service_types
 cross join group_sizes
 left join per_group
     on per_group.service = service_types.service
     and per_group.service_type = service_types.service_type
     and per_group.client_group = group_sizes.client_group
+left join medians
+    on medians.service = service_types.service
+    and medians.service_type = service_types.service_type
+    and medians.client_group = group_sizes.client_group
