@@ -1,6 +1,6 @@
 """Loader benchmark: rows/second and peak memory for each reader.
 
-    /tmp/venv0/bin/python bench/bench_load.py [--rows 200000] [--only csv,csvmodule,calamine,openpyxl]
+    .venv/bin/python bench/bench_load.py [--rows 200000] [--only csv,csvmodule,calamine,openpyxl]
 
 Generates (once, cached under bench/out/) an H01A file of N rows as .xlsx
 (openpyxl write-only, real date cells, numbers as numbers) and the same as

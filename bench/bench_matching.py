@@ -3,8 +3,8 @@
 data) and (c) costcalc's matching models run by dbt on a DuckDB file, on
 synthetic identity records with ground truth (bench/matchgen.py).
 
-    /tmp/venv0/bin/python bench/bench_matching.py --records 200000
-    /tmp/venv0/bin/python bench/bench_matching.py --records 1000000 --skip splink --skip portable
+    .venv/bin/python bench/bench_matching.py --records 200000
+    .venv/bin/python bench/bench_matching.py --records 1000000 --skip splink --skip portable
 
 Prints a table; it is not a test. Splink is in the optional `bench` extra.
 """

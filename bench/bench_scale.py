@@ -1,9 +1,9 @@
 """Scale benchmark: load + build at 100k .. 3M service-use rows. Prints figures
 (it is not a test).
 
-    /tmp/venv0/bin/python bench/bench_scale.py                      # DuckDB: 100k 300k 1M 3M
-    /tmp/venv0/bin/python bench/bench_scale.py --rows 1000000 --target spark
-    /tmp/venv0/bin/python bench/bench_scale.py --rows 300000 --models   # + the slowest dbt models
+    .venv/bin/python bench/bench_scale.py                      # DuckDB: 100k 300k 1M 3M
+    .venv/bin/python bench/bench_scale.py --rows 1000000 --target spark
+    .venv/bin/python bench/bench_scale.py --rows 300000 --models   # + the slowest dbt models
 
 For each size it generates (once, cached under bench/out/scale/) GS00 CSV files
 of service-use rows (about 5 rows per person; names, dates of birth and
