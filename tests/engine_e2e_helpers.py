@@ -10,7 +10,6 @@ runs translated on the engine.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -18,22 +17,14 @@ from types import SimpleNamespace
 import test_e2e_demo as e2e_demo  # noqa: E402  (tests/ is on sys.path under pytest)
 
 from costcalc import reports
+from costcalc.paths import environment
 
 
 @contextmanager
 def target_env(target: str, **extra: str):
     """Select ``target`` (and extra settings) for the loader, dbt and reports, then restore."""
-    values = {"COSTCALC_TARGET": target, **extra}
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
+    with environment({"COSTCALC_TARGET": target, **extra}):
         yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def run_scenario(root, people: int = e2e_demo.PEOPLE, seed: int = e2e_demo.SEED, generate=None):

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import DBT_PROJECT_DIR
+from .paths import DBT_PROJECT_DIR, environment
 
 
 class _OfflineCursor:
@@ -98,22 +98,13 @@ def compile_sqlserver(target_path: Path) -> TsqlCheck:
     log: list[str] = []
     env = {"COSTCALC_TARGET": "sqlserver", "COSTCALC_MSSQL_SERVER": os.environ.get("COSTCALC_MSSQL_SERVER", "offline"),
            "COSTCALC_MSSQL_USER": os.environ.get("COSTCALC_MSSQL_USER", "offline")}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     out = TsqlCheck()
-    try:
-        with offline_sqlserver(log):
-            res = dbtRunner().invoke([
-                "--quiet", "--no-populate-cache", "compile", "--select", "resource_type:model",
-                "--target", "sqlserver", "--threads", "1",
-                "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                "--target-path", str(target_path), "--log-path", str(target_path / "logs")])
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with environment(env), offline_sqlserver(log):
+        res = dbtRunner().invoke([
+            "--quiet", "--no-populate-cache", "compile", "--select", "resource_type:model",
+            "--target", "sqlserver", "--threads", "1",
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs")])
     if not res.success:
         out.dbt_error = str(res.exception or [getattr(r, "message", "") for r in getattr(res.result, "results", [])
                                               if str(getattr(r, "status", "")) not in ("success", "RunStatus.Success")])
