@@ -165,3 +165,11 @@
 {%- endmacro %}
 {% macro default__match_ln(expr) %}ln({{ expr }}){% endmacro %}
 {% macro sqlserver__match_ln(expr) %}log({{ expr }}){% endmacro %}
+
+{#- The per-field agreement columns of restricted.match_links, all NULL: for
+    links no pairwise comparison made (identical details, manual decisions). -#}
+{% macro no_field_levels() -%}
+    {%- for field in ['nhs', 'ni', 'surname', 'firstname', 'dob', 'postcode'] %}
+        cast(null as {{ dbt.type_string() }}) as {{ field }}_level,
+    {%- endfor %}
+{%- endmacro %}

@@ -38,12 +38,7 @@ identical as (
         c.record_key as record_key_b,
         'identical_details' as rule,
         cast(null as {{ dbt.type_float() }}) as score,
-        cast(null as {{ dbt.type_string() }}) as nhs_level,
-        cast(null as {{ dbt.type_string() }}) as ni_level,
-        cast(null as {{ dbt.type_string() }}) as surname_level,
-        cast(null as {{ dbt.type_string() }}) as firstname_level,
-        cast(null as {{ dbt.type_string() }}) as dob_level,
-        cast(null as {{ dbt.type_string() }}) as postcode_level,
+        {{ no_field_levels() }}
         cast(null as {{ dbt.type_string() }}) as decided_by,
         cast(null as {{ dbt.type_string() }}) as reason,
         1 as is_link
@@ -73,12 +68,7 @@ manual as (
         record_key_a, record_key_b,
         case when decision = 'link' then 'manual_link' else 'manual_unlink' end as rule,
         cast(null as {{ dbt.type_float() }}) as score,
-        cast(null as {{ dbt.type_string() }}) as nhs_level,
-        cast(null as {{ dbt.type_string() }}) as ni_level,
-        cast(null as {{ dbt.type_string() }}) as surname_level,
-        cast(null as {{ dbt.type_string() }}) as firstname_level,
-        cast(null as {{ dbt.type_string() }}) as dob_level,
-        cast(null as {{ dbt.type_string() }}) as postcode_level,
+        {{ no_field_levels() }}
         decided_by, reason,
         case when decision = 'link' then 1 else 0 end as is_link
     from decisions
