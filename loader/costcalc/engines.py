@@ -422,11 +422,7 @@ class PostgresConnection(_Base):
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Bulk-copy ``frame`` into a temporary table ``name`` (COPY ... FROM STDIN)."""
-        cols = []
-        for c, dtype in frame.dtypes.items():
-            kind = "bigint" if pd.api.types.is_integer_dtype(dtype) else (
-                "double precision" if pd.api.types.is_float_dtype(dtype) else "text")
-            cols.append(f'"{c}" {kind}')
+        cols = temp_table_columns(frame, '"{}"', integer="bigint", floating="double precision", text="text")
         buf = io.StringIO()
         frame.to_csv(buf, index=False, header=False)
         buf.seek(0)
@@ -441,6 +437,18 @@ class PostgresConnection(_Base):
 
     def close(self) -> None:
         self.raw.close()
+
+
+def temp_table_columns(frame: pd.DataFrame, quote: str, *, integer: str, floating: str, text: str) -> list[str]:
+    """Column definitions for a temporary table holding ``frame``: integer and
+    float columns keep their kind, everything else is text (``quote`` wraps
+    each name, e.g. ``'"{}"'`` or ``"[{}]"``)."""
+    cols = []
+    for c, dtype in frame.dtypes.items():
+        kind = integer if pd.api.types.is_integer_dtype(dtype) else (
+            floating if pd.api.types.is_float_dtype(dtype) else text)
+        cols.append(f"{quote.format(c)} {kind}")
+    return cols
 
 
 class SqlServerConnection(_Base):
@@ -481,11 +489,7 @@ class SqlServerConnection(_Base):
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Insert ``frame`` into a temporary table ``#name`` with pyodbc's fast_executemany."""
-        cols = []
-        for c, dtype in frame.dtypes.items():
-            kind = "BIGINT" if pd.api.types.is_integer_dtype(dtype) else (
-                "FLOAT" if pd.api.types.is_float_dtype(dtype) else "NVARCHAR(MAX)")
-            cols.append(f"[{c}] {kind}")
+        cols = temp_table_columns(frame, "[{}]", integer="BIGINT", floating="FLOAT", text="NVARCHAR(MAX)")
         cur = self.raw.cursor()
         cur.execute(f"IF OBJECT_ID('tempdb..#{name}') IS NOT NULL DROP TABLE #{name}")
         cur.execute(f"CREATE TABLE #{name} ({', '.join(cols)})")

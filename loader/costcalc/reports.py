@@ -492,28 +492,30 @@ ORDER BY (st.service = ?), st.service, st.service_type""", ALL_SERVICES)
     )
 
 
+def _listing(con: duckdb.DuckDBPyConnection, name: str, title: str, sql: str, kinds: dict) -> Report:
+    """A fixed query listing the values a filter accepts, as a report over all time."""
+    frame = con.execute(sql).df()
+    lo_hi = resolve_period(con, ReportFilters())
+    return Report(name=name, title=title, period_from=lo_hi[0], period_to=lo_hi[1],
+                  filters=ReportFilters(), frame=frame, kinds=kinds)
+
+
 def memberships(con: duckdb.DuckDBPyConnection) -> Report:
     """The values ``--with`` / ``--without`` accept, with how many clients have each."""
-    frame = con.execute(
+    return _listing(
+        con, "memberships", "Client-pool memberships (for --with / --without)",
         "SELECT membership, schema_code, count(DISTINCT client_id) AS clients"
-        " FROM marts.fct_client_membership GROUP BY ALL ORDER BY membership, schema_code"
-    ).df()
-    lo_hi = resolve_period(con, ReportFilters())
-    return Report(name="memberships", title="Client-pool memberships (for --with / --without)",
-                  period_from=lo_hi[0], period_to=lo_hi[1], filters=ReportFilters(), frame=frame,
-                  kinds={"membership": TEXT, "schema_code": TEXT, "clients": INT})
+        " FROM marts.fct_client_membership GROUP BY ALL ORDER BY membership, schema_code",
+        {"membership": TEXT, "schema_code": TEXT, "clients": INT})
 
 
 def needs(con: duckdb.DuckDBPyConnection) -> Report:
     """The values ``--need`` accepts (primary support reasons), with how many clients have each."""
-    frame = con.execute(
+    return _listing(
+        con, "needs", "Primary support reasons (for --need)",
         "SELECT need, count(DISTINCT client_id) AS clients FROM marts.fct_service_use"
-        " WHERE need IS NOT NULL GROUP BY need ORDER BY need"
-    ).df()
-    lo_hi = resolve_period(con, ReportFilters())
-    return Report(name="needs", title="Primary support reasons (for --need)",
-                  period_from=lo_hi[0], period_to=lo_hi[1], filters=ReportFilters(), frame=frame,
-                  kinds={"need": TEXT, "clients": INT})
+        " WHERE need IS NOT NULL GROUP BY need ORDER BY need",
+        {"need": TEXT, "clients": INT})
 
 
 # --------------------------------------------------------------------------- output
