@@ -18,7 +18,7 @@ import pytest
 
 from costcalc import readers
 from costcalc.landing import error_report_path, load_file
-from costcalc.validate import _PY_WHITESPACE
+from costcalc.fastpaths import PY_WHITESPACE
 
 HEAD = ["pin", "address1", "postcode", "ni", "firstname", "surname", "dob", "residents",
         "startdate", "enddate", "cost", "proptype"]
@@ -184,7 +184,7 @@ def test_arrow_load_stores_typed_values_and_extra_json(tmp_path, monkeypatch):
 
 
 def test_whitespace_set_is_what_str_strip_strips():
-    assert _PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 def test_server_engines_receive_a_batch_as_text_columns():

@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from .readers import ReadError, RowSource, open_rows
@@ -232,10 +233,10 @@ class _Loader:
         return match, head[match.row_index + 1:]
 
     def _check_merged(self, source: RowSource, header_row: int) -> None:
-        from openpyxl.utils import get_column_letter
-
         bad = [m for m in source.merged if m[2] >= header_row]
         if bad:
+            from openpyxl.utils import get_column_letter
+
             r1, c1, r2, c2 = bad[0]
             ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
             more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
@@ -291,12 +292,17 @@ class _Loader:
         con, schema = self.con, self.schema
         validator = BatchValidator(match)
         cols = ", ".join(quote(c.name) for c in schema.columns)
+        typed = isinstance(con, duckdb.DuckDBPyConnection)
         casts = []
         for i, c in enumerate(schema.columns):
             sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
-            # Values arrive typed as the column (Arrow, see validate.Batch); the casts
-            # are for server engines, which receive the batch as text (costcalc.engines).
-            casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
+            # Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
+            # DuckDB takes them as they are. Server engines receive the batch as text
+            # (costcalc.engines), hence the casts.
+            if typed:
+                casts.append(f"c{i}")
+            else:
+                casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
         insert_sql = (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
                       f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress, zip_longest
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .fastpaths import fast_parse, trim
 from .schemas import Column, Schema, load_schemas
 from .values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
                      parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
@@ -115,12 +118,6 @@ _PARSERS = {
 }
 
 
-#: The characters str.strip() strips (str.isspace()), for Arrow's utf8_trim.
-#: (tests/test_loader_arrow.py checks it against every code point.)
-_PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-                  "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-
-
 _NONE = type(None)
 #: Python cell types (besides None) whose columns Arrow holds exactly: the Arrow type
 #: to convert them to. (Not ints among floats: a big int would become a float.)
@@ -135,22 +132,29 @@ _ARROW_OF = {
 }
 
 
+def as_arrow(values) -> pa.Array | None:
+    """A column of cells as an Arrow array when its cells are all of one kind (every
+    CSV column; text, dates or numbers of an .xlsx; blanks as null), else None."""
+    if isinstance(values, pa.Array):
+        return values
+    kinds = set(map(type, values))
+    kinds.discard(_NONE)
+    arrow_type = _ARROW_OF.get(frozenset(kinds))
+    if arrow_type is None:
+        return None
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return None
+
+
 def encode(values) -> tuple[list, pa.Array]:
     """Dictionary-encode one column of cells: (distinct cells, int32 index per cell).
 
     A column whose cells are all of one kind (every CSV column; text, dates or
     numbers of an .xlsx) is encoded by Arrow in C; a column of mixed cells by a dict
     (still C-level per cell). Blank cells (None) are a distinct value like any other."""
-    arr = values if isinstance(values, pa.Array) else None
-    if arr is None:
-        kinds = set(map(type, values))
-        kinds.discard(_NONE)
-        arrow_type = _ARROW_OF.get(frozenset(kinds))
-        if arrow_type is not None:
-            try:
-                arr = pa.array(values, type=arrow_type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-                arr = None
+    arr = as_arrow(values)
     if arr is None:
         distinct = list(dict.fromkeys(values))
         index = {v: i for i, v in enumerate(distinct)}
@@ -193,19 +197,31 @@ class ColumnParser:
 
     def run(self, values) -> tuple[pa.Array, list[tuple[int, str]]]:
         """(parsed values, [(index, reason), ...]) for one batch of cells; a bad cell's
-        value is null."""
-        if self.cache is None:
-            text = values
-            if not isinstance(text, pa.Array):
-                try:  # an .xlsx text column holding only text (and blanks)
-                    text = pa.array(values, type=pa.string())
-                except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-                    text = None  # numbers or dates among the text: parse_text, per distinct cell
-            if text is not None:
-                # Text cells: parse_text in Arrow, exactly (strip what str.strip strips;
-                # empty -> null), with no Python object per cell.
-                trimmed = pc.utf8_trim(text, characters=_PY_WHITESPACE)
-                return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed), []
+        value is null. The cells a fast path is sure of are parsed a column at a time
+        in Arrow (costcalc.fastpaths); the rest by the column type's Python parser."""
+        arr = as_arrow(values)
+        if arr is None:  # cells of several kinds (an .xlsx column of numbers and text)
+            return self._parse_each(values)
+        if self.cache is None and (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
+            # Text cells: parse_text in Arrow, exactly (strip what str.strip strips;
+            # empty -> null), with no Python object per cell.
+            trimmed = trim(arr.cast(pa.string()))
+            return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed), []
+        fast = fast_parse(self.column.type, arr)
+        if fast is None:
+            return self._parse_each(arr)
+        vals, handled = fast
+        if handled.true_count == len(arr):
+            return vals, []
+        todo = pc.indices_nonzero(pc.invert(handled))
+        rest, errors = self._parse_each(arr.take(todo))
+        if errors:
+            where = todo.to_pylist()
+            errors = [(where[i], reason) for i, reason in errors]
+        return pc.replace_with_mask(vals, pc.invert(handled), rest), errors
+
+    def _parse_each(self, values) -> tuple[pa.Array, list[tuple[int, str]]]:
+        """:meth:`run` by the Python parser, once per distinct cell."""
         distinct, indices = encode(values)
         cache = self.cache
         if cache is None:
@@ -234,6 +250,17 @@ class ColumnParser:
             hit = pc.indices_nonzero(pc.is_in(indices, value_set=pa.array(bad, type=indices.type)))
             errors = [(i, reasons[k]) for i, k in zip(hit.to_pylist(), indices.take(hit).to_pylist())]
         return out, errors
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _column_pool() -> ThreadPoolExecutor:
+    """Threads that parse a batch's columns side by side (one per core)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="costcalc-check")
+    return _POOL
+
 
 # ----------------------------------------------------------------------- batches
 
@@ -401,6 +428,10 @@ class BatchValidator:
                 nums[i], column.name if column else "", parse_text(value) if value is not None else None,
                 reason, bool(column and column.personal)))
 
+        # Columns are parsed side by side: Arrow's kernels release the GIL.
+        present = [c.name for c in self.schema.columns if c.name in self.positions]
+        parsed = dict(zip(present, _column_pool().map(
+            lambda name: self.parsers[name].run(cols[self.positions[name]]), present)))
         for c in self.schema.columns:
             pos = self.positions.get(c.name)
             parser = self.parsers[c.name]
@@ -410,7 +441,7 @@ class BatchValidator:
                     if value is not None else pa.nulls(n, parser.arrow_type)
                 continue
             raw = _Cells(cols[pos])
-            vals, errors = parser.run(cols[pos])
+            vals, errors = parsed[c.name]
             for i, reason in errors:
                 reject(i, c, raw[i], reason)
             if c.mandatory and vals.null_count:

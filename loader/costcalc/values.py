@@ -256,9 +256,12 @@ def parse_date(v) -> _dt.date | None:
 
 # ----------------------------------------------------------------------- postcode
 
-_POSTCODE_RE = re.compile(
-    r"^(GIR0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
-    r"[0-9][ABD-HJLNP-UW-Z]{2})$")
+#: A UK postcode's outward and inward codes, upper case (also used by costcalc.fastpaths).
+POSTCODE_OUTWARD = r"[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+POSTCODE_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
+#: A UK postcode without its space.
+POSTCODE_PATTERN = f"^(GIR0AA|{POSTCODE_OUTWARD}{POSTCODE_INWARD})$"
+_POSTCODE_RE = re.compile(POSTCODE_PATTERN)
 
 
 def parse_postcode(v) -> str | None:
@@ -319,7 +322,9 @@ def parse_nhs_number(v) -> str | None:
 #: HMRC's letter rules (first letter not D, F, I, Q, U, V; second not D, F, I, O, Q, U, V;
 #: prefixes BG, GB, KN, NK, NT, TN, ZZ never issued), plus QQ: the example prefix printed
 #: on government forms, widely used in test and training data.
-_NI_RE = re.compile(r"^(?!BG|GB|KN|NK|NT|TN|ZZ)(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)\d{6}[A-D]$")
+NI_NEVER_PREFIXES = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+NI_PATTERN = r"^(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)\d{6}[A-D]$"
+_NI_RE = re.compile(f"^(?!{'|'.join(NI_NEVER_PREFIXES)})" + NI_PATTERN[1:])
 
 
 def parse_ni_number(v) -> str | None:
