@@ -210,6 +210,7 @@ def test_server_engines_receive_a_batch_as_text_columns():
     (2**63 - 1, 5, 2**70),
     ("a", None, " ", "a"),
     (True, False, None),
+    (1.0, True, 0.0, False, 1, True),  # equal in Python, different cells
     (dt.date(2024, 1, 1), "", dt.date(2024, 1, 1)),
     (None, None),
 ])
@@ -222,3 +223,16 @@ def test_encode_gives_back_every_cell_exactly(cells):
     back = [distinct[i] for i in indices.to_pylist()]
     assert back == list(cells)
     assert [type(v) for v in back] == [type(v) for v in cells]
+
+
+def test_a_true_cell_among_numbers_is_not_read_as_one():
+    """True == 1.0 in Python: the parse cache must still tell the cells apart."""
+    from costcalc.schemas import get_schema
+    from costcalc.validate import ColumnParser
+
+    parser = ColumnParser(get_schema("H01A").column("residents"))
+    values, errors = parser.run([1.0, True, 2.0, False])
+    assert values.to_pylist() == [1, None, 2, None]
+    assert errors == [(1, "not a whole number"), (3, "not a whole number")]
+    values, errors = parser.run([True, 1.0])  # cached across batches, still apart
+    assert values.to_pylist() == [None, 1] and errors == [(0, "not a whole number")]

@@ -186,8 +186,12 @@ def fast_parse(column_type: str, cells: pa.Array) -> tuple[pa.Array, pa.Array] |
     the column's type and the cells' Arrow type. Null cells are blank (handled,
     value null); ``handled`` has no nulls."""
     t = cells.type
-    if not ENABLED or pa.types.is_null(t):
+    if not ENABLED:
         return None
+    if pa.types.is_null(t):  # an .xlsx column with nothing in it
+        if column_type not in _TEXT_PATHS:
+            return None
+        return pa.nulls(len(cells), _TYPES.get(column_type, pa.string())), pa.repeat(True, len(cells))
     blank = pc.is_null(cells)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         path = _TEXT_PATHS.get(column_type)

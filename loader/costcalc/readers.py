@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as _dt
 import io
 import itertools
+import logging
 import os
 import re
 import zipfile
@@ -36,6 +38,11 @@ from pyarrow import csv as pacsv
 #: piece as a small workbook of its own (same styles and shared strings), so memory
 #: stays flat however big the file. Smaller sheets are read by calamine in one go.
 CHUNK_BYTES = int(os.environ.get("COSTCALC_XLSX_CHUNK_BYTES", 8 * 1024 * 1024))
+
+#: The first piece of a streamed sheet is small: it holds the title and header rows, so
+#: its columns mix text with numbers and dates, and it is read by python-calamine, row by
+#: row (see _piece_as_arrow).
+FIRST_PIECE_BYTES = 256 * 1024
 
 #: Pieces of a streamed sheet that calamine parses at once, each in a worker thread
 #: (calamine releases the GIL), while a producer thread cuts the next pieces and the
@@ -106,8 +113,11 @@ class RowSource:
 
 
 class ColumnBlock:
-    """Consecutive rows of a file as Arrow string columns (every row as wide as the
-    file's first row; cells never null). ``len()`` is the number of rows."""
+    """Consecutive rows of a file as Arrow columns; ``len()`` is the number of rows.
+
+    From a CSV: text columns as wide as the file's first row, cells never null. From
+    an .xlsx piece (fastexcel): columns from A to the piece's last used column, typed
+    text, double, timestamp or null, a blank cell null."""
 
     __slots__ = ("columns",)
 
@@ -117,8 +127,21 @@ class ColumnBlock:
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
 
+    def slice(self, offset: int, length: int) -> "ColumnBlock":
+        return ColumnBlock([c.slice(offset, length) for c in self.columns])
+
     def to_rows(self) -> list[list]:
-        return [list(r) for r in zip(*(c.to_pylist() for c in self.columns))]
+        """The rows as lists of cells, as the row readers give them (python-calamine
+        gives a date cell at midnight as a ``date``)."""
+        return [list(r) for r in zip(*(_cells(c) for c in self.columns))]
+
+
+def _cells(column) -> list:
+    cells = column.to_pylist()
+    if pa.types.is_timestamp(column.type):
+        midnight = _dt.time(0)
+        cells = [c.date() if c is not None and c.time() == midnight else c for c in cells]
+    return cells
 
 
 def sniff(path: Path) -> str:
@@ -364,20 +387,23 @@ def _open_calamine_chunked(path: Path) -> RowSource:
     def _pieces():
         nonlocal buf
         done = False
+        limit = min(FIRST_PIECE_BYTES, CHUNK_BYTES)  # the first piece holds the title and header rows
         while not done:
-            while len(buf) < CHUNK_BYTES and data_end not in buf:
+            while len(buf) < limit and data_end not in buf:
                 block = fh.read(1 << 22)
                 if not block:
                     break
                 buf += block
             end = buf.find(data_end)
-            if end >= 0:
+            if end >= 0 and end <= limit:
                 piece, tail = buf[:end], buf[end:] + fh.read()  # after the rows: merges etc.
                 done = True
                 source.merged.extend(_merged_refs(tail))
                 buf = b""
             else:
-                cut = buf.rfind(row_end)
+                cut = buf.find(row_end, limit - len(row_end)) if len(buf) >= limit else -1
+                if cut < 0 or (end >= 0 and cut > end):
+                    cut = buf.rfind(row_end, 0, end if end >= 0 else len(buf))
                 if cut < 0:
                     block = fh.read(1 << 22)
                     if not block:
@@ -387,20 +413,41 @@ def _open_calamine_chunked(path: Path) -> RowSource:
                     continue
                 cut += len(row_end)
                 piece, buf = buf[:cut], buf[cut:]
-            if _ROW_WITHOUT_NUMBER.search(piece):
+            if not _all_rows_numbered(piece, ns) and _ROW_WITHOUT_NUMBER.search(piece):
                 raise ReadError(f"{name}: the sheet has rows without row numbers, which this reader "
                                 "cannot place; open it in Excel and save it again")
             yield piece
+            limit = CHUNK_BYTES
 
-    def load_piece(piece: bytes):
+    def workbook(sheet_xml: bytes) -> bytes:
         bio = io.BytesIO()
         with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as out:
             for n, data in keep.items():
                 out.writestr(n, data)
-            out.writestr(part, prefix + piece + closing)
-        bio.seek(0)
-        wb = CalamineWorkbook.from_filelike(bio)
-        return wb, wb.get_sheet_by_index(0)
+            out.writestr(part, prefix + sheet_xml + closing)
+        return bio.getvalue()
+
+    def load_piece(piece: bytes):
+        """A parsed piece: ('arrow', first row number, ColumnBlock) from fastexcel, or
+        ('rows', first row number, rows) from python-calamine (see _piece_as_arrow)."""
+        first = _FIRST_ROW.search(piece, 0, 4096)
+        if first is not None and int(first.group(1)) > 1:
+            block = _piece_as_arrow(workbook, piece, int(first.group(1)), ns)
+            if block is not None:
+                return "arrow", int(first.group(1)), block
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(workbook(piece)))
+        try:
+            sheet = wb.get_sheet_by_index(0)
+            start = sheet.start
+            if start is None:
+                return "rows", None, []
+            pad = [""] * start[1]
+            # to_python() starts at the piece's first used row and column
+            # (iter_rows() would start at row 1 of the sheet for every piece).
+            data = sheet.to_python(skip_empty_area=True)
+            return "rows", start[0] + 1, [pad + row for row in data] if start[1] else data
+        finally:
+            wb.close()
 
     def loaded(future, next_row):
         try:
@@ -413,9 +460,10 @@ def _open_calamine_chunked(path: Path) -> RowSource:
 
     def gen():
         # A producer thread cuts the sheet into pieces (inflating the zip) and hands each
-        # to a parser thread; calamine parses without holding the GIL. The main thread
-        # meanwhile turns parsed pieces into rows, in order, and checks them. At most
-        # XLSX_THREADS pieces wait parsed or in parsing (memory stays flat).
+        # to parser threads; fastexcel and calamine parse without holding the GIL. The main
+        # thread meanwhile takes parsed pieces, in order, and checks them. At most
+        # XLSX_THREADS pieces wait parsed or in parsing (memory stays flat). Yields blocks:
+        # lists of rows, or ColumnBlocks.
         import queue
         import threading
         from concurrent.futures import ThreadPoolExecutor
@@ -453,28 +501,16 @@ def _open_calamine_chunked(path: Path) -> RowSource:
                     break
                 if isinstance(item, BaseException):
                     raise item
-                wb, sheet = loaded(item, next_row)
-                try:
-                    start = sheet.start
-                    if start is None:
-                        continue
-                    r0, c0 = start[0] + 1, start[1]
-                    if next_row is None:
-                        source.first_row = r0
-                        next_row = r0
-                    while next_row < r0:  # rows with nothing in them between pieces
-                        yield []
-                        next_row += 1
-                    pad = [""] * c0
-                    # to_python() starts at the piece's first used row and column
-                    # (iter_rows() would start at row 1 of the sheet for every piece).
-                    data = sheet.to_python(skip_empty_area=True)
-                finally:
-                    wb.close()
-                for row in data:
-                    next_row += 1
-                    yield pad + row if c0 else row
-                del data
+                kind, r0, block = loaded(item, next_row)
+                if r0 is None or not len(block):
+                    continue
+                if next_row is None:
+                    source.first_row = next_row = r0
+                if next_row < r0:  # rows with nothing in them between pieces
+                    yield [[] for _ in range(r0 - next_row)]
+                next_row = r0 + len(block)
+                yield block
+                del block
         finally:
             stop.set()
             producer.join()
@@ -487,21 +523,113 @@ def _open_calamine_chunked(path: Path) -> RowSource:
             fh.close()
             zf.close()
 
-    rows = gen()
+    rows = _BlockRows(gen())
     # Read the first piece now: a workbook calamine cannot read this way is read whole instead.
     try:
-        first = next(rows)
-    except StopIteration:
-        first = None
+        rows.peek()
     except Exception:  # including ReadError: the whole-sheet readers get their chance
         rows.close()
         raise _NotChunkable() from None
-    source.rows = itertools.chain([] if first is None else [first], rows)
+    source.rows = rows
     source.close = rows.close
     total = zf.getinfo(part).file_size
     source.progress_position = lambda: fh.tell() if not fh.closed else total
     source.progress_total = total
     return source
+
+
+def _all_rows_numbered(piece: bytes, ns: bytes) -> bool:
+    """True when every row element of ``piece`` starts with its number (``<row r="``),
+    as Excel and every library we know write it: two counts, where the exact regex
+    (``_ROW_WITHOUT_NUMBER``, for the other cases) takes several times as long."""
+    tag = b"<" + ns + b"row"
+    return piece.count(tag + b" ") + piece.count(tag + b">") == piece.count(tag + b' r="')
+
+
+_FIRST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+
+
+def _piece_as_arrow(workbook, piece: bytes, first_row: int, ns: bytes):
+    """A piece of sheet read by fastexcel straight into Arrow, or None where that would
+    not give exactly the cells python-calamine gives.
+
+    fastexcel gives one type per column, so it is asked to refuse a column of mixed
+    cells (``dtype_coercion='strict'`` over every row); such a piece, like one holding
+    true/false or time-of-day cells, is read by python-calamine. It also starts its
+    rows at the piece's first used row and column, which it does not report: an
+    error cell (typeless for fastexcel) in column A of an extra row just above the
+    piece pins both, and that row is dropped."""
+    import fastexcel
+
+    r0 = first_row - 1
+    anchor = (b"<%srow r=\"%d\"><%sc r=\"A%d\" t=\"e\"><%sv>#N/A</%sv></%sc></%srow>"
+              % (ns, r0, ns, r0, ns, ns, ns, ns))
+    try:
+        sheet = fastexcel.read_excel(workbook(anchor + piece)).load_sheet(
+            0, header_row=None, schema_sample_rows=None, dtype_coercion="strict", eager=True)
+    except Exception:  # mixed cells (fastexcel's UnsupportedColumnTypeCombinationError) and the like
+        return None
+    if sheet.num_rows < 1 or any(t not in _EXACT_ARROW for t in map(str, sheet.schema.types)):
+        return None
+    return ColumnBlock([c.slice(1) for c in sheet.columns])
+
+
+#: fastexcel warns, through Python logging, of every column that is empty in a piece
+#: (it reads them as text): expected here, and noise in a provider's load log.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
+
+#: Arrow types of fastexcel columns whose cells python-calamine gives alike: text,
+#: numbers, dates (as datetimes) and empty columns.
+_EXACT_ARROW = {"string", "double", "timestamp[ms]", "date32[day]", "null"}
+
+
+class _BlockRows:
+    """Rows handed on by a generator of blocks (lists of rows, or ColumnBlocks): whole
+    or in part by :meth:`take_block`, one by one by iteration."""
+
+    def __init__(self, blocks):
+        self._blocks = blocks
+        self._cur: "list | ColumnBlock | None" = None
+        self._pos = 0
+
+    def _current(self):
+        while self._cur is None or self._pos >= len(self._cur):
+            nxt = next(self._blocks, None)
+            if nxt is None:
+                self._cur = None
+                return None
+            self._cur, self._pos = nxt, 0
+        return self._cur
+
+    def peek(self) -> None:
+        """Read the first block now (errors surface here)."""
+        self._current()
+
+    def take_block(self, n: int):
+        cur = self._current()
+        if cur is None:
+            return []
+        k = min(n, len(cur) - self._pos)
+        out = cur.slice(self._pos, k) if isinstance(cur, ColumnBlock) else cur[self._pos:self._pos + k]
+        self._pos += k
+        return out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cur = self._current()
+        if cur is None:
+            raise StopIteration
+        if isinstance(cur, ColumnBlock):  # rows one by one (the header scan): as lists
+            cur = self._cur = cur.slice(self._pos, len(cur) - self._pos).to_rows()
+            self._pos = 0
+        row = cur[self._pos]
+        self._pos += 1
+        return row
+
+    def close(self) -> None:
+        self._blocks.close()
 
 
 def _open_openpyxl(path: Path) -> RowSource:
@@ -746,7 +874,7 @@ class _ArrowCsvRows:
                 return list(itertools.islice(self._fallback, n))
             return []
         k = min(n, len(cols[0]) - self._pos)
-        out = ColumnBlock([c.slice(self._pos, k) for c in cols])
+        out = ColumnBlock(cols).slice(self._pos, k)
         self._pos += k
         return out
 

@@ -156,9 +156,10 @@ def encode(values) -> tuple[list, pa.Array]:
     (still C-level per cell). Blank cells (None) are a distinct value like any other."""
     arr = as_arrow(values)
     if arr is None:
-        distinct = list(dict.fromkeys(values))
-        index = {v: i for i, v in enumerate(distinct)}
-        return distinct, pa.array(map(index.__getitem__, values), type=pa.int32(), size=len(values))
+        # Keyed by (kind, cell): in Python True == 1 == 1.0, but they are different cells.
+        keyed = list(zip(map(type, values), values))
+        index = {k: i for i, k in enumerate(dict.fromkeys(keyed))}
+        return [v for _, v in index], pa.array(map(index.__getitem__, keyed), type=pa.int32(), size=len(values))
     enc = arr.dictionary_encode(null_encoding="encode")
     return enc.dictionary.to_pylist(), enc.indices
 
@@ -231,12 +232,13 @@ class ColumnParser:
                 cache.clear()
                 self.bad_keys.clear()
             one = self._one
-            seen = set(distinct)
-            for v in seen.difference(cache.keys()):
-                o = cache[v] = one(v)
+            keys = list(zip(map(type, distinct), distinct))  # (kind, cell), as in encode()
+            seen = set(keys)
+            for k in seen.difference(cache.keys()):
+                o = cache[k] = one(k[1])
                 if type(o) is _Bad:
-                    self.bad_keys.add(v)
-            parsed = list(map(cache.__getitem__, distinct))
+                    self.bad_keys.add(k)
+            parsed = list(map(cache.__getitem__, keys))
             if self.bad_keys.isdisjoint(seen):
                 return pa_dictionary(self, parsed).take(indices), []
         bad = [k for k, o in enumerate(parsed) if type(o) is _Bad]
@@ -342,7 +344,11 @@ class BatchValidator:
         self.width = len(match.headers)
         self.positions: dict[str, int] = {c.name: pos for pos, c in match.mapping.items()}
         self.parsers = {c.name: ColumnParser(c) for c in self.schema.columns}
+        # Extra header columns: in every row's JSON. Columns whose header cell is blank:
+        # like cells beyond the last header, only in rows that have something there (a
+        # sheet's used range, and so its blank header cells, depends on the reader).
         self.extra_positions: list[tuple[int, str]] = []
+        self.unnamed_positions: list[tuple[int, str]] = []
         seen: set[str] = set(c.name for c in self.schema.columns)
         for pos, h in enumerate(match.headers):
             if pos in match.mapping:
@@ -352,7 +358,7 @@ class BatchValidator:
             while name in seen:
                 name, k = f"{base} ({k})", k + 1
             seen.add(name)
-            self.extra_positions.append((pos, name))
+            (self.extra_positions if h.strip() else self.unnamed_positions).append((pos, name))
         self.pairs = date_pairs(self.schema)
         dob = self.schema.identity.get("dob")
         self.dob_column = dob if dob in self.parsers else None
@@ -366,9 +372,11 @@ class BatchValidator:
         a list of rows, or a :class:`~costcalc.readers.ColumnBlock` of Arrow columns."""
         columns = getattr(rows, "columns", None)
         if columns is not None:
+            if len(columns) < self.width:  # an .xlsx piece whose last columns are empty
+                columns = columns + [pa.nulls(len(rows))] * (self.width - len(columns))
             if len(columns) == self.width:
                 return self._process_columns(columns, first_row)
-            rows = rows.to_rows()
+            rows = rows.to_rows()  # cells beyond the header: the row path keeps them
         nums = list(range(first_row, first_row + len(rows)))
         # Blank rows (every cell empty) are skipped, not counted.
         if not all(map(any, rows)):
@@ -376,7 +384,7 @@ class BatchValidator:
             rows = [rows[i] for i in keep]
             nums = [nums[i] for i in keep]
         width = self.width
-        extra_positions = list(self.extra_positions)
+        extra_positions = self.extra_positions + self.unnamed_positions
         lengths = set(map(len, rows))
         if lengths and lengths != {width}:
             longest = max(lengths)
@@ -392,26 +400,28 @@ class BatchValidator:
         return self._validate(cols, nums, extra_positions, rows.__getitem__)
 
     def _process_columns(self, columns: list, first_row: int) -> Batch:
-        """A block of Arrow string columns as wide as the header: blank rows (every cell
-        empty) are dropped in Arrow, the rest as :meth:`process`."""
+        """A block of Arrow columns as wide as the header: blank rows (every cell empty
+        text or null) are dropped in Arrow, the rest as :meth:`process`."""
         n = len(columns[0])
         nums = list(range(first_row, first_row + n))
-        empty = pa.scalar("", pa.string())
         blank = None
         for col in columns:
-            e = pc.equal(col, empty)
+            if pa.types.is_string(col.type):
+                e = pc.fill_null(pc.equal(col, ""), True)
+            else:
+                e = pc.is_null(col)
             blank = e if blank is None else pc.and_(blank, e)
         if blank.true_count:
             keep = pc.invert(blank)
             columns = [c.filter(keep) for c in columns]
             nums = list(compress(nums, keep.to_pylist()))
         if not nums:
-            return self._validate([], [], self.extra_positions, None)
+            return self._validate([], [], [], None)
 
         def row(i: int) -> list:
             return [c[i].as_py() for c in columns]
 
-        return self._validate(columns, nums, self.extra_positions, row)
+        return self._validate(columns, nums, self.extra_positions + self.unnamed_positions, row)
 
     def _validate(self, cols: list, nums: list[int], extra_positions: list, row) -> Batch:
         """The checks on a batch's columns (tuples of cells, or Arrow string arrays);
@@ -470,7 +480,7 @@ class BatchValidator:
 
         if extra_positions:
             # Extra header columns appear in every row's JSON (null when blank); cells
-            # beyond the last header only where the row has something there.
+            # under a blank header or beyond the last one only where the row has something.
             names = [name for _, name in self.extra_positions]
             ecols = [[parse_text(v) for v in _pylist(cols[pos])] for pos, _ in self.extra_positions]
             extra = [dict(zip(names, vals)) for vals in zip(*ecols)] if ecols else [{} for _ in range(n)]
