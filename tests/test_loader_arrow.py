@@ -236,3 +236,37 @@ def test_a_true_cell_among_numbers_is_not_read_as_one():
     assert errors == [(1, "not a whole number"), (3, "not a whole number")]
     values, errors = parser.run([True, 1.0])  # cached across batches, still apart
     assert values.to_pylist() == [None, 1] and errors == [(0, "not a whole number")]
+
+
+def test_arrow_parses_a_bounded_number_of_blocks_ahead(tmp_path, monkeypatch):
+    """Memory stays flat in the file's size: the CSV is parsed at most
+    CSV_READAHEAD blocks ahead of the rows taken (Arrow's own reader would hold
+    much of a big file in memory ahead of a slower consumer)."""
+    import time
+
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 20)
+    path = tmp_path / "big.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEAD)
+        for i in range(200_000):  # about 24 MB
+            w.writerow(good(i))
+    before = pa.total_allocated_bytes()
+    src = readers.open_rows(path)
+    try:
+        assert src.engine == "arrow"
+        src.take(1)
+        first = src.take_block(100)
+        assert len(first) == 100
+        time.sleep(1.0)  # the read-ahead thread goes as far as it may
+        held = pa.total_allocated_bytes() - before
+        assert held < 8 << 20, f"{held >> 20} MB held ahead"
+        rows = 101
+        while True:
+            block = src.take_block(50_000)
+            if not len(block):
+                break
+            rows += len(block)
+        assert rows == 200_001
+    finally:
+        src.close()
