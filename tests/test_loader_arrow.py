@@ -92,11 +92,19 @@ def test_arrow_csv_rows_equal_the_csv_module(tmp_path, monkeypatch, case):
 
 def test_irregular_files_are_read_by_the_csv_module(tmp_path, monkeypatch):
     ragged = write(tmp_path / "ragged.csv", [["title"], ["a", "b"], ["1", "2", "3"]])
-    blank_line = tmp_path / "blank.csv"
-    blank_line.write_text("a,b\n1,2\n\n3,4\n", encoding="utf-8")
-    for p, rows in [(ragged, [["title"], ["a", "b"], ["1", "2", "3"]]),
-                    (blank_line, [["a", "b"], ["1", "2"], [], ["3", "4"]])]:
-        assert rows_with("arrow", p, monkeypatch) == ("csv", rows)
+    assert rows_with("arrow", ragged, monkeypatch) == ("csv", [["title"], ["a", "b"], ["1", "2", "3"]])
+
+
+def test_an_empty_line_is_a_blank_row_for_both_readers(tmp_path, monkeypatch):
+    """Arrow gives an empty line as a record of empty cells, the csv module as [];
+    both are blank rows (skipped, not counted) and both count for the row numbers."""
+    p = tmp_path / "blank.csv"
+    p.write_bytes(b"a,b\r\n1,2\r\n\r\n3,4\r\n\r\n")
+    assert rows_with("arrow", p, monkeypatch) == ("arrow", [["a", "b"], ["1", "2"], ["", ""], ["3", "4"], ["", ""]])
+    assert rows_with("csv", p, monkeypatch)[1] == [["a", "b"], ["1", "2"], [], ["3", "4"], []]
+    one = tmp_path / "one.csv"
+    one.write_bytes(b"surname\n\nSmith\n")
+    assert rows_with("arrow", one, monkeypatch)[1] == [["surname"], [""], ["Smith"]]
 
 
 def test_a_late_irregular_row_switches_to_the_csv_module_at_that_record(tmp_path, monkeypatch):
@@ -158,6 +166,8 @@ def test_arrow_and_csv_module_loads_are_identical(tmp_path, monkeypatch):
         rows.append(r)
     rows.insert(250, good(900) + ["n", "beyond the header"])
     rows.insert(260, good(901)[:5])
+    rows.insert(120, [])  # empty lines: records of empty cells for Arrow, [] for the csv module
+    rows.insert(60, [])
     fast = landed(tmp_path, "h.csv", rows, "arrow", monkeypatch)
     slow = landed(tmp_path, "h.csv", rows, "csv", monkeypatch)
     assert fast == slow

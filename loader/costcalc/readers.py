@@ -706,52 +706,22 @@ def detect_encoding(path: Path) -> str:
 
     Streams the whole file through an incremental UTF-8 decoder (memory flat):
     one invalid byte anywhere means the file is Windows-1252."""
-    return _scan_csv(path)[0]
-
-
-def _scan_csv(path: Path) -> tuple[str, bool]:
-    """(encoding as :func:`detect_encoding`, whether any line is empty), in one pass.
-
-    An empty line may also be inside a quoted cell; either way the file is then read
-    with the csv module, which gives an empty line as ``[]`` (Arrow cannot tell it
-    from a row of empty cells)."""
-    blank = False
-    valid = True
     with open(path, "rb") as fh:
-        bom = fh.read(3) == codecs.BOM_UTF8
-        fh.seek(3 if bom else 0)
+        if fh.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        fh.seek(0)
         dec = codecs.getincrementaldecoder("utf-8")("strict")
-        tail = None  # the last bytes of the previous block (None: at the start)
-        while True:
-            block = fh.read(1 << 20)
-            if not block:
-                break
-            if not blank:
-                # An empty line: '\n' or '\r' first; '\n\n', '\n\r\n' or '\r\r' anywhere
-                # (substring searches: a regex here took most of the scan's time).
-                window = block if tail is None else tail + block
-                blank = ((tail is None and block[:1] in (b"\n", b"\r")) or b"\n\n" in window
-                         or (b"\r" in window and (b"\n\r\n" in window or b"\r\r" in window)))
-                tail = block[-2:]
-            if valid and not bom:
-                try:
-                    dec.decode(block)
-                except UnicodeDecodeError:
-                    valid = False
-            if blank and (bom or not valid):
-                break
-    if bom:
-        return "utf-8-sig", blank
-    if valid:
         try:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                dec.decode(block)
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
-            valid = False
-    return ("utf-8" if valid else "cp1252"), blank
+            return "cp1252"
+    return "utf-8"
 
 
 def _open_csv(path: Path) -> RowSource:
-    enc, blank_lines = _scan_csv(path)
+    enc = detect_encoding(path)
     name = path.name
     csv.field_size_limit(64 * 1024 * 1024)
 
@@ -762,7 +732,7 @@ def _open_csv(path: Path) -> RowSource:
             return ReadError(f"{name}: the CSV cannot be read ({exc})")
         return None
 
-    if CSV_ENGINE == "arrow" and not blank_lines:
+    if CSV_ENGINE == "arrow":
         try:
             rows = _ArrowCsvRows(path, enc)
         except Exception:  # anything Arrow cannot read as a regular CSV: the csv module reads it
@@ -796,8 +766,9 @@ class _ArrowCsvRows:
     """Rows of a CSV parsed by pyarrow.csv, streamed block by block, all cells text.
 
     Arrow reads only regular files: every record as wide as the first, which is the
-    shape Excel and most systems write. A blank line is a record of empty cells (the
-    csv module gives ``[]``; both are blank rows). At the first record Arrow cannot
+    shape Excel and most systems write. An empty line is a record of empty cells (the
+    csv module gives ``[]``; both are blank rows, skipped and not counted, and both
+    count as a record for the row numbers). At the first record Arrow cannot
     read (a row of another width, an unclosed quote), reading goes on with the csv
     module from that record: it re-opens the file and skips the records Arrow already
     handed on, so rows and their numbers are exactly what the csv module gives.
