@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costcalc import fastpaths, values
-from costcalc.landing import load_file
 from costcalc.values import InvalidValue
+from loader_helpers import land, query
 
 PARSERS = {
     "date": values.parse_date,
@@ -244,20 +244,9 @@ def test_a_load_is_the_same_with_and_without_the_fast_paths(tmp_path, monkeypatc
         csv.writer(fh).writerows(rows)
 
     def landed(fast: bool):
-        import duckdb
-
         monkeypatch.setattr(fastpaths, "ENABLED", fast)
         wh = tmp_path / f"{fast}.duckdb"
-        r = load_file(wh, path, schema="H01A")
-        con = duckdb.connect(str(wh), read_only=True)
-        try:
-            data = con.execute("SELECT * EXCLUDE (_loaded_at) FROM raw.h01a ORDER BY _source_row").fetchall()
-            rejected = con.execute("SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
-                                   "ORDER BY source_row, column_name").fetchall()
-            costs = {c for (c,) in con.execute("SELECT cost FROM raw.h01a").fetchall()}
-        finally:
-            con.close()
-        return (r.status, r.rows_read, r.rows_accepted, r.rows_rejected), data, rejected, costs
+        return land(wh, path, schema="H01A") + ({c for (c,) in query(wh, "SELECT cost FROM raw.h01a")},)
 
     fast, slow = landed(True), landed(False)
     assert fast == slow

@@ -11,13 +11,12 @@ import collections
 import datetime as dt
 import logging
 
-import duckdb
 import openpyxl
 import pytest
 
 from costcalc import readers
-from costcalc.landing import load_file
 from costcalc.readers import ColumnBlock, open_rows
+from loader_helpers import land
 
 HEAD = ["pin", "surname", "dob", "postcode", "startdate", "enddate", "cost", "residents", "proptype"]
 
@@ -122,17 +121,7 @@ def test_a_streamed_load_equals_a_whole_sheet_load(tmp_path, monkeypatch, rows):
 
     def landed(chunk: int):
         monkeypatch.setattr(readers, "CHUNK_BYTES", chunk)
-        wh = tmp_path / f"{chunk}.duckdb"
-        r = load_file(wh, path, schema="H01A")
-        con = duckdb.connect(str(wh), read_only=True)
-        try:
-            data = con.execute("SELECT * EXCLUDE (_loaded_at, _load_id) FROM raw.h01a "
-                               "ORDER BY _source_row").fetchall()
-            rejected = con.execute("SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
-                                   "ORDER BY source_row, column_name").fetchall()
-        finally:
-            con.close()
-        return (r.status, r.rows_read, r.rows_accepted, r.rows_rejected), data, rejected
+        return land(tmp_path / f"{chunk}.duckdb", path, schema="H01A")
 
     whole = landed(64 * 1024 * 1024)
     streamed = landed(30_000)

@@ -1,0 +1,28 @@
+"""Shared by the loader tests that compare two ways of loading the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from costcalc.landing import load_file
+
+
+def query(wh: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def land(wh: Path, path: Path, **load_kw) -> tuple:
+    """Load ``path`` into ``wh``; then what landed: (status, rows read, accepted,
+    rejected), the raw.h01a rows in row order (without _load_id and _loaded_at) and
+    raw.rejected_rows."""
+    r = load_file(wh, path, **load_kw)
+    data = query(wh, "SELECT * EXCLUDE (_loaded_at, _load_id) FROM raw.h01a ORDER BY _source_row")
+    rejected = query(wh, "SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
+                         "ORDER BY source_row, column_name")
+    return (r.status, r.rows_read, r.rows_accepted, r.rows_rejected), data, rejected
