@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,15 +138,22 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
         msg = f"{name}: file not found" if not path.exists() else f"{name}: not a file"
         return LoadResult(None, "rejected", None, file_type, name, 0, 0, 0, msg)
 
-    sha = file_sha256(path)
-    con = connect(warehouse)
     # The load creates millions of short-lived lists and strings but no reference
     # cycles; the cyclic garbage collector would spend most of the load scanning
     # them (measured: about 3x slower). It is paused for the load and restored after.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    # The warehouse is opened in a helper thread (DuckDB does it without holding the
+    # GIL) while this one hashes the file and reads its header.
+    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-open")
+    opening = opener.submit(_open_warehouse, warehouse)
+    opener.shutdown(wait=False)
+    loader = con = None
     try:
-        ensure_raw(con)
+        sha = file_sha256(path)
+        loader = _Loader(path, sha, schema, file_type, provider, given_extract, strict, progress)
+        loader.open()
+        con = opening.result()
         prior = con.execute(
             "SELECT load_id, loaded_at, schema_code, file_type FROM raw.load_log "
             "WHERE sha256 = ? AND status = 'loaded' ORDER BY load_id LIMIT 1", [sha]).fetchall()
@@ -154,10 +162,17 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
             when = prior[1].strftime("%Y-%m-%d %H:%M")
             return LoadResult(prior[0], "unchanged", prior[2], prior[3], name, 0, 0, 0,
                               f"{name}: already loaded (load {prior[0]}, {when}); nothing changed")
-        loader = _Loader(con, path, sha, schema, file_type, provider, given_extract, strict, progress)
-        result = loader.run()
+        result = loader.run(con)
     finally:
-        con.close()
+        if loader is not None:
+            loader.close()
+        if con is None:  # stopped before the warehouse was needed: close it once open
+            try:
+                con = opening.result()
+            except Exception:
+                con = None
+        if con is not None:
+            con.close()
         if gc_was_enabled:
             gc.enable()
     _write_error_report(warehouse, path, result)
@@ -165,10 +180,27 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     return result
 
 
+def _open_warehouse(warehouse):
+    """A connection to the warehouse, with the raw tables made if missing."""
+    con = connect(warehouse)
+    try:
+        ensure_raw(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 class _Loader:
-    def __init__(self, con, path: Path, sha: str, schema: str | None, file_type: str | None,
+    """One file's load: :meth:`open` reads what it can without the warehouse (arguments,
+    header, provider, merged cells), :meth:`run` records the load in it."""
+
+    def __init__(self, path: Path, sha: str, schema: str | None, file_type: str | None,
                  provider: str | None, extract_date: _dt.date | None, strict: bool, progress: bool):
-        self.con, self.path, self.name, self.sha = con, path, path.name, sha
+        self.con = None
+        self.path, self.name, self.sha = path, path.name, sha
+        self.source: RowSource | None = None
+        self.rejection: tuple[str, int | None] | None = None
         self.schema_arg, self.file_type_arg = schema, file_type
         self.provider, self.extract_date, self.strict, self.progress = provider, extract_date, strict, progress
         self.schema: Schema | None = None
@@ -244,23 +276,38 @@ class _Loader:
                             f"({ref}{more}); unmerge them and fill in every cell", header_row)
 
     # -------------------------------------------------------------- the load
-    def run(self) -> LoadResult:
-        source = None
+    def open(self) -> None:
+        """The file side of the load. A file that cannot be loaded is remembered as the
+        rejection :meth:`run` records."""
         try:
             self._resolve_arguments()
-            source = open_rows(self.path)
-            match, rest = self._header(source)
-            header_row = source.first_row + match.row_index
+            self.source = open_rows(self.path)
+            self.match, self.rest = self._header(self.source)
+            self.header_row = self.source.first_row + self.match.row_index
             self._check_provider()
-            self._check_merged(source, header_row)
-            return self._load(source, match, rest, header_row + 1)
+            self._check_merged(self.source, self.header_row)
+        except ReadError as exc:
+            self.rejection = (str(exc), None)
+        except _Rejected as exc:
+            self.rejection = (str(exc), exc.row)
+
+    def run(self, con) -> LoadResult:
+        self.con = con
+        try:
+            if self.rejection is not None:
+                return self._reject_file(*self.rejection)
+            return self._load(self.source, self.match, self.rest, self.header_row + 1)
         except ReadError as exc:
             return self._reject_file(str(exc))
         except _Rejected as exc:
             return self._reject_file(str(exc), exc.row)
         finally:
-            if source is not None:
-                source.close()
+            self.close()
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
+            self.source = None
 
     def _reject_file(self, message: str, row: int | None = None) -> LoadResult:
         con = self.con
@@ -314,7 +361,6 @@ class _Loader:
         # A batch is inserted by a helper thread while the main thread reads and checks
         # the next one (DuckDB works without holding the GIL). The connection is used by
         # one thread at a time: the main thread waits for the insert before its own SQL.
-        from concurrent.futures import ThreadPoolExecutor
         inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
         pending = None
 
