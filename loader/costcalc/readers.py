@@ -7,11 +7,17 @@ person sees in Excel. Files that cannot be read raise :class:`ReadError`
 whose message names the file and says what to do.
 
 - ``.xlsx``/``.xlsm``: first sheet, cached values of formulas, real dates as
-  ``datetime``. Read with python-calamine (fast; big sheets are streamed in
-  pieces, see :data:`CHUNK_BYTES`); openpyxl in read-only mode is the fallback
-  when calamine cannot read a workbook (see docs/loading.md).
+  ``datetime``. Read with python-calamine; big sheets are streamed in pieces
+  (see :data:`CHUNK_BYTES`), each read by fastexcel straight into Arrow
+  columns where its columns each hold one kind of cell (:func:`_piece_as_arrow`).
+  openpyxl in read-only mode is the fallback when calamine cannot read a
+  workbook (see docs/loading.md).
 - ``.csv``/``.txt``: UTF-8 (with or without BOM) or Windows-1252, detected by
-  a streaming pre-scan; read with the ``csv`` module, one row at a time.
+  a streaming pre-scan; read by pyarrow's CSV parser in blocks of Arrow
+  columns, with the ``csv`` module for what Arrow cannot read.
+
+``RowSource.take_block`` hands on rows in blocks: lists of rows, or a
+:class:`ColumnBlock` of Arrow columns.
 """
 
 from __future__ import annotations

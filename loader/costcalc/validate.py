@@ -253,6 +253,7 @@ class ColumnParser:
             errors = [(i, reasons[k]) for i, k in zip(hit.to_pylist(), indices.take(hit).to_pylist())]
         return out, errors
 
+
 _POOL: ThreadPoolExecutor | None = None
 
 
