@@ -8,7 +8,7 @@ import os
 import click
 
 from . import __version__
-from .engines import TARGET_ENV, TARGETS, target_name
+from .targets import TARGET_ENV, TARGETS, target_name
 from .paths import WAREHOUSE_ENV, warehouse_path
 
 

@@ -48,25 +48,9 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
-TARGET_ENV = "COSTCALC_TARGET"
-TARGETS = ("duckdb", "postgres", "sqlserver", "spark")
+from .targets import TARGET_ENV, TARGETS, EngineError, is_server, target_name  # noqa: F401 (re-exported)
+
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "sqlserver": "tsql", "spark": "spark"}
-
-
-class EngineError(RuntimeError):
-    """The engine is not configured or not reachable."""
-
-
-def target_name(explicit: str | None = None) -> str:
-    """The selected engine: the explicit name, else $COSTCALC_TARGET, else duckdb."""
-    name = (explicit or os.environ.get(TARGET_ENV) or "duckdb").strip().lower()
-    if name not in TARGETS:
-        raise EngineError(f"unknown target {name!r} (known: {', '.join(TARGETS)})")
-    return name
-
-
-def is_server(target: str | None = None) -> bool:
-    return target_name(target) != "duckdb"
 
 
 # --------------------------------------------------------------------------- settings

@@ -177,9 +177,11 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
     path = Path(warehouse)
-    from .engines import EngineError, is_server, server_connection
+    from .targets import EngineError, is_server
 
     if is_server():  # the same statements, translated, on the server engine (costcalc.engines)
+        from .engines import server_connection
+
         try:
             con = server_connection()
         except EngineError as exc:

@@ -270,9 +270,11 @@ def connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse: reports never write. On a server
     engine ($COSTCALC_TARGET, costcalc.engines) the same statements run there,
     translated, with every value still a bound parameter."""
-    from .engines import EngineError, is_server, server_connection
+    from .targets import EngineError, is_server
 
     if is_server():
+        from .engines import server_connection
+
         try:
             con = server_connection()
         except EngineError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from .schemas import Schema, load_schemas
+from .targets import is_server
 
 #: Column type -> DuckDB type in raw.<code>.
 SQL_TYPES = {
@@ -48,9 +49,9 @@ def connect(path: str | os.PathLike | None, *, wait_seconds: float = 30.0):
     """The warehouse connection of the selected target ($COSTCALC_TARGET, see
     costcalc.engines): the DuckDB file ``path`` by default, else a server engine
     with the same DuckDB-like interface."""
-    from .engines import server_connection, target_name
+    if is_server():
+        from .engines import server_connection
 
-    if target_name() != "duckdb":
         return server_connection()
     return duckdb_connect(path, wait_seconds=wait_seconds)
 
