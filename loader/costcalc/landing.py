@@ -143,16 +143,17 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     # them (measured: about 3x slower). It is paused for the load and restored after.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    # The warehouse is opened in a helper thread (DuckDB does it without holding the
-    # GIL) while this one hashes the file and reads its header.
-    opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-open")
-    opening = opener.submit(_open_warehouse, warehouse)
-    opener.shutdown(wait=False)
+    # The warehouse is opened, and the file hashed, in helper threads (DuckDB and
+    # hashlib work without holding the GIL) while this one reads the file's header.
+    helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="costcalc-open")
+    opening = helpers.submit(_open_warehouse, warehouse)
+    hashing = helpers.submit(file_sha256, path)
+    helpers.shutdown(wait=False)
     loader = con = None
     try:
-        sha = file_sha256(path)
-        loader = _Loader(path, sha, schema, file_type, provider, given_extract, strict, progress)
+        loader = _Loader(path, schema, file_type, provider, given_extract, strict, progress)
         loader.open()
+        sha = loader.sha = hashing.result()
         con = opening.result()
         prior = con.execute(
             "SELECT load_id, loaded_at, schema_code, file_type FROM raw.load_log "
@@ -195,10 +196,11 @@ class _Loader:
     """One file's load: :meth:`open` reads what it can without the warehouse (arguments,
     header, provider, merged cells), :meth:`run` records the load in it."""
 
-    def __init__(self, path: Path, sha: str, schema: str | None, file_type: str | None,
+    def __init__(self, path: Path, schema: str | None, file_type: str | None,
                  provider: str | None, extract_date: _dt.date | None, strict: bool, progress: bool):
         self.con = None
-        self.path, self.name, self.sha = path, path.name, sha
+        self.sha: str | None = None  # set before run()
+        self.path, self.name = path, path.name
         self.source: RowSource | None = None
         self.rejection: tuple[str, int | None] | None = None
         self.schema_arg, self.file_type_arg = schema, file_type
