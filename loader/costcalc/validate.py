@@ -214,10 +214,10 @@ class ColumnParser:
         vals, handled = fast
         if handled.true_count == len(arr):
             return vals, []
-        todo = pc.indices_nonzero(pc.invert(handled))
-        rest, errors = self._parse_each(arr.take(todo))
+        left = pc.indices_nonzero(pc.invert(handled))  # cells for the Python parser
+        rest, errors = self._parse_each(arr.take(left))
         if errors:
-            where = todo.to_pylist()
+            where = left.to_pylist()
             errors = [(where[i], reason) for i, reason in errors]
         return pc.replace_with_mask(vals, pc.invert(handled), rest), errors
 
