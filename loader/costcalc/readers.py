@@ -470,44 +470,19 @@ def _open_calamine_chunked(path: Path) -> RowSource:
         # thread meanwhile takes parsed pieces, in order, and checks them. At most
         # XLSX_THREADS pieces wait parsed or in parsing (memory stays flat). Yields blocks:
         # lists of rows, or ColumnBlocks.
-        import queue
-        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         next_row = None  # Excel row number of the next row to yield
         it = pieces()
-        ahead: queue.Queue = queue.Queue(maxsize=XLSX_THREADS)
-        stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=XLSX_THREADS, thread_name_prefix="costcalc-xlsx")
-
-        def hand_on(item) -> bool:
-            while not stop.is_set():
-                try:
-                    ahead.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    pass
-            return False
-
-        def produce():
-            try:
-                for piece in it:
-                    if not hand_on(pool.submit(load_piece, piece)):
-                        return
-                hand_on(None)
-            except BaseException as exc:  # handed to the main thread, raised there
-                hand_on(exc)
-
-        producer = threading.Thread(target=produce, name="costcalc-xlsx-cut", daemon=True)
-        producer.start()
+        ahead = _ReadAhead(lambda: pool.submit(load_piece, next(it)), XLSX_THREADS, "costcalc-xlsx-cut")
         try:
             while True:
-                item = ahead.get()
-                if item is None:
+                try:
+                    future = ahead.next()
+                except StopIteration:
                     break
-                if isinstance(item, BaseException):
-                    raise item
-                kind, r0, block = loaded(item, next_row)
+                kind, r0, block = loaded(future, next_row)
                 if r0 is None or not len(block):
                     continue
                 if next_row is None:
@@ -518,12 +493,8 @@ def _open_calamine_chunked(path: Path) -> RowSource:
                 yield block
                 del block
         finally:
-            stop.set()
-            producer.join()
-            while not ahead.empty():  # pieces parsed for nothing (the load stopped early)
-                item = ahead.get_nowait()
-                if item is not None and not isinstance(item, BaseException):
-                    item.cancel()
+            for future in ahead.close():  # pieces parsed for nothing (the load stopped early)
+                future.cancel()
             pool.shutdown(wait=True)
             it.close()
             fh.close()
@@ -804,7 +775,7 @@ class _ArrowCsvRows:
         self._buffer: list[list] = []  # rows converted for iteration, not yet handed on (reversed)
         self._fallback = None  # the csv reader, after Arrow met a record it cannot read
         self._text = None
-        self._ahead = _ReadAhead(self._reader.read_next_batch)
+        self._ahead = _ReadAhead(self._reader.read_next_batch, CSV_READAHEAD)
 
     def position(self) -> int:
         try:
@@ -877,20 +848,21 @@ class _ArrowCsvRows:
 
 
 class _ReadAhead:
-    """Calls ``read`` (Arrow's next-block, which releases the GIL) in a thread of its
-    own, at most :data:`CSV_READAHEAD` blocks ahead of the caller: parsing overlaps
-    checking, and memory stays flat. (Arrow's own threaded reader parses ahead of a
-    slower consumer by up to some 40 blocks, 160 MB, measured.) ``next()`` gives the
-    blocks in order, and raises what ``read`` raised, StopIteration at the end."""
+    """Calls ``read`` in a thread of its own, at most ``ahead`` results ahead of the
+    caller: Arrow's next CSV block (which releases the GIL), or the next piece of a
+    sheet handed to a parser. Work overlaps checking, and memory stays flat. (Arrow's
+    own threaded CSV reader parses ahead of a slower consumer by up to some 40 blocks,
+    160 MB, measured.) ``next()`` gives the results in order, and raises what ``read``
+    raised: StopIteration at the end."""
 
-    def __init__(self, read):
+    def __init__(self, read, ahead: int = 2, name: str = "costcalc-csv-read"):
         import queue
         import threading
 
-        self._queue: "queue.Queue" = queue.Queue(maxsize=CSV_READAHEAD)
+        self._queue: "queue.Queue" = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._done = False
-        self._thread = threading.Thread(target=self._run, args=(read,), name="costcalc-csv-read", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(read,), name=name, daemon=True)
         self._thread.start()
 
     def _put(self, item) -> bool:
@@ -907,8 +879,8 @@ class _ReadAhead:
     def _run(self, read) -> None:
         while True:
             try:
-                item = ("block", read())
-            except BaseException as exc:  # StopIteration at the end; read errors for the caller
+                item = ("result", read())
+            except BaseException as exc:  # StopIteration at the end; errors for the caller
                 self._put(("raise", exc))
                 return
             if not self._put(item):
@@ -923,9 +895,16 @@ class _ReadAhead:
             raise item
         return item
 
-    def close(self) -> None:
+    def close(self) -> list:
+        """Stop; the results read ahead and never taken."""
         self._stop.set()
         self._thread.join()
+        left = []
+        while not self._queue.empty():
+            kind, item = self._queue.get_nowait()
+            if kind == "result":
+                left.append(item)
+        return left
 
 
 #: Blocks of CSV parsed ahead of the checks (each CSV_BLOCK_BYTES of text).
