@@ -13,7 +13,7 @@ fresh subprocess each (so peak RSS is that measurement's alone):
 
 - ``read``: the reader alone (blocks of rows streamed as the loader takes them,
   nothing validated),
-- ``load``: ``costcalc.landing.load_file`` into a fresh DuckDB warehouse,
+- ``load``: ``costcalc.ingest.landing.load_file`` into a fresh DuckDB warehouse,
 - ``warm`` (not run by default): the same, in a process that has already
   loaded the file once into another warehouse, as a running ``costcalc watch``
   loads its second file; only the second load is timed.
@@ -110,7 +110,8 @@ mode, engine, path, wh = sys.argv[1:5]
 os.environ["COSTCALC_XLSX_ENGINE"] = engine if engine in ("calamine", "openpyxl") else "auto"
 os.environ["COSTCALC_CSV_ENGINE"] = "csv" if engine == "csvmodule" else "arrow"
 import pandas, duckdb  # counted in the baseline
-from costcalc import readers, landing
+from costcalc.ingest import readers
+from costcalc.ingest import landing
 def cpu():
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime

@@ -105,8 +105,8 @@ def _jvm_peak_kb() -> int | None:
 def run_one(rows: int, target: str, models: bool) -> dict:
     """In this (fresh) process: load every file, then build; figures as a dict."""
     os.environ["COSTCALC_TARGET"] = target
-    from costcalc.build import build
-    from costcalc.landing import load_file
+    from costcalc.transform.build import build
+    from costcalc.ingest.landing import load_file
 
     files = generate(rows)
     work = Path(tempfile.mkdtemp(prefix=f"costcalc_scale_{target}_"))

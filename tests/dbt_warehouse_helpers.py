@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from costcalc.build import BuildResult, invoke_dbt
-from costcalc.dbt_registry import DOC_TYPES, LINEAGE_COLUMNS, LOAD_LOG_COLUMNS, REJECTED_ROWS_COLUMNS, SQL_TYPES
+from costcalc.transform.build import BuildResult, invoke_dbt
+from costcalc.transform.registry import DOC_TYPES, LINEAGE_COLUMNS, LOAD_LOG_COLUMNS, REJECTED_ROWS_COLUMNS, SQL_TYPES
 from costcalc.schemas import load_file_types, load_schemas
 
 

@@ -4,7 +4,7 @@ tests/test_e2e_demo.py on a server engine, and the checks that prove it.
 The scenario (generated borough, load every file, dbt build, reports, load a
 file again) and its expectations (worked out from the generated rows by the
 contract, never from the project's tables) are test_e2e_demo's own; the
-checks here read the marts through costcalc.engines, so the same DuckDB SQL
+checks here read the marts through costcalc.warehouse.engines, so the same DuckDB SQL
 runs translated on the engine.
 """
 
@@ -29,8 +29,9 @@ def target_env(target: str, **extra: str):
 
 def run_scenario(root, people: int = e2e_demo.PEOPLE, seed: int = e2e_demo.SEED, generate=None):
     """Generate, load, build (asserting success), print reports, load the first file again."""
-    from costcalc import build as build_mod, demo_cmd
-    from costcalc.engines import server_connection
+    from costcalc.transform import build as build_mod
+    from costcalc.commands import demo as demo_cmd
+    from costcalc.warehouse.engines import server_connection
 
     printed: list[str] = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from costcalc.landing import load_file
+from costcalc.ingest.landing import load_file
 
 
 def query(wh: Path, sql: str) -> list[tuple]:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from costcalc.cli import main
 from costcalc.demo import generate
-from costcalc.demo_cmd import fresh_warehouse
+from costcalc.commands.demo import fresh_warehouse
 
 
 def _warehouse_with_loads(path, names):

@@ -32,8 +32,8 @@ import pytest
 from costcalc import reports
 from costcalc.schemas import load_file_types
 
-build_mod = pytest.importorskip("costcalc.build")
-demo_cmd = pytest.importorskip("costcalc.demo_cmd")
+build_mod = pytest.importorskip("costcalc.transform.build")
+demo_cmd = pytest.importorskip("costcalc.commands.demo")
 
 PEOPLE, SEED = 500, 12
 GENERATE = {"snapshots": 3, "intensity": 4.0}  # a small but busy borough
@@ -198,7 +198,7 @@ def e2e(tmp_path_factory):
 
 def demo_cmd_load_again(warehouse, f):
     """Load one demo file again, exactly as run_demo did (tests/engine_e2e_helpers.py uses this too)."""
-    from costcalc.landing import load_file
+    from costcalc.ingest.landing import load_file
     return load_file(warehouse, f.path, schema=f.schema_code, file_type=f.file_type, provider=f.provider,
                      extract_date=f.extract_date)
 

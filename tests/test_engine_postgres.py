@@ -22,7 +22,7 @@ REQUIRED = os.environ.get("COSTCALC_TEST_POSTGRES") == "1"
 
 
 def _admin_settings(dbname: str = "postgres") -> dict:
-    from costcalc.engines import postgres_settings
+    from costcalc.warehouse.engines import postgres_settings
 
     s = postgres_settings()
     s["dbname"] = dbname
@@ -108,7 +108,7 @@ def test_reports_and_lookup_on_postgres(e2e):
 
 def test_a_failed_load_leaves_nothing_behind(e2e, tmp_path, monkeypatch):
     """One transaction per file: a load that fails half-way commits nothing."""
-    from costcalc import landing
+    from costcalc.ingest import landing
 
     f = e2e.data.files[-1]
     copy = tmp_path / ("copy_" + f.name)
@@ -201,7 +201,7 @@ def test_an_uploader_writes_raw_only(roles, e2e, tmp_path):
                 "select * from staging.stg_h01a limit 1"):
         assert _denied(u, db, sql), sql
     # the loader itself runs as the uploader: a file seen before changes nothing, a new one loads
-    from costcalc.landing import load_file
+    from costcalc.ingest.landing import load_file
 
     f = next(f for f in e2e.data.files if f.name.endswith(".csv"))
     same = tmp_path / f.name

@@ -36,7 +36,7 @@ def spark_e2e():
     # during this long test)
     root = Path(tempfile.mkdtemp(prefix="costcalc_spark_e2e_"))
     with eh.target_env("spark", COSTCALC_SPARK_DIR=str(root / "spark")):
-        from costcalc.engines import spark_session
+        from costcalc.warehouse.engines import spark_session
 
         session = spark_session()
         try:

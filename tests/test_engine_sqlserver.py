@@ -3,7 +3,7 @@ sqlserver target and the generated T-SQL parses (sqlglot, dialect tsql); the
 statements the loader, reports and lookup send are translated to T-SQL that
 parses, with every value still a parameter.
 
-dbt needs a connection to compile; costcalc.tsql_check gives dbt-sqlserver an
+dbt needs a connection to compile; costcalc.transform.tsql_check gives dbt-sqlserver an
 offline stand-in for pyodbc's connection (nothing is sent anywhere).
 """
 
@@ -16,12 +16,12 @@ import pytest
 sqlglot = pytest.importorskip("sqlglot")
 pytest.importorskip("dbt.adapters.sqlserver")
 
-from costcalc.engines import translate  # noqa: E402
+from costcalc.warehouse.engines import translate  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    from costcalc.tsql_check import compile_sqlserver
+    from costcalc.transform.tsql_check import compile_sqlserver
 
     return compile_sqlserver(tmp_path_factory.mktemp("tsql"))
 
@@ -59,7 +59,7 @@ def _parses(sql: str) -> None:
 
 def test_loader_statements_translate_to_tsql():
     from costcalc.schemas import get_schema
-    from costcalc.warehouse import LOAD_LOG_DDL, REJECTED_ROWS_DDL, raw_table_ddl
+    from costcalc.warehouse.connection import LOAD_LOG_DDL, REJECTED_ROWS_DDL, raw_table_ddl
 
     for ddl in (LOAD_LOG_DDL, REJECTED_ROWS_DDL, raw_table_ddl(get_schema("H01A")), "CREATE SCHEMA IF NOT EXISTS raw"):
         text, params = translate(ddl, "tsql")
@@ -102,7 +102,7 @@ def test_the_target_option_selects_the_engine(monkeypatch):
     from click.testing import CliRunner
 
     from costcalc.cli import main
-    from costcalc.engines import EngineError, target_name
+    from costcalc.warehouse.engines import EngineError, target_name
 
     monkeypatch.delenv("COSTCALC_TARGET", raising=False)
     assert target_name() == "duckdb"

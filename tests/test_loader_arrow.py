@@ -16,9 +16,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from costcalc import readers
-from costcalc.landing import error_report_path, load_file
-from costcalc.fastpaths import PY_WHITESPACE
+from costcalc.ingest import readers
+from costcalc.ingest.landing import error_report_path, load_file
+from costcalc.ingest.fastpaths import PY_WHITESPACE
 
 HEAD = ["pin", "address1", "postcode", "ni", "firstname", "surname", "dob", "residents",
         "startdate", "enddate", "cost", "proptype"]
@@ -140,7 +140,7 @@ def test_arrow_and_csv_module_loads_are_identical(tmp_path, monkeypatch):
     """Good rows, every kind of bad cell, blank rows, whitespace-only rows, extra
     columns, a row too wide and one too short (after Arrow's first blocks), across
     several batches."""
-    import costcalc.landing as landing
+    import costcalc.ingest.landing as landing
     monkeypatch.setattr(landing, "BATCH_ROWS", 40)
     monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 2048)
     head = ["Title: March extract"] + [""] * (len(HEAD))
@@ -198,7 +198,7 @@ def test_whitespace_set_is_what_str_strip_strips():
 
 
 def test_server_engines_receive_a_batch_as_text_columns():
-    from costcalc.engines import _arrow_frame
+    from costcalc.warehouse.engines import _arrow_frame
 
     t = pa.table({"_source_row": pa.array([2, 3], pa.int64()),
                   "_extra": pa.array([None, '{"a": "b"}']),
@@ -227,7 +227,7 @@ def test_server_engines_receive_a_batch_as_text_columns():
 def test_encode_gives_back_every_cell_exactly(cells):
     """Columns of one kind of cell are dictionary-encoded by Arrow; the cells the
     parsers then see must be the reader's cells, of the same Python type."""
-    from costcalc.validate import encode
+    from costcalc.ingest.validate import encode
 
     distinct, indices = encode(cells)
     back = [distinct[i] for i in indices.to_pylist()]
@@ -238,7 +238,7 @@ def test_encode_gives_back_every_cell_exactly(cells):
 def test_a_true_cell_among_numbers_is_not_read_as_one():
     """True == 1.0 in Python: the parse cache must still tell the cells apart."""
     from costcalc.schemas import get_schema
-    from costcalc.validate import ColumnParser
+    from costcalc.ingest.validate import ColumnParser
 
     parser = ColumnParser(get_schema("H01A").column("residents"))
     values, errors = parser.run([1.0, True, 2.0, False])

@@ -1,4 +1,4 @@
-"""The vectorised fast paths (costcalc.fastpaths) against the Python parsers (values.py).
+"""The vectorised fast paths (costcalc.ingest.fastpaths) against the Python parsers (values.py).
 
 The Python parsers define every column type. A fast path may leave any cell to
 them, but a cell it takes must get exactly the parser's value, and it must never
@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costcalc import fastpaths, values
-from costcalc.values import InvalidValue
+from costcalc.ingest import fastpaths
+from costcalc.ingest import values
+from costcalc.ingest.values import InvalidValue
 from loader_helpers import land, query
 
 PARSERS = {

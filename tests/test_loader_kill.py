@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from costcalc.landing import load_file
+from costcalc.ingest.landing import load_file
 
 ROWS = 60_000
 
@@ -22,7 +22,7 @@ ROWS = 60_000
 # inserted, before the commit.
 CHILD = textwrap.dedent("""
     import sys, time
-    from costcalc import landing
+    from costcalc.ingest import landing
     landing.BATCH_ROWS = 5_000
     original = landing._Loader._insert_batch
     done = []

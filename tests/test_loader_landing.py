@@ -1,4 +1,4 @@
-"""Landing (costcalc.landing.load_file): real files -> a real DuckDB warehouse.
+"""Landing (costcalc.ingest.landing.load_file): real files -> a real DuckDB warehouse.
 
 Each test writes a real .csv or .xlsx in tmp_path, loads it, and reads back
 raw.<code>, raw.load_log, raw.rejected_rows and the error report beside the file.
@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from costcalc.landing import error_report_path, load_file
+from costcalc.ingest.landing import error_report_path, load_file
 from costcalc.schemas import load_schemas
 
 H01A_HEAD = ["pin", "address1", "postcode", "ni", "firstname", "surname", "dob", "residents",
@@ -323,7 +323,7 @@ def test_strict_rejects_the_whole_file(tmp_path, wh):
 
 
 def test_strict_rejection_after_earlier_batches_were_inserted(tmp_path, wh, monkeypatch):
-    monkeypatch.setattr("costcalc.landing.BATCH_ROWS", 3)
+    monkeypatch.setattr("costcalc.ingest.landing.BATCH_ROWS", 3)
     rows = [good_h01a(pin=f"P{i}") for i in range(10)] + [good_h01a(pin="BAD", dob="")]
     p = write_csv(tmp_path / "ta.csv", H01A_HEAD, rows)
     r = load_file(wh, p, strict=True)
@@ -443,7 +443,7 @@ def test_a_file_with_only_a_header_loads_no_rows(tmp_path, wh):
 
 
 def test_big_file_in_many_batches_keeps_row_numbers(tmp_path, wh, monkeypatch):
-    monkeypatch.setattr("costcalc.landing.BATCH_ROWS", 1000)
+    monkeypatch.setattr("costcalc.ingest.landing.BATCH_ROWS", 1000)
     rows = [good_h01a(pin=f"P{i}", postcode="bad" if i % 997 == 0 else "SW1A 1AA") for i in range(5000)]
     p = write_csv(tmp_path / "ta.csv", H01A_HEAD, rows, above=[["title"], []])
     r = load_file(wh, p)
@@ -462,8 +462,8 @@ def test_semicolon_csv_gets_a_hint(tmp_path, wh):
 
 
 def test_streamed_xlsx_loads_and_a_late_merged_range_rejects(tmp_path, wh, monkeypatch):
-    monkeypatch.setattr("costcalc.readers.CHUNK_BYTES", 4_000)
-    monkeypatch.setattr("costcalc.landing.BATCH_ROWS", 70)
+    monkeypatch.setattr("costcalc.ingest.readers.CHUNK_BYTES", 4_000)
+    monkeypatch.setattr("costcalc.ingest.landing.BATCH_ROWS", 70)
 
     def book(name, merge=None):
         wb = openpyxl.Workbook()

@@ -1,4 +1,4 @@
-"""Readers (costcalc.readers): real .xlsx written with openpyxl, real CSV bytes in
+"""Readers (costcalc.ingest.readers): real .xlsx written with openpyxl, real CSV bytes in
 each accepted encoding, and every kind of unreadable file."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from costcalc import readers
-from costcalc.readers import ReadError, open_rows
+from costcalc.ingest import readers
+from costcalc.ingest.readers import ReadError, open_rows
 
 
 def write_xlsx(path: Path, rows: list[list], *, date_cells=(), merge=None, title_sheet_first=False) -> Path:

@@ -1,4 +1,4 @@
-"""Unit tests of the value parsers (costcalc.values): one type at a time."""
+"""Unit tests of the value parsers (costcalc.ingest.values): one type at a time."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from costcalc import values as v
+from costcalc.ingest import values as v
 from costcalc.schemas import load_frequencies
-from costcalc.values import InvalidValue
+from costcalc.ingest.values import InvalidValue
 
 D = dt.date
 

@@ -14,8 +14,8 @@ import logging
 import openpyxl
 import pytest
 
-from costcalc import readers
-from costcalc.readers import ColumnBlock, open_rows
+from costcalc.ingest import readers
+from costcalc.ingest.readers import ColumnBlock, open_rows
 from loader_helpers import land
 
 HEAD = ["pin", "surname", "dob", "postcode", "startdate", "enddate", "cost", "residents", "proptype"]

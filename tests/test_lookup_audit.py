@@ -144,7 +144,8 @@ def test_lookup_needs_a_built_warehouse(tmp_path):
 def test_reports_never_touch_restricted_or_audit(lookup_wh):
     import inspect
 
-    from costcalc import report_cmd, reports
+    from costcalc import reports
+    from costcalc.commands import report as report_cmd
     for module in (reports, report_cmd):
         src = inspect.getsource(module)
         assert "restricted." not in src and "audit." not in src

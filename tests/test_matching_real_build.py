@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import costcalc.build
+import costcalc.transform.build
 from costcalc.cli import main as cli
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
@@ -37,7 +37,7 @@ def project(tmp_path, monkeypatch) -> Path:
     shutil.copytree(REPO / "tests" / "dbt", root / "tests" / "dbt")
     (root / "seeds" / "match_decisions.csv").write_text(
         (REPO / "seeds" / "match_decisions.csv").read_text().splitlines()[0] + "\n")
-    monkeypatch.setattr(costcalc.build, "DBT_PROJECT_DIR", root / "dbt_project")
+    monkeypatch.setattr(costcalc.transform.build, "DBT_PROJECT_DIR", root / "dbt_project")
     return root
 
 

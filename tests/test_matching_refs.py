@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from costcalc.match_cmd import RecordRef, check_reason, parse_ref
+from costcalc.commands.match import RecordRef, check_reason, parse_ref
 
 
 def test_a_row_reference_with_and_without_a_client_id():

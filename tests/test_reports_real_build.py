@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from costcalc import reports
 from costcalc.reports import ReportFilters
 
-landing = pytest.importorskip("costcalc.landing")
-build_mod = pytest.importorskip("costcalc.build")
+landing = pytest.importorskip("costcalc.ingest.landing")
+build_mod = pytest.importorskip("costcalc.transform.build")
 
 FILES = {
     "ta_2024.csv": ("H01A", "temporary_accommodation", [

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costcalc.landing import load_file
-from costcalc.watch import FolderLock, Watcher
+from costcalc.ingest.landing import load_file
+from costcalc.watch.folder import FolderLock, Watcher
 from watch_helpers import (GS00_HEADERS, H01A_HEADERS, csv_text, files_in, gs00_rows, h01a_rows,
                            wait_for, write_csv, write_xlsx)
 

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from costcalc.cli import main
-from costcalc.landing import load_file
-from costcalc.watch import Watcher
+from costcalc.ingest.landing import load_file
+from costcalc.watch.folder import Watcher
 from watch_helpers import (GS00_HEADERS, H01A_HEADERS, RB03_HEADERS, files_in, gs00_rows, h01a_rows,
                            rb03_rows, read_report, write_csv, write_xlsx)
 
@@ -203,7 +203,7 @@ def test_unknown_file_type_folder_is_rejected(tmp_path, drop):
 
 
 def test_second_watcher_on_same_folder_is_refused(tmp_path, drop):
-    from costcalc.watch import FolderLock
+    from costcalc.watch.folder import FolderLock
 
     lock = FolderLock(drop)
     assert lock.acquire()
@@ -215,7 +215,7 @@ def test_second_watcher_on_same_folder_is_refused(tmp_path, drop):
 
 
 def test_busy_warehouse_leaves_the_file_for_the_next_run(tmp_path, drop):
-    from costcalc.warehouse import WarehouseBusy
+    from costcalc.warehouse.connection import WarehouseBusy
 
     wh = tmp_path / "wh.duckdb"
     f = write_csv(drop / "housing_needs" / "incoming" / "ta.csv", H01A_HEADERS, h01a_rows(2))
@@ -244,7 +244,7 @@ def test_unexpected_loader_failure_rejects_without_quoting_it_in_the_log(tmp_pat
 
 
 def test_file_that_cannot_be_moved_is_finished_on_the_next_run(tmp_path, drop, monkeypatch):
-    import costcalc.watch as watch
+    import costcalc.watch.folder as watch
 
     wh = tmp_path / "wh.duckdb"
     f = write_csv(drop / "housing_needs" / "incoming" / "ta.csv", H01A_HEADERS, h01a_rows(2))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from costcalc.schemas import FileType, load_file_types, load_schemas
-from costcalc.watch import (Candidate, ReadinessTracker, Watcher, decide_file_type, destination_for,
+from costcalc.watch.folder import (Candidate, ReadinessTracker, Watcher, decide_file_type, destination_for,
                             folder_key, ignore_reason, move_no_clobber, read_top_rows, recognise)
 from watch_helpers import (GS00_HEADERS, H01A_HEADERS, RB03_HEADERS, gs00_rows, h01a_rows, rb03_rows,
                            write_csv, write_xlsx)
@@ -206,7 +206,7 @@ def test_watcher_refuses_ambiguous_file_without_calling_loader(tmp_path, monkeyp
     types = dict(load_file_types())
     types["meals"] = FileType("meals", "Meals", "GS00", ("housing_needs",))
     types["transport"] = FileType("transport", "Transport", "GS00", ("housing_needs",))
-    monkeypatch.setattr("costcalc.watch.load_file_types", lambda: types)
+    monkeypatch.setattr("costcalc.watch.folder.load_file_types", lambda: types)
     w = Watcher(tmp_path, tmp_path / "wh.duckdb", settle=0, build=False, loader=loader)
     f = write_csv(tmp_path / "housing_needs" / "incoming" / "gs.csv", GS00_HEADERS, gs00_rows(2))
     batch = w.process_batch(w.ready_candidates())
@@ -227,7 +227,7 @@ MOUNTINFO = """\
 
 
 def test_network_share_detection():
-    from costcalc.watch import filesystem_type, is_network_filesystem
+    from costcalc.watch.folder import filesystem_type, is_network_filesystem
 
     assert filesystem_type(Path("/srv/drop/housing_needs"), MOUNTINFO) == "cifs"
     assert filesystem_type(Path("/srv/drop local/x"), MOUNTINFO) == "ext4"

@@ -7,9 +7,9 @@ import os
 
 import click
 
-from . import __version__
-from .targets import TARGET_ENV, TARGETS, target_name
-from .paths import WAREHOUSE_ENV, warehouse_path
+from costcalc import __version__
+from costcalc.warehouse.targets import TARGET_ENV, TARGETS, target_name
+from costcalc.paths import WAREHOUSE_ENV, warehouse_path
 
 
 class Context:
@@ -38,19 +38,19 @@ def main(ctx: click.Context, warehouse: str | None, target: str | None) -> None:
 
 # Commands, one module each (keep this block sorted).
 # -- commands --
-from .build_cmd import build_command as _build  # noqa: E402
+from costcalc.commands.build import build_command as _build  # noqa: E402
 main.add_command(_build)
-from .demo_cmd import demo as _demo  # noqa: E402
+from costcalc.commands.demo import demo as _demo  # noqa: E402
 main.add_command(_demo)
-from .load_cmd import load as _load  # noqa: E402
+from costcalc.commands.load import load as _load  # noqa: E402
 main.add_command(_load)
-from .lookup_cmd import lookup as _lookup  # noqa: E402
+from costcalc.commands.lookup import lookup as _lookup  # noqa: E402
 main.add_command(_lookup)
-from .match_cmd import match as _match  # noqa: E402
+from costcalc.commands.match import match as _match  # noqa: E402
 main.add_command(_match)
-from .report_cmd import report as _report  # noqa: E402
+from costcalc.commands.report import report as _report  # noqa: E402
 main.add_command(_report)
-from .roles_cmd import setup_roles_command as _setup_roles  # noqa: E402
+from costcalc.commands.roles import setup_roles_command as _setup_roles  # noqa: E402
 main.add_command(_setup_roles)
-from .watch_cmd import watch_command as _watch  # noqa: E402
+from costcalc.commands.watch import watch_command as _watch  # noqa: E402
 main.add_command(_watch)

@@ -177,10 +177,10 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
     path = Path(warehouse)
-    from .targets import EngineError, is_server
+    from costcalc.warehouse.targets import EngineError, is_server
 
-    if is_server():  # the same statements, translated, on the server engine (costcalc.engines)
-        from .engines import server_connection
+    if is_server():  # the same statements, translated, on the server engine (costcalc.warehouse.engines)
+        from costcalc.warehouse.engines import server_connection
 
         try:
             con = server_connection()

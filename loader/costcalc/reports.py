@@ -268,12 +268,12 @@ def _plain(value):
 
 def connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse: reports never write. On a server
-    engine ($COSTCALC_TARGET, costcalc.engines) the same statements run there,
+    engine ($COSTCALC_TARGET, costcalc.warehouse.engines) the same statements run there,
     translated, with every value still a bound parameter."""
-    from .targets import EngineError, is_server
+    from costcalc.warehouse.targets import EngineError, is_server
 
     if is_server():
-        from .engines import server_connection
+        from costcalc.warehouse.engines import server_connection
 
         try:
             con = server_connection()

@@ -1,7 +1,7 @@
 """The schema registry: ``schemas/*.yaml`` read once into plain objects.
 
 ``schemas/`` is the one description of every input schema. The loader
-validates with it and dbt is driven by it (see ``costcalc.dbt_registry``,
+validates with it and dbt is driven by it (see ``costcalc.transform.registry``,
 which renders it for dbt). Nothing else in the project lists columns.
 """
 
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from .paths import SCHEMAS_DIR, SEEDS_DIR
+from costcalc.paths import SCHEMAS_DIR, SEEDS_DIR
 
 #: libyaml's safe loader where PyYAML has it (several times faster), else PyYAML's own.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Column types the loader knows how to parse (see ``costcalc.values``).
+#: Column types the loader knows how to parse (see ``costcalc.ingest.values``).
 COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency")
 KINDS = ("cost", "status")
 

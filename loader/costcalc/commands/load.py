@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from .landing import ERRORS_SHOWN, describe_error, load_file
-from .warehouse import WarehouseBusy
+from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
+from costcalc.warehouse.connection import WarehouseBusy
 
 
 def _extract_date(ctx, param, value):

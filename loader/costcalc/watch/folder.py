@@ -10,7 +10,7 @@ Layout (see docs/watch.md)::
 A file is loaded once it is completely written: its size and modification
 time have not changed across a settle interval and it can be opened (an
 .xlsx must also be a complete zip archive). It is then loaded with
-:func:`costcalc.landing.load_file` and moved, with its error report, to
+:func:`costcalc.ingest.landing.load_file` and moved, with its error report, to
 ``loaded/`` or ``rejected/``. After each batch the warehouse is built once.
 
 Restarts are safe: a file still in ``incoming/`` is simply processed again;
@@ -39,12 +39,12 @@ from typing import Callable, Iterable
 
 from watchdog.events import FileSystemEventHandler
 
-from .landing import error_report_path, is_error_report
-from .readers import open_rows
-from .schemas import FileType, Schema, load_file_types, load_schemas
-from .validate import HEADER_SCAN_ROWS, find_header
+from costcalc.ingest.landing import error_report_path, is_error_report
+from costcalc.ingest.readers import open_rows
+from costcalc.schemas import FileType, Schema, load_file_types, load_schemas
+from costcalc.ingest.validate import HEADER_SCAN_ROWS, find_header
 
-log = logging.getLogger("costcalc.watch")
+log = logging.getLogger("costcalc.watch.folder")
 
 INCOMING, LOADED, REJECTED = "incoming", "loaded", "rejected"
 
@@ -63,7 +63,7 @@ NETWORK_FILESYSTEMS = frozenset({
     "fuse.dfs", "vboxsf", "prl_fs", "fuse.vmhgfs-fuse", "drvfs", "9p2000",
 })
 
-#: Error report columns (the loader's layout, see costcalc.landing).
+#: Error report columns (the loader's layout, see costcalc.ingest.landing).
 REPORT_COLUMNS = ("row", "column", "value", "reason")
 
 
@@ -177,7 +177,7 @@ class Recognition:
 
 def recognise(rows: list[list], schemas: Iterable[Schema]) -> Recognition:
     """Which schema the headers belong to, by the loader's own header search
-    (:func:`costcalc.validate.find_header`) run for each schema: schemas with
+    (:func:`costcalc.ingest.validate.find_header`) run for each schema: schemas with
     every mandatory column, ranked by the loader's score. Schemas matching as
     many columns as the best are returned too (a tie the provider may break)."""
     matches = [m for m in (find_header(rows, s) for s in schemas) if m is not None]
@@ -432,13 +432,13 @@ class FolderLock:
 
 
 def _default_loader(warehouse, path, **kwargs):
-    from .landing import load_file
+    from costcalc.ingest.landing import load_file
 
     return load_file(warehouse, path, **kwargs)
 
 
 def _default_build(warehouse: Path) -> bool:
-    from .build import run_build
+    from costcalc.transform.build import run_build
 
     return run_build(warehouse)
 
@@ -471,8 +471,8 @@ def is_network_filesystem(path: Path, mountinfo: str | None = None) -> bool:
 class Watcher:
     """Loads what providers drop into ``root``; see the module doc.
 
-    ``loader`` and ``build`` default to :func:`costcalc.landing.load_file` and
-    :func:`costcalc.build.run_build`; they can be replaced (tests, embedding).
+    ``loader`` and ``build`` default to :func:`costcalc.ingest.landing.load_file` and
+    :func:`costcalc.transform.build.run_build`; they can be replaced (tests, embedding).
     """
 
     def __init__(self, root: str | os.PathLike, warehouse: str | os.PathLike, *,
@@ -845,7 +845,7 @@ def _transient(exc: BaseException) -> bool:
     locked or unavailable, the disk is full, the file is locked."""
     import duckdb
 
-    from .warehouse import WarehouseBusy
+    from costcalc.warehouse.connection import WarehouseBusy
 
     return isinstance(exc, (OSError, WarehouseBusy, duckdb.IOException, duckdb.TransactionException))
 

@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from .schemas import header_key, load_frequencies
+from costcalc.schemas import header_key, load_frequencies
 
 
 class InvalidValue(ValueError):
@@ -256,7 +256,7 @@ def parse_date(v) -> _dt.date | None:
 
 # ----------------------------------------------------------------------- postcode
 
-#: A UK postcode's outward and inward codes, upper case (also used by costcalc.fastpaths).
+#: A UK postcode's outward and inward codes, upper case (also used by costcalc.ingest.fastpaths).
 POSTCODE_OUTWARD = r"[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
 POSTCODE_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 #: A UK postcode without its space.

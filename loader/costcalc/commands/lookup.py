@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .lookup import MIN_REASON_CHARS, LookupFailed, LookupRefused, format_lookup, lookup_client
+from costcalc.lookup import MIN_REASON_CHARS, LookupFailed, LookupRefused, format_lookup, lookup_client
 
 
 @click.command("lookup")

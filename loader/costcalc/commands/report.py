@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import click
 
-from . import reports
-from .reports import ReportError, ReportFilters
+from costcalc import reports
+from costcalc.reports import ReportError, ReportFilters
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .watch import FolderLock, Watcher
+from costcalc.watch.folder import FolderLock, Watcher
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -24,7 +24,7 @@ def _configure_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     # The loader logs each load at INFO too; the watcher's own line per file says it all.
-    handler.addFilter(lambda r: r.name != "costcalc.landing" or r.levelno >= logging.WARNING)
+    handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.WARNING)
     root.addHandler(handler)
     logging.getLogger("costcalc").setLevel(logging.INFO)
 
@@ -44,7 +44,7 @@ class _Signals:
         return self
 
     def _handle(self, signum, frame):
-        logging.getLogger("costcalc.watch").info(
+        logging.getLogger("costcalc.watch.folder").info(
             "%s received: stopping after the current file", signal.Signals(signum).name)
         self.watcher.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -24,8 +24,8 @@ from pathlib import Path
 import click
 import duckdb
 
-from .lookup import default_user
-from .paths import SEEDS_DIR
+from costcalc.lookup import default_user
+from costcalc.paths import SEEDS_DIR
 
 DECISIONS_FILE = SEEDS_DIR / "match_decisions.csv"
 HEADER = ["decision", "record_key_a", "schema_code_a", "source_file_a", "source_row_a",

@@ -1,6 +1,6 @@
 """Vectorised fast paths: the strict, common forms of each column type, parsed in Arrow.
 
-The Python parsers in :mod:`costcalc.values` are the definition of every column
+The Python parsers in :mod:`costcalc.ingest.values` are the definition of every column
 type. Parsing a million cells one by one in Python is what made loads slow, so
 the forms that make up nearly every real file (``dd/mm/yyyy`` and ``yyyy-mm-dd``
 dates, plain and ``£1,234.56`` amounts, postcodes, NHS and NI numbers, whole
@@ -24,7 +24,7 @@ import os
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .values import (MAX_YEAR, MIN_YEAR, NI_NEVER_PREFIXES, NI_PATTERN, POSTCODE_INWARD,
+from costcalc.ingest.values import (MAX_YEAR, MIN_YEAR, NI_NEVER_PREFIXES, NI_PATTERN, POSTCODE_INWARD,
                      POSTCODE_OUTWARD, POSTCODE_PATTERN)
 
 #: COSTCALC_FAST_PATHS=0 turns the fast paths off (every cell then goes to the Python

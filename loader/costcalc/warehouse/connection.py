@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from .schemas import Schema, load_schemas
-from .targets import is_server
+from costcalc.schemas import Schema, load_schemas
+from costcalc.warehouse.targets import is_server
 
 #: Column type -> DuckDB type in raw.<code>.
 SQL_TYPES = {
@@ -47,10 +47,10 @@ def quote(identifier: str) -> str:
 
 def connect(path: str | os.PathLike | None, *, wait_seconds: float = 30.0):
     """The warehouse connection of the selected target ($COSTCALC_TARGET, see
-    costcalc.engines): the DuckDB file ``path`` by default, else a server engine
+    costcalc.warehouse.engines): the DuckDB file ``path`` by default, else a server engine
     with the same DuckDB-like interface."""
     if is_server():
-        from .engines import server_connection
+        from costcalc.warehouse.engines import server_connection
 
         return server_connection()
     return duckdb_connect(path, wait_seconds=wait_seconds)
@@ -121,6 +121,6 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     """The next load id (inside the caller's transaction, so concurrent loads
     cannot both take it: the load_log primary key makes the second one fail)."""
     engine_next = getattr(con, "next_load_id", None)
-    if engine_next is not None:  # Spark: no transactions, see costcalc.engines
+    if engine_next is not None:  # Spark: no transactions, see costcalc.warehouse.engines
         return engine_next()
     return int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM raw.load_log").fetchall()[0][0])

@@ -1,6 +1,6 @@
 """Which warehouse engine a command works on: DuckDB (the default) or a server.
 
-Kept apart from :mod:`costcalc.engines`, which imports sqlglot and pandas to talk
+Kept apart from :mod:`costcalc.warehouse.engines`, which imports sqlglot and pandas to talk
 to server engines: choosing DuckDB, as nearly every load does, needs neither.
 """
 

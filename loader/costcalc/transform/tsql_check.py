@@ -6,7 +6,7 @@ check that the generated T-SQL parses (sqlglot, dialect ``tsql``).
 Here the pyodbc connection dbt-sqlserver would open is replaced by an offline
 stand-in that answers every statement with no rows, so only the Jinja is
 rendered: nothing is sent anywhere. Used by CI (tests/test_engine_sqlserver.py)
-and by ``python -m costcalc.tsql_check``.
+and by ``python -m costcalc.transform.tsql_check``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import DBT_PROJECT_DIR, environment
+from costcalc.paths import DBT_PROJECT_DIR, environment
 
 
 class _OfflineCursor:
@@ -91,7 +91,7 @@ def compile_sqlserver(target_path: Path) -> TsqlCheck:
     import sqlglot
     from dbt.cli.main import dbtRunner
 
-    from .dbt_registry import write_generated
+    from costcalc.transform.registry import write_generated
 
     write_generated()
     target_path = Path(target_path)

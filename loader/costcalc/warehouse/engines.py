@@ -7,7 +7,7 @@ API (``con.execute(sql, params).fetchall() / .fetchone() / .df()``,
 ``ROLLBACK``) with DuckDB SQL and ``?`` parameters. ``connect(target)``
 returns that interface for any engine:
 
-- ``duckdb``   (default): the DuckDB file itself (``costcalc.warehouse.connect``).
+- ``duckdb``   (default): the DuckDB file itself (``costcalc.warehouse.connection.connect``).
 - ``postgres``: psycopg2. Statements are translated (sqlglot, DuckDB -> PostgreSQL)
   and every ``?`` becomes a psycopg2 ``%s`` parameter. A registered DataFrame is
   bulk-copied (``COPY ... FROM STDIN``) into a temporary table. Transactions are real.
@@ -48,7 +48,7 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
-from .targets import TARGET_ENV, TARGETS, EngineError, is_server, target_name  # noqa: F401 (re-exported)
+from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, is_server, target_name  # noqa: F401 (re-exported)
 
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "sqlserver": "tsql", "spark": "spark"}
 
@@ -380,7 +380,7 @@ class PostgresConnection(_Base):
 
     def _run(self, sql, params) -> Result:
         # CREATE ... IF NOT EXISTS of an object that exists is skipped, so roles without
-        # CREATE rights (uploaders, caseworkers: costcalc.roles) can run the loader and lookup.
+        # CREATE rights (uploaders, caseworkers: costcalc.warehouse.roles) can run the loader and lookup.
         m = _CREATE_IF_NOT_EXISTS.match(sql)
         if m and self._exists(m.group(1).upper(), m.group(2)):
             return Result([], None)
@@ -641,7 +641,7 @@ def connect(target: str | None = None, warehouse: str | os.PathLike | None = Non
     """A connection to the selected engine (DuckDB: the warehouse file)."""
     name = target_name(target)
     if name == "duckdb":
-        from .warehouse import duckdb_connect
+        from costcalc.warehouse.connection import duckdb_connect
 
         return duckdb_connect(warehouse, **kwargs)
     if name == "postgres":

@@ -19,9 +19,9 @@ from itertools import compress, zip_longest
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .fastpaths import fast_parse, trim
-from .schemas import Column, Schema, load_schemas
-from .values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
+from costcalc.ingest.fastpaths import fast_parse, trim
+from costcalc.schemas import Column, Schema, load_schemas
+from costcalc.ingest.values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
                      parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
 
 #: How many rows from the top are searched for the header row.
@@ -199,7 +199,7 @@ class ColumnParser:
     def run(self, values) -> tuple[pa.Array, list[tuple[int, str]]]:
         """(parsed values, [(index, reason), ...]) for one batch of cells; a bad cell's
         value is null. The cells a fast path is sure of are parsed a column at a time
-        in Arrow (costcalc.fastpaths); the rest by the column type's Python parser."""
+        in Arrow (costcalc.ingest.fastpaths); the rest by the column type's Python parser."""
         arr = as_arrow(values)
         if arr is None:  # cells of several kinds (an .xlsx column of numbers and text)
             return self._parse_each(values)
@@ -370,7 +370,7 @@ class BatchValidator:
 
     def process(self, rows, first_row: int) -> Batch:
         """Validate rows numbered ``first_row``, ``first_row + 1``, ... (Excel row numbers):
-        a list of rows, or a :class:`~costcalc.readers.ColumnBlock` of Arrow columns."""
+        a list of rows, or a :class:`~costcalc.ingest.readers.ColumnBlock` of Arrow columns."""
         columns = getattr(rows, "columns", None)
         if columns is not None:
             if len(columns) < self.width:  # an .xlsx piece whose last columns are empty

@@ -1,10 +1,10 @@
-"""``costcalc setup-roles``: create the access roles on a server engine (see costcalc.roles)."""
+"""``costcalc setup-roles``: create the access roles on a server engine (see costcalc.warehouse.roles)."""
 
 from __future__ import annotations
 
 import click
 
-from .roles import ROLES
+from costcalc.warehouse.roles import ROLES
 
 
 def _member(value: str) -> tuple[str, str]:
@@ -28,8 +28,8 @@ def setup_roles_command(ctx: click.Context, members: tuple[str, ...], print_only
     analysts read marts.* only; caseworkers read restricted.* (and write the
     lookup audit); administrators may do everything.
     """
-    from .engines import EngineError, server_connection
-    from .roles import member_statement, postgres_statements, setup_roles, sqlserver_statements
+    from costcalc.warehouse.engines import EngineError, server_connection
+    from costcalc.warehouse.roles import member_statement, postgres_statements, setup_roles, sqlserver_statements
 
     target = ctx.obj.target
     pairs = [_member(m) for m in members]

@@ -2,8 +2,8 @@
 models from the raw layer.
 
 ``run_build(warehouse)`` is what other modules call; ``costcalc build`` (see
-``costcalc.build_cmd``) is the command. Both refresh the generated schema
-registry first (``costcalc.dbt_registry``), then run ``dbt build`` in-process
+``costcalc.commands.build``) is the command. Both refresh the generated schema
+registry first (``costcalc.transform.registry``), then run ``dbt build`` in-process
 with the project and profiles in ``dbt_project/`` and ``COSTCALC_WAREHOUSE``
 set to the warehouse file.
 
@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dbt_registry import write_generated
-from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV
+from costcalc.transform.registry import write_generated
+from costcalc.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
 _DBT_LOCK = threading.Lock()  # dbt keeps process-global state: one invocation at a time
 
@@ -113,7 +113,7 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     flags = ["--quiet"] if quiet else []
-    from .engines import spark_dir, spark_session, target_name
+    from costcalc.warehouse.engines import spark_dir, spark_session, target_name
 
     target = target_name()
     problem = _check_warehouse(warehouse, wait_seconds) if target == "duckdb" else None

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .build import build
+from costcalc.transform.build import build
 
 
 @click.command("build")

@@ -18,7 +18,7 @@ storage's or the catalog's permissions).
 
 from __future__ import annotations
 
-from .schemas import load_schemas
+from costcalc.schemas import load_schemas
 
 ROLES = {
     "uploader": "costcalc_uploader",
@@ -98,8 +98,8 @@ def member_statement(engine: str, role_key: str, user: str) -> str:
 def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[str]:
     """Create the raw layer and the audit table (so grants have something to
     name), the roles and grants, and the memberships. Returns the statements run."""
-    from .lookup import ensure_audit
-    from .warehouse import ensure_raw
+    from costcalc.lookup import ensure_audit
+    from costcalc.warehouse.connection import ensure_raw
 
     ensure_raw(con)
     ensure_audit(con)

@@ -2,7 +2,7 @@
 
 Interface (see docs/architecture.md and docs/loading.md)::
 
-    from costcalc.landing import load_file
+    from costcalc.ingest.landing import load_file
     result = load_file(warehouse_path, file_path, schema=None, file_type=None,
                        provider=None, extract_date=None, strict=False, progress=False)
     result.status   # 'loaded' | 'rejected' | 'unchanged'
@@ -31,10 +31,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .readers import ReadError, RowSource, open_rows
-from .schemas import FileType, Schema, get_schema, load_file_types, load_schemas
-from .validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
-from .warehouse import connect, ensure_raw, next_load_id, quote
+from costcalc.ingest.readers import ReadError, RowSource, open_rows
+from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
+from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
+from costcalc.warehouse.connection import connect, ensure_raw, next_load_id, quote
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ class _Loader:
             sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
             # Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
             # DuckDB takes them as they are. Server engines receive the batch as text
-            # (costcalc.engines), hence the casts.
+            # (costcalc.warehouse.engines), hence the casts.
             if typed:
                 casts.append(f"c{i}")
             else:
@@ -448,7 +448,7 @@ class _Loader:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
         # names this local variable). Not con.register(): inside an open transaction a
         # registered view keeps its table alive until the commit, so memory would grow
-        # with the file. (Server engines find the table the same way: costcalc.engines.)
+        # with the file. (Server engines find the table the same way: costcalc.warehouse.engines.)
         _costcalc_batch = batch.table([f"c{i}" for i in range(len(self.schema.columns))])  # noqa: F841
         self.con.execute(insert_sql, [load_id, self.name, self.started]).fetchall()
 

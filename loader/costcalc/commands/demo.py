@@ -63,10 +63,10 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
              build: Callable[[Path], bool] | None = None, **generate_options) -> DemoRun:
     """Generate, load, build and print the reports (``generate_options`` go to
     ``costcalc.demo.generate``; ``build`` replaces ``run_build``)."""
-    from . import reports
-    from .build import run_build
-    from .demo import generate
-    from .landing import load_file
+    from costcalc import reports
+    from costcalc.transform.build import run_build
+    from costcalc.demo import generate
+    from costcalc.ingest.landing import load_file
 
     warehouse = Path(warehouse)
     fresh_warehouse(warehouse)
