@@ -1,4 +1,4 @@
-{#- The costing rules (contract section 3), implemented once and driven by
+{#- The costing rules (docs/contract.md §3), implemented once and driven by
     schemas/frequencies.yaml through the registry. Frequencies arrive in their
     canonical names (the loader maps synonyms); they compare case-insensitively.
 

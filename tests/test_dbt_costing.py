@@ -1,4 +1,4 @@
-"""Costing rules (contract section 3), duplicates across extracts (section 2)
+"""Costing rules (docs/contract.md §3), duplicates across extracts (§2)
 and the marts' guarantees, on one real dbt build of a real DuckDB file.
 
 Each scenario is its own person, so each client's monthly costs can be

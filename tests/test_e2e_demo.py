@@ -5,7 +5,7 @@ out by itself from the generated rows.
 The test applies the contract itself (de-duplication by natural key with the
 last loaded file winning, ASC01's effective dates, RB01's snapshot rules,
 ongoing records running to the latest extract date of their file type, and
-the frequency table of contract section 3). It never reads intermediate models
+the frequency table of docs/contract.md §3). It never reads intermediate models
 for its expectations. Totals are compared at levels that do not depend on
 matching (service, service type, month); per-client costs only for people whose
 records are unambiguous (same surname, date of birth and postcode everywhere,
@@ -38,7 +38,7 @@ demo_cmd = pytest.importorskip("costcalc.commands.demo")
 PEOPLE, SEED = 500, 12
 GENERATE = {"snapshots": 3, "intensity": 4.0}  # a small but busy borough
 
-# Contract section 3, restated here so the test does not borrow the project's own tables.
+# docs/contract.md §3, restated here so the test does not borrow the project's own tables.
 PERIODIC = {  # canonical: (multiply, divide, spellings)
     "Daily": (1, 1, ["Daily", "Nightly", "Per day"]),
     "Weekly": (1, 7, ["Weekly", "Per week", "pw"]),
@@ -93,7 +93,7 @@ class Rec:
 # ----------------------------------------------------------------- expectations
 
 def expected_records(data) -> list[Rec]:
-    """De-duplicated service-use records of the accepted rows, contract sections 1-3."""
+    """De-duplicated service-use records of the accepted rows, docs/contract.md §1-§3."""
     display = {ft.file_type: ft.display_name for ft in load_file_types().values()}
     latest: dict[str, dt.date] = {}
     keyed: dict[tuple, Rec] = {}
@@ -141,7 +141,7 @@ def expected_records(data) -> list[Rec]:
 
 
 def cost_in(rec: Rec, lo: dt.date, hi: dt.date) -> float:
-    """The record's cost in [lo, hi], both days included (contract section 3)."""
+    """The record's cost in [lo, hi], both days included (docs/contract.md §3)."""
     if rec.frequency == "One-off":
         return rec.unit if lo <= rec.start <= hi else 0.0
     mult, div, _ = PERIODIC[rec.frequency]

@@ -1,4 +1,4 @@
-"""Period costing of the reports (contract section 3) on a real DuckDB file."""
+"""Period costing of the reports (docs/contract.md §3) on a real DuckDB file."""
 
 from __future__ import annotations
 

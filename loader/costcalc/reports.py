@@ -1,7 +1,7 @@
 """Reports for people without a BI tool: read the public marts, cost any day range.
 
 Every report here reads ``marts.fct_service_use`` and costs each service-use
-record for the exact days it overlaps the report period (contract section 3):
+record for the exact days it overlaps the report period (docs/contract.md §3):
 
     cost = cost_per_day x days of overlap of [start_date, end_date] with [from, to]
            + one_off_cost, if start_date falls in [from, to]
@@ -164,7 +164,7 @@ _BUCKETS = {
     ),
 }
 
-# Costing (contract section 3). A record with no end date runs to the bucket's end.
+# Costing (docs/contract.md §3). A record with no end date runs to the bucket's end.
 _COSTED = """costed AS (
   SELECT s.service_use_id, s.client_id, s.service, s.service_type, b.b_from, b.b_to,
          CAST(date_diff('day', greatest(s.start_date, b.b_from),

@@ -27,7 +27,7 @@ KINDS = ("cost", "status")
 
 
 def header_key(text: str) -> str:
-    """Headers match case-, space- and underscore-insensitively (contract section 1)."""
+    """Headers match case-, space- and underscore-insensitively (docs/contract.md §1)."""
     return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 

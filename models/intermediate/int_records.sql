@@ -1,4 +1,4 @@
--- One row per record (natural key, contract section 2). Every field comes from
+-- One row per record (natural key, docs/contract.md §2). Every field comes from
 -- the row of the most recently loaded file (within a file, the later row);
 -- lineage columns summarise all the rows of the record.
 with source_rows as (
