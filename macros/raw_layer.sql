@@ -3,7 +3,7 @@
     docs/architecture.md describes it. The loader owns these tables; this only
     lets a warehouse build before every schema has had a file. -#}
 {% macro ensure_raw_layer() %}
-    {%- set layer = schema_registry()['raw_layer'] -%}
+    {%- set layer = costcalc_registry()['raw_layer'] -%}
     {%- set statements = ["create schema if not exists raw"] -%}
     {%- for table in ['load_log', 'rejected_rows'] -%}
         {%- do statements.append(costcalc_create_raw_table(table, layer[table])) -%}

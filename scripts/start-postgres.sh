@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Start a throw-away local PostgreSQL server for costcalc's engine tests (CI and
-# developers). Idempotent: installs the Debian packages when missing (needs root
-# or sudo), creates the cluster once, starts it when it is not running.
+# Start a throw-away local PostgreSQL server for costcalc's engine tests (make test
+# and developers). Idempotent: installs the Debian packages when missing
+# (scripts/setup-system.sh), creates the cluster once, starts it when it is not running.
 #
 #   eval "$(scripts/start-postgres.sh)"     # exports the COSTCALC_PG_* variables
 #
@@ -13,23 +13,11 @@ set -euo pipefail
 PGDIR="${COSTCALC_PG_DIR:-/tmp/costcalc-pg}"
 PORT="${COSTCALC_PG_PORT:-54329}"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-  echo "start-postgres: need root or sudo to install PostgreSQL" >&2; exit 1; fi; }
-
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
 if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
-  echo "start-postgres: installing PostgreSQL (Debian packages)" >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql unixodbc >&2
+  "$(dirname "$0")/setup-system.sh"
 fi
 BIN="$(pg_bin)"
-# pyodbc (dbt-sqlserver, the SQL Server compile check) needs the unixODBC driver manager.
-if ! ldconfig -p 2>/dev/null | grep -q 'libodbc.so.2'; then
-  echo "start-postgres: installing unixodbc (for pyodbc)" >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unixodbc >&2 ||
-    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2;
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unixodbc >&2; }
-fi
 
 # The server must not run as root: use the 'postgres' account when we are root.
 if [ "$(id -u)" = 0 ]; then

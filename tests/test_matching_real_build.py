@@ -1,5 +1,5 @@
-"""Matching inside the whole warehouse build: the real dbt project (a copy,
-so the test's decisions go to its own seeds/match_decisions.csv) on a real
+"""Matching inside the whole warehouse build: the real dbt project, with a project
+directory of the test's own (its decisions go to its seeds/match_decisions.csv), on a real
 DuckDB file whose raw layer the test fills. Client ids stay stable when
 matching merges two people and when a manual decision splits them again;
 manual decisions made with `costcalc match` survive every rebuild.
@@ -8,15 +8,14 @@ manual decisions made with `costcalc match` survive every rebuild.
 from __future__ import annotations
 
 import random
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import costcalc.transform.build
 from costcalc.cli import main as cli
+from costcalc.paths import PROJECT_ENV
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -30,14 +29,13 @@ BUILD = "+client_record_links +identity_records +match_links"
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    """A copy of the dbt project (dbt_project/, models/, macros/, seeds/, tests/dbt/)."""
-    root = tmp_path / "repo"
-    for sub in ("dbt_project", "models", "macros", "seeds"):
-        shutil.copytree(REPO / sub, root / sub, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb"))
-    shutil.copytree(REPO / "tests" / "dbt", root / "tests" / "dbt")
+    """A project directory of its own (docs/project.md), with no match decisions yet:
+    `costcalc match` writes there and the build reads from there."""
+    root = tmp_path / "project"
+    (root / "seeds").mkdir(parents=True)
     (root / "seeds" / "match_decisions.csv").write_text(
         (REPO / "seeds" / "match_decisions.csv").read_text().splitlines()[0] + "\n")
-    monkeypatch.setattr(costcalc.transform.build, "DBT_PROJECT_DIR", root / "dbt_project")
+    monkeypatch.setenv(PROJECT_ENV, str(root))
     return root
 
 
@@ -58,8 +56,7 @@ def client_of(w: RawWarehouse, source_file: str, row: int) -> str:
 
 def decide(w: RawWarehouse, project: Path, verb: str, a: str, b: str, reason: str):
     return CliRunner().invoke(cli, ["--warehouse", str(w.path), "match", verb, a, b, "--reason", reason,
-                                    "--user", "caseworker1",
-                                    "--decisions-file", str(project / "seeds" / "match_decisions.csv")])
+                                    "--user", "caseworker1"])
 
 
 def test_ids_survive_merge_and_split_and_decisions_survive_rebuilds(tmp_path, project):

@@ -4,20 +4,29 @@ this module only assembles them under one group with the global options."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
 from costcalc import __version__
-from costcalc.warehouse.targets import TARGET_ENV, TARGETS, target_name
-from costcalc.paths import WAREHOUSE_ENV, warehouse_path
+from costcalc.schemas import clear_caches
+from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, require_engine
+from costcalc.paths import PROJECT_ENV, WAREHOUSE_ENV, warehouse_path
 
 
 class Context:
     """What every command receives: where the warehouse is."""
 
-    def __init__(self, warehouse: str | None, target: str | None = None):
+    def __init__(self, warehouse: str | None, target: str | None = None, project_dir: str | None = None):
+        if project_dir:
+            # every layer (schemas, seeds, settings, dbt's generated inputs) reads it from here
+            os.environ[PROJECT_ENV] = str(Path(project_dir).expanduser().resolve())
+            clear_caches()
         self.warehouse = warehouse_path(warehouse)
-        self.target = target_name(target)
+        try:
+            self.target = require_engine(target)
+        except EngineError as exc:
+            raise click.ClickException(str(exc)) from None
         # every layer (loader, dbt's profile, reports, lookup) reads the target from here
         os.environ[TARGET_ENV] = self.target
 
@@ -29,11 +38,16 @@ class Context:
               type=click.Choice(TARGETS, case_sensitive=False),
               help=f"The warehouse engine: {', '.join(TARGETS)} [env {TARGET_ENV}; default duckdb]. "
                    "Server engines read their connection settings from the environment (docs/engines.md).")
+@click.option("--project-dir", metavar="DIR", envvar=PROJECT_ENV, default=None,
+              type=click.Path(file_okay=False),
+              help=f"The project directory: settings, file types and providers, match decisions, added "
+                   f"schemas [env {PROJECT_ENV}; default the checkout, else the current directory] "
+                   "(docs/project.md).")
 @click.version_option(__version__, prog_name="costcalc")
 @click.pass_context
-def main(ctx: click.Context, warehouse: str | None, target: str | None) -> None:
+def main(ctx: click.Context, warehouse: str | None, target: str | None, project_dir: str | None) -> None:
     """costcalc: what public services spend on each person, across departments."""
-    ctx.obj = Context(warehouse, target)
+    ctx.obj = Context(warehouse, target, project_dir)
 
 
 # Commands, one module each (keep this block sorted).
@@ -48,6 +62,8 @@ from costcalc.commands.lookup import lookup as _lookup  # noqa: E402
 main.add_command(_lookup)
 from costcalc.commands.match import match as _match  # noqa: E402
 main.add_command(_match)
+from costcalc.commands.prepare import prepare_command as _prepare  # noqa: E402
+main.add_command(_prepare)
 from costcalc.commands.report import report as _report  # noqa: E402
 main.add_command(_report)
 from costcalc.commands.roles import setup_roles_command as _setup_roles  # noqa: E402

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from costcalc.paths import SCHEMAS_DIR, SEEDS_DIR
+from costcalc.paths import schema_dirs, seed_file
 
 #: libyaml's safe loader where PyYAML has it (several times faster), else PyYAML's own.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -141,17 +141,39 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
     )
 
 
-@lru_cache(maxsize=None)
-def load_schemas(directory: Path = SCHEMAS_DIR) -> dict[str, Schema]:
-    """All schemas, keyed by code, in file-name order."""
+def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]:
+    """Schema YAML files by file name: the code's, then the project's (a project file of the
+    same name overrides the code's)."""
+    files: dict[str, Path] = {}
+    for directory in directories or schema_dirs():
+        for path in sorted(Path(directory).glob("*.yaml")):
+            if path.name not in NOT_SCHEMAS:
+                files[path.name] = path
+    return dict(sorted(files.items()))
+
+
+#: YAML files beside the schemas that are not schemas.
+NOT_SCHEMAS = ("frequencies.yaml",)
+
+
+def read_schemas(directories: tuple[Path, ...] | None = None) -> dict[str, Schema]:
+    """All schemas, keyed by code, in file-name order, read afresh."""
     out: dict[str, Schema] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name == "frequencies.yaml":
-            continue
+    for path in schema_files(directories).values():
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         schema = _schema_from_yaml(data, path)
         out[schema.code] = schema
     return out
+
+
+def load_schemas(directory: Path | None = None) -> dict[str, Schema]:
+    """All schemas, keyed by code (cached per set of folders; ``directory`` reads one folder only)."""
+    return _cached_schemas((Path(directory),) if directory is not None else schema_dirs())
+
+
+@lru_cache(maxsize=None)
+def _cached_schemas(directories: tuple[Path, ...]) -> dict[str, Schema]:
+    return read_schemas(directories)
 
 
 def get_schema(code: str) -> Schema:
@@ -162,9 +184,21 @@ def get_schema(code: str) -> Schema:
         raise KeyError(f"unknown schema {code!r}; known: {', '.join(schemas)}") from None
 
 
+def frequencies_file(directory: Path | None = None) -> Path:
+    """``frequencies.yaml``: the project's where it has one, else the code's."""
+    if directory is not None:
+        return Path(directory) / "frequencies.yaml"
+    found = [d / "frequencies.yaml" for d in schema_dirs() if (d / "frequencies.yaml").is_file()]
+    return found[-1]
+
+
+def load_frequencies(directory: Path | None = None) -> dict[str, Frequency]:
+    return _cached_frequencies(frequencies_file(directory))
+
+
 @lru_cache(maxsize=None)
-def load_frequencies(directory: Path = SCHEMAS_DIR) -> dict[str, Frequency]:
-    data = yaml.load((directory / "frequencies.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER)
+def _cached_frequencies(path: Path) -> dict[str, Frequency]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     return {
         name: Frequency(name=name, synonyms=tuple(spec.get("synonyms", ())),
                         multiply=spec.get("multiply"), divide=spec.get("divide"),
@@ -173,13 +207,24 @@ def load_frequencies(directory: Path = SCHEMAS_DIR) -> dict[str, Frequency]:
     }
 
 
+def load_file_types(seeds_dir: Path | None = None) -> dict[str, FileType]:
+    """File types from the project's ``seeds/file_types.csv`` (else the shipped one; also a dbt seed)."""
+    return _cached_file_types(Path(seeds_dir) / "file_types.csv" if seeds_dir is not None
+                              else seed_file("file_types.csv"))
+
+
 @lru_cache(maxsize=None)
-def load_file_types(seeds_dir: Path = SEEDS_DIR) -> dict[str, FileType]:
-    """File types from ``seeds/file_types.csv`` (also a dbt seed)."""
+def _cached_file_types(path: Path) -> dict[str, FileType]:
     out: dict[str, FileType] = {}
-    with open(seeds_dir / "file_types.csv", newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             providers = tuple(p.strip() for p in row["allowed_providers"].split(";") if p.strip())
             out[row["file_type"]] = FileType(row["file_type"], row["display_name"],
                                              row["schema_code"].upper(), providers)
     return out
+
+
+def clear_caches() -> None:
+    """Forget what was read (a long-running process, or a changed project directory)."""
+    for f in (_cached_schemas, _cached_frequencies, _cached_file_types):
+        f.cache_clear()

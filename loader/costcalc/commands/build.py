@@ -3,7 +3,7 @@ build staging, intermediate, marts and restricted from the raw layer.
 
 There is no --full-refresh: the client-id ledger is never rebuilt, so client
 ids stay stable. Output is a one-line summary (plus any failing node); dbt's
-own log is in dbt_project/logs/.
+own log is in the project directory's .costcalc/dbt/target/logs/.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ import click
 import duckdb
 
 from costcalc.lookup import default_user
-from costcalc.paths import SEEDS_DIR
+from costcalc.paths import project_seeds_dir
 
-DECISIONS_FILE = SEEDS_DIR / "match_decisions.csv"
+#: The decisions file's name in the project directory's seeds/ (docs/project.md).
+DECISIONS_NAME = "match_decisions.csv"
 HEADER = ["decision", "record_key_a", "schema_code_a", "source_file_a", "source_row_a",
           "record_key_b", "schema_code_b", "source_file_b", "source_row_b",
           "decided_by", "reason", "decided_at"]
@@ -142,7 +143,8 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
             "source_file_b": b.source_file, "source_row_b": b.source_row,
             "decided_by": user, "reason": reason, "decided_at": decided_at.isoformat(sep=" "),
         }
-        path = Path(decisions_file or DECISIONS_FILE)
+        path = Path(decisions_file or project_seeds_dir() / DECISIONS_NAME)
+        path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not path.exists() or path.stat().st_size == 0
         if not new_file:
             with open(path, "rb") as f:
@@ -170,7 +172,8 @@ def match() -> None:
 
     Records are named RECORD_KEY, SCHEMA:FILE:ROW or CLIENT_ID:SCHEMA:FILE:ROW
     (FILE as dropped, ROW as Excel shows it). Decisions are appended to
-    seeds/match_decisions.csv and applied by the next `costcalc build`.
+    the project directory's seeds/match_decisions.csv and applied by the next
+    `costcalc build`.
     """
 
 

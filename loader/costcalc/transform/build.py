@@ -2,10 +2,12 @@
 models from the raw layer.
 
 ``run_build(warehouse)`` is what other modules call; ``costcalc build`` (see
-``costcalc.commands.build``) is the command. Both refresh the generated schema
-registry first (``costcalc.transform.registry``), then run ``dbt build`` in-process
-with the project and profiles in ``dbt_project/`` and ``COSTCALC_WAREHOUSE``
-set to the warehouse file.
+``costcalc.commands.build``) is the command. Both write the generated dbt inputs
+first (``prepare()``: the schema registry, raw sources and seeds, into the
+project directory's ``.costcalc/dbt``), then run ``dbt build`` in-process with
+the project and profiles in ``dbt_project/``, ``COSTCALC_WAREHOUSE`` set to
+the warehouse file, and dbt's artefacts and logs in ``.costcalc/dbt/target``:
+nothing is written into the source tree (which may be an installed package).
 
 There is deliberately no full refresh: the client-id ledger
 (``int_client_id_assignments``) is never rebuilt, so client ids stay stable.
@@ -22,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from costcalc.paths import DBT_PROJECT_DIR, GENERATED_ENV, WAREHOUSE_ENV, environment, generated_dbt_dir
 from costcalc.transform.registry import write_generated
-from costcalc.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
 _DBT_LOCK = threading.Lock()  # dbt keeps process-global state: one invocation at a time
 
@@ -47,17 +49,18 @@ class BuildResult:
         return "\n".join(lines)
 
 
-@contextmanager
-def _env(name: str, value: str):
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
+def prepare() -> Path:
+    """Write the generated dbt inputs for the project directory; return their folder."""
+    write_generated()
+    return generated_dbt_dir()
+
+
+def dbt_project_args(target_path: Path | None = None) -> list[str]:
+    """The arguments that point dbt at costcalc's project and profiles, with artefacts
+    and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``)."""
+    target_path = Path(target_path) if target_path is not None else generated_dbt_dir() / "target"
+    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
 
 
 def _failure_message(result) -> str:
@@ -107,26 +110,27 @@ def _check_warehouse(warehouse: Path, wait_seconds: float) -> str | None:
 
 def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = None,
                quiet: bool = True, wait_seconds: float = 30.0) -> BuildResult:
-    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on ``warehouse``."""
+    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on ``warehouse``, after
+    writing the generated dbt inputs (``prepare()``: they are rewritten only when they change)."""
     from dbt.cli.main import dbtRunner
 
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     flags = ["--quiet"] if quiet else []
-    from costcalc.warehouse.engines import spark_dir, spark_session, target_name
+    from costcalc.warehouse.targets import target_name
 
     target = target_name()
     problem = _check_warehouse(warehouse, wait_seconds) if target == "duckdb" else None
     if problem:
         return BuildResult(success=False, error=problem)
     if target == "spark":
+        from costcalc.warehouse.engines import spark_dir, spark_session
+
         os.environ["COSTCALC_SPARK_DIR"] = str(spark_dir())  # absolute, for dbt's profile
         spark_session()  # dbt-spark's session method reuses this process's session
-    cmd = [*flags, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    if target_path is not None:
-        # dbt's artefacts and logs go there instead of the shared dbt_project/ folder
-        cmd += ["--target-path", str(target_path), "--log-path", str(Path(target_path) / "logs")]
-    with _DBT_LOCK, _env(WAREHOUSE_ENV, str(warehouse)):
+    prepare()
+    cmd = [*flags, *args, *dbt_project_args(target_path)]
+    with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse), GENERATED_ENV: str(generated_dbt_dir())}):
         try:
             res = dbtRunner().invoke(cmd)
         finally:
@@ -148,11 +152,8 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     return out
 
 
-def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None,
-          regenerate: bool = True) -> BuildResult:
-    """Refresh the generated registry files, then ``dbt build`` (optionally ``--select``)."""
-    if regenerate:
-        write_generated()
+def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None) -> BuildResult:
+    """``dbt build`` (optionally ``--select``)."""
     args = ["build"]
     if select:
         # only tests whose every parent is selected (others may not be built yet)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from costcalc.paths import DBT_PROJECT_DIR, environment
+from costcalc.paths import GENERATED_ENV, environment
 
 
 class _OfflineCursor:
@@ -91,20 +91,20 @@ def compile_sqlserver(target_path: Path) -> TsqlCheck:
     import sqlglot
     from dbt.cli.main import dbtRunner
 
-    from costcalc.transform.registry import write_generated
+    from costcalc.transform.build import dbt_project_args, prepare
 
-    write_generated()
+    generated = prepare()
     target_path = Path(target_path)
     log: list[str] = []
     env = {"COSTCALC_TARGET": "sqlserver", "COSTCALC_MSSQL_SERVER": os.environ.get("COSTCALC_MSSQL_SERVER", "offline"),
-           "COSTCALC_MSSQL_USER": os.environ.get("COSTCALC_MSSQL_USER", "offline")}
+           "COSTCALC_MSSQL_USER": os.environ.get("COSTCALC_MSSQL_USER", "offline"),
+           GENERATED_ENV: str(generated)}
     out = TsqlCheck()
     with environment(env), offline_sqlserver(log):
         res = dbtRunner().invoke([
             "--quiet", "--no-populate-cache", "compile", "--select", "resource_type:model",
             "--target", "sqlserver", "--threads", "1",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(target_path), "--log-path", str(target_path / "logs")])
+            *dbt_project_args(target_path)])
     if not res.success:
         out.dbt_error = str(res.exception or [getattr(r, "message", "") for r in getattr(res.result, "results", [])
                                               if str(getattr(r, "status", "")) not in ("success", "RunStatus.Success")])

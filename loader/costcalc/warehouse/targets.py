@@ -26,3 +26,33 @@ def target_name(explicit: str | None = None) -> str:
 
 def is_server(target: str | None = None) -> bool:
     return target_name(target) != "duckdb"
+
+
+#: The modules each engine needs beyond the base package, all from the ``engines`` extra.
+ENGINE_MODULES = {
+    "duckdb": (),
+    "postgres": ("sqlglot", "psycopg2", "dbt.adapters.postgres"),
+    "sqlserver": ("sqlglot", "pyodbc", "dbt.adapters.sqlserver"),
+    "spark": ("sqlglot", "pyspark", "dbt.adapters.spark"),
+}
+ENGINES_EXTRA = "costcalc[engines]"
+
+
+def require_engine(target: str | None = None) -> str:
+    """The selected engine's name, once its packages are known to be installed; else
+    EngineError naming the extra to install."""
+    import importlib.util
+
+    name = target_name(target)
+    missing = []
+    for module in ENGINE_MODULES[name]:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # a missing parent package (dbt.adapters.x)
+            found = False
+        if not found:
+            missing.append(module.split(".")[0] if not module.startswith("dbt.") else module)
+    if missing:
+        raise EngineError(f"the {name} engine needs packages that are not installed ({', '.join(missing)}): "
+                          f"pip install '{ENGINES_EXTRA}'")
+    return name

@@ -1,0 +1,47 @@
+{#-
+  Matching weights: Fellegi-Sunter log2(m/u) weights per field agreement
+  level, fixed and documented in docs/matching.md. Override any of them with
+  the dbt var `match_weights` (a mapping of name -> number), for example
+  `--vars '{match_weights: {threshold: 24}}'`.
+
+  Exact agreement on surname, first name and postcode is weighted by term
+  frequency: log2(m / frequency of the value among identity profiles),
+  clamped to [min, max], so "SMITH" and a hostel's postcode count for less
+  than a rare surname or a family home.
+-#}
+{% macro match_weight(name) -%}
+  {%- set defaults = {
+      'threshold': 20,
+      'nhs_agree': 15, 'ni_agree': 15,
+      'sn_m': 0.9, 'sn_exact_min': 6, 'sn_exact_max': 12,
+      'sn_part': 6, 'sn_fuzzy': 5, 'sn_different': -5,
+      'fn_m': 0.85, 'fn_exact_min': 4, 'fn_exact_max': 9,
+      'fn_nickname': 5, 'fn_fuzzy': 4, 'fn_initial': 2.5, 'fn_different': -14,
+      'dob_exact': 13, 'dob_swapped': 7, 'dob_one_digit': 6, 'dob_different': -12,
+      'pc_m': 0.7, 'pc_exact_min': 2, 'pc_exact_max': 9, 'pc_sector': 1, 'pc_different': -1.5,
+  } -%}
+  {%- set overrides = var('match_weights', {}) -%}
+  {{- return(overrides.get(name, defaults[name])) -}}
+{%- endmacro %}
+
+{#- A term-frequency weight log2(m / tf), clamped to [lo, hi]. -#}
+{% macro match_tf_weight(tf_expr, m, lo, hi) -%}
+  case when {{ match_log2(m ~ ' / ' ~ tf_expr) }} < {{ lo }} then {{ lo }}
+       when {{ match_log2(m ~ ' / ' ~ tf_expr) }} > {{ hi }} then {{ hi }}
+       else {{ match_log2(m ~ ' / ' ~ tf_expr) }} end
+{%- endmacro %}
+
+{#- The blocking rules: pairs of identity profiles are compared only when
+    they agree on at least one of these. -#}
+{% macro match_blocking_rules() -%}
+  {{ return([
+      "a.nhs = b.nhs",
+      "a.ni = b.ni",
+      "a.dob = b.dob and a.sn_prefix = b.sn_prefix",
+      "a.dob = b.dob and a.pc = b.pc",
+      "a.dob = b.dob and a.fn_canon = b.fn_canon",
+      "a.dob = b.dob and a.sn_last = b.sn_last",
+      "a.sn = b.sn and a.fn_canon = b.fn_canon and a.dob_year = b.dob_year",
+      "a.sn = b.sn and a.pc = b.pc and a.fn_initial = b.fn_initial",
+  ]) }}
+{%- endmacro %}

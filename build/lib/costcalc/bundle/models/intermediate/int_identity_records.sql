@@ -1,0 +1,22 @@
+-- One row per de-duplicated record with its normalised identifiers: what
+-- record matching (int_record_clusters) reads.
+select
+    record_key,
+    schema_code,
+    file_type,
+    source_row_count,
+    first_loaded_at,
+    last_loaded_at,
+    first_load_order,
+    surname_norm,
+    firstname_norm,
+    dob,
+    postcode_norm,
+    nhs_number,
+    ni_number,
+    reference,
+    surname,
+    firstname,
+    postcode,
+    address
+from {{ ref('int_records') }}

@@ -1,0 +1,34 @@
+{#-
+  One row per identity profile (a set of records with identical matching
+  details): the nodes that blocking, scoring and clustering work on, with
+  term frequencies for surname, first name and postcode (a shared hostel
+  postcode or a common surname is weaker evidence than a rare one).
+-#}
+{{ config(materialized='table') }}
+
+with profiles as (
+    select
+        profile_key,
+        min(record_key) as rep_record_key,
+        count(*) as n_records,
+        min(sn) as sn, min(sn_p1) as sn_p1, min(sn_p2) as sn_p2,
+        min(fn) as fn, min(fn_canon) as fn_canon,
+        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni
+    from {{ ref('int_match_records') }}
+    group by profile_key
+)
+
+select
+    p.*,
+    {{ match_substr('sn', 1, 3) }} as sn_prefix,
+    coalesce(sn_p2, sn) as sn_last,
+    {{ match_substr('fn', 1, 1) }} as fn_initial,
+    {{ match_date_part('year', 'dob') }} as dob_year,
+    cast({{ match_date_part('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
+      + cast({{ match_date_part('month', 'dob') }} as {{ dbt.type_int() }}) * 100
+      + cast({{ match_date_part('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
+    cast(count(*) over (partition by sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
+    case when fn is not null
+         then cast(count(*) over (partition by fn) as {{ dbt.type_float() }}) / count(*) over () end as tf_fn,
+    cast(count(*) over (partition by pc) as {{ dbt.type_float() }}) / count(*) over () as tf_pc
+from profiles p

@@ -1,0 +1,77 @@
+-- One row per client, pseudonymous: age and age band (at build date), status
+-- flags and counts. No names, dates of birth, addresses or references.
+with records as (
+
+    select
+        records.*,
+        ids.client_id
+    from {{ ref('int_records') }} as records
+    inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = records.record_key
+
+),
+
+latest_dob as (
+
+    -- the date of birth on the client's most recently loaded record
+    select client_id, dob
+    from (
+        select
+            client_id,
+            dob,
+            row_number() over (partition by client_id order by last_loaded_at desc, record_key) as recency
+        from records
+    ) as ranked
+    where recency = 1
+
+),
+
+per_client as (
+
+    select
+        client_id,
+        count(*) as record_count,
+        {{ as_flag("max(case when schema_code = 'H01A' then 1 else 0 end) = 1") }} as ever_temporary_accommodation,
+        {{ as_flag("max(case when schema_code = 'TF01' then 1 else 0 end) = 1") }} as in_troubled_families,
+        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch
+    from records
+    group by client_id
+
+),
+
+services as (
+
+    select
+        client_id,
+        count(distinct service) as service_count,
+        min(start_date) as first_service_date,
+        max(end_date) as last_service_date
+    from {{ ref('fct_service_use') }}
+    group by client_id
+
+),
+
+ages as (
+
+    select
+        client_id,
+        {{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as age
+    from latest_dob
+
+)
+
+select
+    per_client.client_id,
+    ages.age,
+    coalesce(age_bands.age_band, 'Unknown') as age_band,
+    per_client.ever_temporary_accommodation,
+    per_client.in_troubled_families,
+    per_client.housing_benefit_switch,
+    coalesce(services.service_count, 0) as service_count,
+    services.first_service_date,
+    services.last_service_date,
+    per_client.record_count
+from per_client
+inner join ages on ages.client_id = per_client.client_id
+left join services on services.client_id = per_client.client_id
+left join {{ ref('age_bands') }} as age_bands
+    on ages.age between age_bands.min_age and age_bands.max_age

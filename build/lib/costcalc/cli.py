@@ -1,0 +1,72 @@
+"""The ``costcalc`` command line. Each command lives beside what it drives;
+this module only assembles them under one group with the global options."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from costcalc import __version__
+from costcalc.schemas import clear_caches
+from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, require_engine
+from costcalc.paths import PROJECT_ENV, WAREHOUSE_ENV, warehouse_path
+
+
+class Context:
+    """What every command receives: where the warehouse is."""
+
+    def __init__(self, warehouse: str | None, target: str | None = None, project_dir: str | None = None):
+        if project_dir:
+            # every layer (schemas, seeds, settings, dbt's generated inputs) reads it from here
+            os.environ[PROJECT_ENV] = str(Path(project_dir).expanduser().resolve())
+            clear_caches()
+        self.warehouse = warehouse_path(warehouse)
+        try:
+            self.target = require_engine(target)
+        except EngineError as exc:
+            raise click.ClickException(str(exc)) from None
+        # every layer (loader, dbt's profile, reports, lookup) reads the target from here
+        os.environ[TARGET_ENV] = self.target
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--warehouse", metavar="PATH", envvar=WAREHOUSE_ENV, default=None,
+              help=f"The DuckDB warehouse file [env {WAREHOUSE_ENV}; default ./warehouse/costcalc.duckdb].")
+@click.option("--target", metavar="NAME", envvar=TARGET_ENV, default=None,
+              type=click.Choice(TARGETS, case_sensitive=False),
+              help=f"The warehouse engine: {', '.join(TARGETS)} [env {TARGET_ENV}; default duckdb]. "
+                   "Server engines read their connection settings from the environment (docs/engines.md).")
+@click.option("--project-dir", metavar="DIR", envvar=PROJECT_ENV, default=None,
+              type=click.Path(file_okay=False),
+              help=f"The project directory: settings, file types and providers, match decisions, added "
+                   f"schemas [env {PROJECT_ENV}; default the checkout, else the current directory] "
+                   "(docs/project.md).")
+@click.version_option(__version__, prog_name="costcalc")
+@click.pass_context
+def main(ctx: click.Context, warehouse: str | None, target: str | None, project_dir: str | None) -> None:
+    """costcalc: what public services spend on each person, across departments."""
+    ctx.obj = Context(warehouse, target, project_dir)
+
+
+# Commands, one module each (keep this block sorted).
+# -- commands --
+from costcalc.commands.build import build_command as _build  # noqa: E402
+main.add_command(_build)
+from costcalc.commands.demo import demo as _demo  # noqa: E402
+main.add_command(_demo)
+from costcalc.commands.load import load as _load  # noqa: E402
+main.add_command(_load)
+from costcalc.commands.lookup import lookup as _lookup  # noqa: E402
+main.add_command(_lookup)
+from costcalc.commands.match import match as _match  # noqa: E402
+main.add_command(_match)
+from costcalc.commands.prepare import prepare_command as _prepare  # noqa: E402
+main.add_command(_prepare)
+from costcalc.commands.report import report as _report  # noqa: E402
+main.add_command(_report)
+from costcalc.commands.roles import setup_roles_command as _setup_roles  # noqa: E402
+main.add_command(_setup_roles)
+from costcalc.commands.watch import watch_command as _watch  # noqa: E402
+main.add_command(_watch)

@@ -1,0 +1,1 @@
+"""The `costcalc` sub-commands: argument parsing and printing only; the work is done elsewhere."""

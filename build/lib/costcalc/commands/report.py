@@ -1,0 +1,158 @@
+"""``costcalc report``: the reports of ``costcalc.reports`` on the command line.
+
+Every filter value goes to DuckDB as a query parameter (see ``costcalc.reports``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from costcalc import reports
+from costcalc.reports import ReportError, ReportFilters
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
+
+
+class DayType(click.ParamType):
+    """A day: yyyy-mm-dd, dd/mm/yyyy (UK order) or yyyymmdd."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        self.fail(f"{value!r} is not a date (use yyyy-mm-dd or dd/mm/yyyy)", param, ctx)
+
+
+DAY = DayType()
+
+
+def report_options(func):
+    """The options every report takes: period, record filters, client pool, format."""
+    options = [
+        click.option("--from", "date_from", type=DAY, default=None,
+                     help="First day of the period, included (yyyy-mm-dd or dd/mm/yyyy). Default: earliest start."),
+        click.option("--to", "date_to", type=DAY, default=None,
+                     help="Last day of the period, included. Default: latest end."),
+        click.option("--service-type", "service_types", multiple=True, metavar="TYPE",
+                     help="Only this service type (repeatable; case-insensitive)."),
+        click.option("--exclude-service-type", "exclude_service_types", multiple=True, metavar="TYPE",
+                     help="Leave out this service type (repeatable)."),
+        click.option("--service", "services", multiple=True, metavar="SERVICE",
+                     help="Only this service, e.g. 'Adult Social Care' (repeatable)."),
+        click.option("--exclude-service", "exclude_services", multiple=True, metavar="SERVICE",
+                     help="Leave out this service (repeatable)."),
+        click.option("--with", "with_memberships", multiple=True, metavar="MEMBERSHIP",
+                     help="Only clients who ever had this service or status, e.g. 'Troubled Families' "
+                          "(repeatable: clients must have all). See `costcalc report memberships`."),
+        click.option("--without", "without_memberships", multiple=True, metavar="MEMBERSHIP",
+                     help="Only clients who never had this service or status (repeatable)."),
+        click.option("--ta/--not-ta", "ever_temporary_accommodation", default=None,
+                     help="Only clients ever / never in temporary accommodation."),
+        click.option("--troubled-families/--not-troubled-families", "in_troubled_families", default=None,
+                     help="Only clients in / not in the Troubled Families programme."),
+        click.option("--hb-switch/--not-hb-switch", "housing_benefit_switch", default=None,
+                     help="Only clients with / without a housing benefit switch (paid to landlord)."),
+        click.option("--min-age", type=click.IntRange(min=0), default=None, help="Only clients at least this old."),
+        click.option("--max-age", type=click.IntRange(min=0), default=None, help="Only clients at most this old."),
+        click.option("--need", "needs", multiple=True, metavar="REASON",
+                     help="Only clients with this adult social care primary support reason, in full or its "
+                          "category before a colon (repeatable). See `costcalc report needs`."),
+        click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True,
+                     help="table for people; csv and json carry unrounded costs."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(kw: dict) -> ReportFilters:
+    names = ReportFilters.__dataclass_fields__.keys()
+    return ReportFilters(**{k: (tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kw.items() if k in names})
+
+
+def _run(ctx: click.Context, build, fmt: str) -> None:
+    """Open the warehouse read-only, build the report, print it; errors become clean messages."""
+    try:
+        con = reports.connect(ctx.obj.warehouse)
+        try:
+            report = build(con)
+        finally:
+            con.close()
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(reports.format_report(report, fmt), nl=False)
+
+
+@click.group("report")
+def report() -> None:
+    """Costs from the marts for any day range, with client-pool filters.
+
+    Costs are exact to the day: each record costs cost_per_day for every day it
+    overlaps the period (first and last days included), plus its one-off cost
+    if it starts in the period. Output names clients by their id only.
+    """
+
+
+@report.command("top-clients")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many clients.")
+@report_options
+@click.pass_context
+def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, **kw) -> None:
+    """The clients costing most in the period."""
+    f = _filters(kw)
+    _run(ctx, lambda con: reports.top_clients(con, f, limit=limit), fmt)
+
+
+@report.command("client")
+@click.argument("client_id")
+@click.option("--by", type=click.Choice(reports.GRANULARITIES), default="period", show_default=True,
+              help="Split the period into calendar years or months.")
+@report_options
+@click.pass_context
+def client_cmd(ctx: click.Context, client_id: str, by: str, fmt: str, **kw) -> None:
+    """One client's costs by service, service type and period."""
+    f = _filters(kw)
+    _run(ctx, lambda con: reports.client_breakdown(con, client_id, f, by=by), fmt)
+
+
+@report.command("services")
+@report_options
+@click.pass_context
+def services_cmd(ctx: click.Context, fmt: str, **kw) -> None:
+    """Spend by service and service type."""
+    f = _filters(kw)
+    _run(ctx, lambda con: reports.services(con, f), fmt)
+
+
+@report.command("ta-comparison")
+@report_options
+@click.pass_context
+def ta_comparison_cmd(ctx: click.Context, fmt: str, **kw) -> None:
+    """Clients ever in temporary accommodation versus all others, per service type."""
+    f = _filters(kw)
+    _run(ctx, lambda con: reports.ta_comparison(con, f), fmt)
+
+
+@report.command("memberships")
+@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.pass_context
+def memberships_cmd(ctx: click.Context, fmt: str) -> None:
+    """The values --with and --without accept, with client counts."""
+    _run(ctx, reports.memberships, fmt)
+
+
+@report.command("needs")
+@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.pass_context
+def needs_cmd(ctx: click.Context, fmt: str) -> None:
+    """The values --need accepts (primary support reasons), with client counts."""
+    _run(ctx, reports.needs, fmt)

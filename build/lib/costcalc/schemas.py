@@ -1,0 +1,230 @@
+"""The schema registry: ``schemas/*.yaml`` read once into plain objects.
+
+``schemas/`` is the one description of every input schema. The loader
+validates with it and dbt is driven by it (see ``costcalc.transform.registry``,
+which renders it for dbt). Nothing else in the project lists columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from costcalc.paths import schema_dirs, seed_file
+
+#: libyaml's safe loader where PyYAML has it (several times faster), else PyYAML's own.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Column types the loader knows how to parse (see ``costcalc.ingest.values``).
+COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency")
+KINDS = ("cost", "status")
+
+
+def header_key(text: str) -> str:
+    """Headers match case-, space- and underscore-insensitively (docs/contract.md §1)."""
+    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    mandatory: bool = False
+    personal: bool = False
+    aliases: tuple[str, ...] = ()
+    default: str | None = None
+    description: str = ""
+
+    @functools.cached_property  # computed once per column (header matching asks often)
+    def header_keys(self) -> frozenset[str]:
+        return frozenset(header_key(h) for h in (self.name, *self.aliases))
+
+
+@dataclass(frozen=True)
+class Schema:
+    code: str
+    name: str
+    kind: str
+    description: str
+    columns: tuple[Column, ...]
+    identity: dict
+    natural_key: tuple[str, ...]
+    service_use: dict | None = None
+    extract_date_column: str | None = None
+    natural_key_when_blank: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        """The raw table's name (in the ``raw`` schema)."""
+        return self.code.lower()
+
+    @property
+    def mandatory(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.mandatory)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.code} has no column {name!r}")
+
+    def match_headers(self, headers: list[str]) -> dict[int, Column]:
+        """Map header positions to this schema's columns (first match wins)."""
+        found: dict[int, Column] = {}
+        taken: set[str] = set()
+        for pos, h in enumerate(headers):
+            key = header_key(h) if h is not None else ""
+            if not key:
+                continue
+            for c in self.columns:
+                if c.name not in taken and key in c.header_keys:
+                    found[pos] = c
+                    taken.add(c.name)
+                    break
+        return found
+
+
+@dataclass(frozen=True)
+class Frequency:
+    name: str
+    synonyms: tuple[str, ...]
+    multiply: int | None = None
+    divide: int | None = None
+    one_off: bool = False
+
+
+@dataclass(frozen=True)
+class FileType:
+    file_type: str
+    display_name: str
+    schema_code: str
+    allowed_providers: tuple[str, ...]  # ("*",) means any provider
+
+    def allows(self, provider: str | None) -> bool:
+        return "*" in self.allowed_providers or (provider or "") in self.allowed_providers
+
+
+def _schema_from_yaml(data: dict, path: Path) -> Schema:
+    cols = []
+    for name, spec in (data.get("columns") or {}).items():
+        spec = spec or {}
+        if spec.get("type", "text") not in COLUMN_TYPES:
+            raise ValueError(f"{path.name}: column {name} has unknown type {spec.get('type')!r}")
+        cols.append(Column(
+            name=name,
+            type=spec.get("type", "text"),
+            mandatory=bool(spec.get("mandatory", False)),
+            personal=bool(spec.get("personal", False)),
+            aliases=tuple(spec.get("aliases", ()) or ()),
+            default=spec.get("default"),
+            description=spec.get("description", "") or "",
+        ))
+    if data.get("kind") not in KINDS:
+        raise ValueError(f"{path.name}: kind must be one of {KINDS}")
+    return Schema(
+        code=data["code"],
+        name=data["name"],
+        kind=data["kind"],
+        description=(data.get("description") or "").strip(),
+        columns=tuple(cols),
+        identity=dict(data.get("identity") or {}),
+        natural_key=tuple(data.get("natural_key") or ()),
+        service_use=data.get("service_use"),
+        extract_date_column=data.get("extract_date_column"),
+        natural_key_when_blank=dict(data.get("natural_key_when_blank") or {}),
+    )
+
+
+def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]:
+    """Schema YAML files by file name: the code's, then the project's (a project file of the
+    same name overrides the code's)."""
+    files: dict[str, Path] = {}
+    for directory in directories or schema_dirs():
+        for path in sorted(Path(directory).glob("*.yaml")):
+            if path.name not in NOT_SCHEMAS:
+                files[path.name] = path
+    return dict(sorted(files.items()))
+
+
+#: YAML files beside the schemas that are not schemas.
+NOT_SCHEMAS = ("frequencies.yaml",)
+
+
+def read_schemas(directories: tuple[Path, ...] | None = None) -> dict[str, Schema]:
+    """All schemas, keyed by code, in file-name order, read afresh."""
+    out: dict[str, Schema] = {}
+    for path in schema_files(directories).values():
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        schema = _schema_from_yaml(data, path)
+        out[schema.code] = schema
+    return out
+
+
+def load_schemas(directory: Path | None = None) -> dict[str, Schema]:
+    """All schemas, keyed by code (cached per set of folders; ``directory`` reads one folder only)."""
+    return _cached_schemas((Path(directory),) if directory is not None else schema_dirs())
+
+
+@lru_cache(maxsize=None)
+def _cached_schemas(directories: tuple[Path, ...]) -> dict[str, Schema]:
+    return read_schemas(directories)
+
+
+def get_schema(code: str) -> Schema:
+    schemas = load_schemas()
+    try:
+        return schemas[code.upper()]
+    except KeyError:
+        raise KeyError(f"unknown schema {code!r}; known: {', '.join(schemas)}") from None
+
+
+def frequencies_file(directory: Path | None = None) -> Path:
+    """``frequencies.yaml``: the project's where it has one, else the code's."""
+    if directory is not None:
+        return Path(directory) / "frequencies.yaml"
+    found = [d / "frequencies.yaml" for d in schema_dirs() if (d / "frequencies.yaml").is_file()]
+    return found[-1]
+
+
+def load_frequencies(directory: Path | None = None) -> dict[str, Frequency]:
+    return _cached_frequencies(frequencies_file(directory))
+
+
+@lru_cache(maxsize=None)
+def _cached_frequencies(path: Path) -> dict[str, Frequency]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    return {
+        name: Frequency(name=name, synonyms=tuple(spec.get("synonyms", ())),
+                        multiply=spec.get("multiply"), divide=spec.get("divide"),
+                        one_off=bool(spec.get("one_off", False)))
+        for name, spec in data.items()
+    }
+
+
+def load_file_types(seeds_dir: Path | None = None) -> dict[str, FileType]:
+    """File types from the project's ``seeds/file_types.csv`` (else the shipped one; also a dbt seed)."""
+    return _cached_file_types(Path(seeds_dir) / "file_types.csv" if seeds_dir is not None
+                              else seed_file("file_types.csv"))
+
+
+@lru_cache(maxsize=None)
+def _cached_file_types(path: Path) -> dict[str, FileType]:
+    out: dict[str, FileType] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            providers = tuple(p.strip() for p in row["allowed_providers"].split(";") if p.strip())
+            out[row["file_type"]] = FileType(row["file_type"], row["display_name"],
+                                             row["schema_code"].upper(), providers)
+    return out
+
+
+def clear_caches() -> None:
+    """Forget what was read (a long-running process, or a changed project directory)."""
+    for f in (_cached_schemas, _cached_frequencies, _cached_file_types):
+        f.cache_clear()

@@ -1,0 +1,167 @@
+"""Run dbt: build the warehouse's staging, intermediate, marts and restricted
+models from the raw layer.
+
+``run_build(warehouse)`` is what other modules call; ``costcalc build`` (see
+``costcalc.commands.build``) is the command. Both write the generated dbt inputs
+first (``prepare()``: the schema registry, raw sources and seeds, into the
+project directory's ``.costcalc/dbt``), then run ``dbt build`` in-process with
+the project and profiles in ``dbt_project/``, ``COSTCALC_WAREHOUSE`` set to
+the warehouse file, and dbt's artefacts and logs in ``.costcalc/dbt/target``:
+nothing is written into the source tree (which may be an installed package).
+
+There is deliberately no full refresh: the client-id ledger
+(``int_client_id_assignments``) is never rebuilt, so client ids stay stable.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from costcalc.paths import DBT_PROJECT_DIR, GENERATED_ENV, WAREHOUSE_ENV, environment, generated_dbt_dir
+from costcalc.transform.registry import write_generated
+
+_DBT_LOCK = threading.Lock()  # dbt keeps process-global state: one invocation at a time
+
+
+@dataclass
+class BuildResult:
+    """What a dbt invocation did, without any personal data."""
+
+    success: bool
+    counts: Counter = field(default_factory=Counter)  # status -> number of nodes
+    failures: list[str] = field(default_factory=list)  # "<node>: <message>"
+    error: str | None = None  # an error that stopped dbt before it ran nodes
+
+    def summary(self) -> str:
+        if self.error and not self.counts:
+            return f"dbt failed: {self.error}"
+        parts = [f"{n} {status}" for status, n in sorted(self.counts.items())]
+        head = "build succeeded" if self.success else "build FAILED"
+        lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
+        lines += [f"  {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def prepare() -> Path:
+    """Write the generated dbt inputs for the project directory; return their folder."""
+    write_generated()
+    return generated_dbt_dir()
+
+
+def dbt_project_args(target_path: Path | None = None) -> list[str]:
+    """The arguments that point dbt at costcalc's project and profiles, with artefacts
+    and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``)."""
+    target_path = Path(target_path) if target_path is not None else generated_dbt_dir() / "target"
+    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
+
+
+def _failure_message(result) -> str:
+    msg = (getattr(result, "message", None) or "").strip().splitlines()
+    return msg[0] if msg else str(getattr(result, "status", ""))
+
+
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's cached DuckDB instance so the warehouse file is not
+    left locked in this process after dbt returns (other processes, such as
+    the loader, must be able to open it)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None:
+            try:
+                env.close()
+            except Exception:  # noqa: BLE001 - closing is best effort; gc finishes it
+                pass
+    gc.collect()
+
+
+def _check_warehouse(warehouse: Path, wait_seconds: float) -> str | None:
+    """Open and close the warehouse once, waiting while another process holds
+    it; return why it cannot be used, or None."""
+    import duckdb
+
+    if warehouse.is_dir():
+        return f"the warehouse path {warehouse} is a folder, not a DuckDB file"
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            duckdb.connect(str(warehouse)).close()
+            return None
+        except duckdb.Error as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                return text.strip().splitlines()[0]
+            if time.monotonic() >= deadline:
+                return f"the warehouse {warehouse.name} is in use by another process; try again when it has finished"
+            time.sleep(0.5)
+
+
+def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = None,
+               quiet: bool = True, wait_seconds: float = 30.0) -> BuildResult:
+    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on ``warehouse``."""
+    from dbt.cli.main import dbtRunner
+
+    warehouse = Path(warehouse).resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    flags = ["--quiet"] if quiet else []
+    from costcalc.warehouse.targets import target_name
+
+    target = target_name()
+    problem = _check_warehouse(warehouse, wait_seconds) if target == "duckdb" else None
+    if problem:
+        return BuildResult(success=False, error=problem)
+    if target == "spark":
+        from costcalc.warehouse.engines import spark_dir, spark_session
+
+        os.environ["COSTCALC_SPARK_DIR"] = str(spark_dir())  # absolute, for dbt's profile
+        spark_session()  # dbt-spark's session method reuses this process's session
+    cmd = [*flags, *args, *dbt_project_args(target_path)]
+    with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse), GENERATED_ENV: str(generated_dbt_dir())}):
+        try:
+            res = dbtRunner().invoke(cmd)
+        finally:
+            _release_warehouse()
+    out = BuildResult(success=bool(res.success))
+    if res.exception is not None:
+        out.error = str(res.exception).strip().splitlines()[0] if str(res.exception).strip() else repr(res.exception)
+    results = getattr(res.result, "results", None) or []
+    for r in results:
+        status = str(getattr(r.status, "value", r.status))
+        node = getattr(r, "node", None)
+        failed = status in ("error", "fail", "runtime error")
+        if str(getattr(node, "resource_type", "")).endswith("operation") and not failed:
+            continue  # the on-run-start hook
+        out.counts[status] += 1
+        if failed:
+            name = getattr(node, "name", None) or getattr(node, "unique_id", "?")
+            out.failures.append(f"{name}: {_failure_message(r)}")
+    return out
+
+
+def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None,
+          regenerate: bool = True) -> BuildResult:
+    """Write the generated dbt inputs, then ``dbt build`` (optionally ``--select``)."""
+    if regenerate:
+        prepare()
+    args = ["build"]
+    if select:
+        # only tests whose every parent is selected (others may not be built yet)
+        args += ["--select", *select.split(), "--indirect-selection", "cautious"]
+    return invoke_dbt(warehouse, args, target_path=target_path)
+
+
+def run_build(warehouse: Path, select: str | None = None) -> bool:
+    """Build the warehouse (or the selected models); True when every node succeeded."""
+    return build(warehouse, select).success

@@ -1,0 +1,1 @@
+"""The watched folder: providers drop files, the watcher loads them and builds."""
