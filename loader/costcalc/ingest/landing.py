@@ -340,109 +340,65 @@ class _Loader:
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
         validator = BatchValidator(match)
-        cols = ", ".join(quote(c.name) for c in schema.columns)
-        typed = isinstance(con, duckdb.DuckDBPyConnection)
-        casts = []
-        for i, c in enumerate(schema.columns):
-            sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
-            # Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
-            # DuckDB takes them as they are. Server engines receive the batch as text
-            # (costcalc.warehouse.engines), hence the casts.
-            if typed:
-                casts.append(f"c{i}")
-            else:
-                casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
-        insert_sql = (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
-                      f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
-
-        read = accepted = rejected = 0
-        shown: list[CellError] = []
-        newest: str | None = None
-        strict_failed = False
+        insert_sql = insert_statement(schema, typed=isinstance(con, duckdb.DuckDBPyConnection))
+        tally = LoadTally()
         bar = self._progress_bar(source)
-        # A batch is inserted by a helper thread while the main thread reads and checks
-        # the next one (DuckDB works without holding the GIL). The connection is used by
-        # one thread at a time: the main thread waits for the insert before its own SQL.
-        inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
-        pending = None
-
-        def wait() -> None:
-            nonlocal pending
-            if pending is not None:
-                done, pending = pending, None
-                done.result()
-
+        inserter = BatchInserter(self._insert_batch)
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = next_load_id(con)
             row_no = first_data_row
-            last_pos = 0
-            while True:
-                if rest:
-                    chunk, rest = rest, None
-                else:
-                    chunk = source.take_block(BATCH_ROWS)  # rows, or Arrow columns (CSV)
-                if not chunk:
-                    break
+            for chunk in _chunks(source, rest):
                 batch = validator.process(chunk, row_no)
-                wait()
+                inserter.wait()
                 row_no += len(chunk)
-                read += batch.rows_read
-                rejected += batch.rows_rejected
+                tally.count(batch)
                 if batch.errors:
                     self._insert_errors(load_id, batch.errors)
-                    room = ERRORS_SHOWN - len(shown)
-                    if room > 0:
-                        shown.extend(batch.errors[:room])
-                    if self.strict and not strict_failed:
-                        strict_failed = True
+                    if self.strict and not tally.strict_failed:
+                        tally.strict_failed = True
                         con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?",
-                                [load_id]).fetchall()
-                if not strict_failed and batch.rows_accepted:
-                    pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
-                    accepted += batch.rows_accepted
-                    edc = schema.extract_date_column
-                    if edc and edc in batch.max_dates:
-                        newest = max(newest or "", batch.max_dates[edc])
-                if bar is not None and source.progress_position is not None:
-                    pos = source.progress_position()
-                    bar.update(pos - last_pos)
-                    last_pos = pos
-            wait()
+                                    [load_id]).fetchall()
+                if not tally.strict_failed and batch.rows_accepted:
+                    inserter.submit(insert_sql, load_id, batch)
+                    tally.accept(batch, schema.extract_date_column)
+                if bar is not None:
+                    bar.advance()
+            inserter.wait()
             # A streamed sheet reports its merged cells only once all its rows are read.
             self._check_merged(source, first_data_row - 1)
-            if strict_failed:
-                accepted = 0
-                status = "rejected"
-                message = (f"{self.name}: rejected whole (--strict): {rejected} of {read} rows have "
-                           f"errors; nothing loaded")
-                extract = None
-            else:
-                status = "loaded"
-                extract = (_dt.date.fromisoformat(newest) if newest else
-                           self.extract_date or self.started.date())
-                message = f"{self.name}: loaded {accepted} of {read} rows into raw.{schema.table}"
-                if rejected:
-                    message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
-                if read == 0:
-                    message += " (the file has a header but no data rows)"
-            self._log_row(load_id, status, read, accepted, rejected, message, extract)
+            status, message, extract = self._outcome(tally)
+            self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract)
             con.execute("COMMIT")
         except BaseException:
             try:
-                if pending is not None:  # let the insert finish: the connection is one thread's
-                    pending.exception()
+                inserter.settle()  # let the insert finish: the connection is one thread's
                 con.execute("ROLLBACK")
             except Exception:
                 pass
             raise
         finally:
-            inserter.shutdown(wait=True)
+            inserter.shutdown()
             if bar is not None:
-                bar.render_finish()
+                bar.finish()
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
-                          read, accepted, rejected, message, None, shown)
+                          tally.read, tally.accepted, tally.rejected, message, None, tally.shown)
+
+    def _outcome(self, tally: "LoadTally") -> tuple[str, str, _dt.date | None]:
+        """(status, message, extract date) of a load whose rows have all been read."""
+        if tally.strict_failed:
+            tally.accepted = 0
+            return ("rejected", f"{self.name}: rejected whole (--strict): {tally.rejected} of {tally.read} rows "
+                                f"have errors; nothing loaded", None)
+        extract = (_dt.date.fromisoformat(tally.newest) if tally.newest else
+                   self.extract_date or self.started.date())
+        message = f"{self.name}: loaded {tally.accepted} of {tally.read} rows into raw.{self.schema.table}"
+        if tally.rejected:
+            message += f"; {tally.rejected} row{'s' if tally.rejected != 1 else ''} rejected"
+        if tally.read == 0:
+            message += " (the file has a header but no data rows)"
+        return "loaded", message, extract
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
@@ -464,16 +420,111 @@ class _Loader:
             "CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM _costcalc_errors",
             [load_id, self.name]).fetchall()
 
-    def _progress_bar(self, source: RowSource):
+    def _progress_bar(self, source: RowSource) -> "ProgressBar | None":
         if not self.progress or not sys.stderr.isatty():
             return None
-        import click
-        length = source.progress_total
-        if not length or source.progress_position is None:
+        if not source.progress_total or source.progress_position is None:
             return None
-        bar = click.progressbar(length=length, label=f"loading {self.name}", file=sys.stderr)
-        bar.render_progress()
-        return bar
+        return ProgressBar(source, f"loading {self.name}")
+
+
+def _chunks(source: RowSource, rest: list[list] | None):
+    """The data rows in blocks: the rows read past the header first, then the source's."""
+    if rest:
+        yield rest
+    while True:
+        chunk = source.take_block(BATCH_ROWS)  # rows, or Arrow columns (CSV)
+        if not chunk:
+            return
+        yield chunk
+
+
+def insert_statement(schema: Schema, typed: bool) -> str:
+    """The INSERT of one batch (the Arrow table ``_costcalc_batch``) into ``raw.<code>``.
+
+    Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
+    DuckDB (``typed``) takes them as they are. Server engines receive the batch as
+    text (costcalc.warehouse.engines), hence the casts."""
+    cols = ", ".join(quote(c.name) for c in schema.columns)
+    casts = []
+    for i, c in enumerate(schema.columns):
+        sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
+        if typed:
+            casts.append(f"c{i}")
+        else:
+            casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
+    return (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
+            f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
+
+
+@dataclass
+class LoadTally:
+    """What a load has counted so far."""
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    shown: list[CellError] = field(default_factory=list)  # the first ERRORS_SHOWN cell errors
+    newest: str | None = None  # newest extract-date column value (ISO)
+    strict_failed: bool = False
+
+    def count(self, batch: Batch) -> None:
+        self.read += batch.rows_read
+        self.rejected += batch.rows_rejected
+        room = ERRORS_SHOWN - len(self.shown)
+        if room > 0 and batch.errors:
+            self.shown.extend(batch.errors[:room])
+
+    def accept(self, batch: Batch, extract_date_column: str | None) -> None:
+        self.accepted += batch.rows_accepted
+        if extract_date_column and extract_date_column in batch.max_dates:
+            self.newest = max(self.newest or "", batch.max_dates[extract_date_column])
+
+
+class BatchInserter:
+    """Inserts batches in a helper thread while the main thread reads and checks the
+    next one (DuckDB works without holding the GIL). The connection is used by one
+    thread at a time: the main thread calls :meth:`wait` before its own SQL."""
+
+    def __init__(self, insert):
+        self.insert = insert
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
+        self.pending = None
+
+    def submit(self, *args) -> None:
+        self.pending = self.pool.submit(self.insert, *args)
+
+    def wait(self) -> None:
+        """Wait for the insert under way; its error is raised here."""
+        if self.pending is not None:
+            done, self.pending = self.pending, None
+            done.result()
+
+    def settle(self) -> None:
+        """Wait for the insert under way, ignoring its error (the load is failing)."""
+        if self.pending is not None:
+            self.pending.exception()
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+class ProgressBar:
+    """The terminal progress bar of a load, in the source's own units (bytes or rows)."""
+
+    def __init__(self, source: RowSource, label: str):
+        import click
+        self.source = source
+        self.last = 0
+        self.bar = click.progressbar(length=source.progress_total, label=label, file=sys.stderr)
+        self.bar.render_progress()
+
+    def advance(self) -> None:
+        pos = self.source.progress_position()
+        self.bar.update(pos - self.last)
+        self.last = pos
+
+    def finish(self) -> None:
+        self.bar.render_finish()
 
 
 # --------------------------------------------------------------------- error report
