@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from costcalc.ingest.fastpaths import fast_parse, trim
+from costcalc.ingest.messages import quoted, say
 from costcalc.schemas import Column, Schema, load_schemas
 from costcalc.ingest.values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
                      parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
@@ -178,10 +179,10 @@ class ColumnParser:
     (values.py, the only implementation), cached across batches; the per-cell work
     is Arrow's dictionary encoding and ``take``."""
 
-    def __init__(self, column: Column):
+    def __init__(self, column: Column, default: str | None = None):
         self.column = column
         if column.type == "frequency":
-            default = column.default
+            default = default or column.default
             self.parse = lambda v: parse_frequency(v, default)
         else:
             self.parse = _PARSERS[column.type]
@@ -274,6 +275,7 @@ class CellError:
     value: str | None  # the cell as text (may be personal data: never log it)
     reason: str
     personal: bool = False
+    header: str = ""  # the column's header as the provider wrote it (or as we ask for it)
 
 
 @dataclass
@@ -290,6 +292,7 @@ class Batch:
     rows_read: int = 0
     rows_rejected: int = 0
     max_dates: dict[str, str] = field(default_factory=dict)  # date column -> newest ISO date
+    costs_given: int = 0  # accepted rows with a unit cost (cost schemas)
 
     @property
     def rows_accepted(self) -> int:
@@ -340,11 +343,20 @@ def _is_blank_cell(v) -> bool:
 class BatchValidator:
     """Validates batches of data rows of one file against ``match.schema``."""
 
-    def __init__(self, match: HeaderMatch, today: _dt.date | None = None):
+    def __init__(self, match: HeaderMatch, today: _dt.date | None = None, frequency_default: str | None = None):
+        """``frequency_default``: the frequency the file type declares, for a blank or
+        missing frequency column (see docs/loading.md)."""
         self.schema = match.schema
         self.width = len(match.headers)
         self.positions: dict[str, int] = {c.name: pos for pos, c in match.mapping.items()}
-        self.parsers = {c.name: ColumnParser(c) for c in self.schema.columns}
+        direct = self.schema.service_use_column if self.schema.kind == "cost" else {}
+        self.frequency_column = direct.get("frequency")
+        self.cost_column = direct.get("unit_cost")
+        self.parsers = {c.name: ColumnParser(c, frequency_default if c.name == self.frequency_column else None)
+                        for c in self.schema.columns}
+        #: Column -> its header as the provider wrote it (as we ask for it when absent).
+        self.headers = {c.name: c.display for c in self.schema.columns}
+        self.headers.update({c.name: match.headers[pos].strip() for pos, c in match.mapping.items()})
         # Extra header columns: in every row's JSON. Columns whose header cell is blank:
         # like cells beyond the last header, only in rows that have something there (a
         # sheet's used range, and so its blank header cells, depends on the reader).
@@ -431,8 +443,9 @@ class BatchValidator:
         if n == 0:
             return Batch({c.name: pa.array([], self.parsers[c.name].arrow_type) for c in self.schema.columns},
                          pa.array([], pa.int64()), pa.array([], pa.string()), rows_read=0)
-        rejections = RowRejections(nums)
+        rejections = RowRejections(nums, self.headers)
         out = self._parse_columns(cols, n, rejections)
+        self._check_frequencies(out, cols, rejections)
         self._check_date_order(out, cols, rejections)
         self._check_birth_dates(out, cols, rejections)
         extra = self._extra_json(cols, n, extra_positions)
@@ -442,7 +455,9 @@ class BatchValidator:
             extra = extra.filter(kept)
         return Batch(out, pa.array(rejections.accepted_rows, pa.int64()), extra, rejections.errors(),
                      rows_read=rejections.rows_read, rows_rejected=rejections.rows_rejected,
-                     max_dates=self._newest_dates(out))
+                     max_dates=self._newest_dates(out),
+                     costs_given=len(out[self.cost_column]) - out[self.cost_column].null_count
+                     if self.cost_column else 0)
 
     def _parse_columns(self, cols: list, n: int, rejections: "RowRejections") -> dict[str, pa.Array]:
         """Every schema column of the batch parsed (absent columns: their fill value or
@@ -465,7 +480,7 @@ class BatchValidator:
                 failed = {i for i, _ in errors}
                 for i in pc.indices_nonzero(vals.is_null()).to_pylist():
                     if i not in failed:
-                        rejections.add(i, c, raw[i], f"{c.name} is mandatory but blank")
+                        rejections.add(i, c, raw[i], say("mandatory_blank", header=quoted(self.headers[c.name])))
             out[c.name] = vals
         return out
 
@@ -477,6 +492,21 @@ class BatchValidator:
             return pa.nulls(n, parser.arrow_type)
         return pa.array([value], parser.arrow_type).take(pa.array([0] * n, pa.int32()))
 
+    def _check_frequencies(self, out: dict, cols: list, rejections: "RowRejections") -> None:
+        """A cost with a blank frequency (and no default for it) rejects the row: how
+        often it is charged decides what it costs (docs/loading.md)."""
+        freq, cost = self.frequency_column, self.cost_column
+        if not freq or not cost or freq not in self.positions:
+            return
+        unknown = pc.and_(pc.is_null(out[freq]), pc.is_valid(out[cost]))
+        if unknown.true_count:
+            col = self.schema.column(freq)
+            raw = _Cells(cols[self.positions[freq]])
+            failed = set(rejections.bad)
+            for i in pc.indices_nonzero(unknown).to_pylist():
+                if i not in failed or all(e.column != freq for e in rejections.bad[i]):
+                    rejections.add(i, col, raw[i], say("frequency_blank", header=quoted(self.headers[freq])))
+
     def _check_date_order(self, out: dict, cols: list, rejections: "RowRejections") -> None:
         """A start date after its end date rejects the row."""
         for s_name, e_name in self.pairs:
@@ -487,7 +517,8 @@ class BatchValidator:
                 for i in pc.indices_nonzero(pc.fill_null(after, False)).to_pylist():
                     s, e = s_vals[i].as_py().isoformat(), e_vals[i].as_py().isoformat()
                     rejections.add(i, self.schema.column(s_name), _Cells(cols[self.positions[s_name]])[i],
-                                   f"{s_name} ({s}) is after {e_name} ({e})")
+                                   say("dates_backwards", start=quoted(self.headers[s_name]), start_value=s,
+                                       end=quoted(self.headers[e_name]), end_value=e))
 
     def _check_birth_dates(self, out: dict, cols: list, rejections: "RowRejections") -> None:
         """A date of birth after today rejects the row."""
@@ -498,7 +529,7 @@ class BatchValidator:
         if future.true_count:
             col = self.schema.column(self.dob_column)
             for i in pc.indices_nonzero(pc.fill_null(future, False)).to_pylist():
-                rejections.add(i, col, _Cells(cols[self.positions[col.name]])[i], "date of birth is in the future")
+                rejections.add(i, col, _Cells(cols[self.positions[col.name]])[i], say("dob_future"))
 
     def _extra_json(self, cols: list, n: int, extra_positions: list) -> pa.Array:
         """Each row's ``_extra`` JSON: extra header columns in every row (null when
@@ -531,8 +562,9 @@ class RowRejections:
 
     ``nums`` are the batch's Excel row numbers (index ``i`` is row ``nums[i]``)."""
 
-    def __init__(self, nums: list[int]):
+    def __init__(self, nums: list[int], headers: dict[str, str]):
         self.nums = nums
+        self.headers = headers
         self.bad: dict[int, list[CellError]] = {}
         self.rows_read = len(nums)
         self.rows_rejected = 0
@@ -541,7 +573,7 @@ class RowRejections:
     def add(self, i: int, column: Column | None, value, reason: str) -> None:
         self.bad.setdefault(i, []).append(CellError(
             self.nums[i], column.name if column else "", parse_text(value) if value is not None else None,
-            reason, bool(column and column.personal)))
+            reason, bool(column and column.personal), self.headers.get(column.name, "") if column else ""))
 
     def keep_mask(self, row) -> pa.Array | None:
         """The rows to keep (None: all of them). A rejected row whose cells are all
