@@ -487,7 +487,7 @@ class BatchValidator:
     def _absent_column(self, c: Column, n: int) -> pa.Array:
         """The values of a column the file does not have: its default, else NULL."""
         parser = self.parsers[c.name]
-        value = parser.parse(None) if c.type == "frequency" and c.default else None
+        value = parser.parse(None) if c.type == "frequency" else None  # its default (or None)
         if value is None:
             return pa.nulls(n, parser.arrow_type)
         return pa.array([value], parser.arrow_type).take(pa.array([0] * n, pa.int32()))
