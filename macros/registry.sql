@@ -14,7 +14,10 @@
 {% macro costcalc_schema(code) %}
     {%- set schemas = schema_registry()['schemas'] -%}
     {%- if code | upper not in schemas -%}
-        {{ exceptions.raise_compiler_error("unknown schema " ~ code ~ "; known: " ~ (schemas.keys() | join(', '))) }}
+        {{ exceptions.raise_compiler_error("unknown schema " ~ code ~ "; known: " ~ (schemas.keys() | join(', '))
+            ~ ". The schema registry is generated from schemas/*.yaml: after adding or changing a schema run "
+            ~ "`costcalc build` (it regenerates the registry, then runs dbt) or `python -m costcalc.transform.registry` "
+            ~ "before a plain `dbt build` (docs/adding-a-schema.md)") }}
     {%- endif -%}
     {{ return(schemas[code | upper]) }}
 {% endmacro %}
