@@ -380,3 +380,15 @@ def test_real_refusals_pass_the_wording_checklist(tmp_path, wh):
         assert not offending(r.refusal), (name, r.refusal)
         summary, lines = report(p)
         assert not offending(summary) and not any(offending(x["reason"]) for x in lines), name
+
+
+def test_hostile_header_text_is_tamed_in_messages(tmp_path, wh):
+    evil = "\x1b[2J\x1b]0;pwned\x07" + "x" * 200
+    p = write_csv(tmp_path / "ta.csv", TA_HEAD + [evil],
+                  [["Smith", "01/02/1980", "SW1A 1AA", "01/04/2024", "", "250", "B&B", "v"]])
+    r = load_file(wh, p)
+    assert r.status == "loaded"
+    assert "\x1b" not in r.message and "\x07" not in r.message
+    assert "'?[2J?]0;pwned?xxxx" in r.message and "x" * 100 not in r.message
+    res = CliRunner().invoke(main, ["--warehouse", str(tmp_path / "w2.duckdb"), "load", str(p)])
+    assert "\x1b" not in res.output

@@ -12,6 +12,7 @@ import sys
 import click
 
 from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
+from costcalc.ingest.messages import quoted
 from costcalc.schemas import load_file_types, load_schemas
 from costcalc.warehouse.connection import WarehouseBusy
 
@@ -70,7 +71,7 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
         if result.status == "unchanged" or (result.status == "rejected" and (result.rows_read == 0 or result.refusal)):
             click.echo(f"  {result.message}")
         for header, hint in result.unrecognised:  # header names are not personal data
-            click.echo(f"  column {header!r} not recognised: its values are not loaded"
+            click.echo(f"  column {quoted(header)} not recognised: its values are not loaded"
                        + (f"; {hint}" if hint else ""))
         for e in result.errors if result.rows_read else []:
             click.echo(f"  {describe_error(e)}")

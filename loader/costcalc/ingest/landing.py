@@ -78,7 +78,7 @@ def describe_error(e: CellError) -> str:
     """One cell error as a line safe for a terminal or a log: the value of a
     personal column is withheld."""
     where = f"row {e.row}" if e.row else "file"
-    col = f", column {e.header or e.column}" if e.column else ""
+    col = f", column {messages.plain(e.header or e.column)}" if e.column else ""
     if e.value is None or e.value == "":
         shown = ""
     elif e.personal:

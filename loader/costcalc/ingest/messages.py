@@ -62,9 +62,23 @@ def say(name: str, **values) -> str:
     return TEMPLATES[name].format(**values)
 
 
+#: Longest header text quoted in a message (a header is a name, not a paragraph).
+QUOTE_LIMIT = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """A header as shown in a message: control characters (which could drive a
+    terminal) shown as '?', cut to :data:`QUOTE_LIMIT` characters."""
+    text = _CONTROL.sub("?", str(text))
+    if len(text) > QUOTE_LIMIT:
+        text = text[:QUOTE_LIMIT - 1] + "…"
+    return text
+
+
 def quoted(text: str) -> str:
-    """A header as shown in a message: in single quotes."""
-    return "'" + str(text).replace("'", "’") + "'"
+    """A header as shown in a message: :func:`plain`, in single quotes."""
+    return "'" + plain(str(text).replace("'", "’")) + "'"
 
 
 def listed(texts) -> str:
