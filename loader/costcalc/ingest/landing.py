@@ -434,7 +434,7 @@ class _Loader:
                 con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
                             [load_id, self.name, first_data_row - 1, refusal]).fetchall()
             else:
-                refusal = message.split(": ", 1)[1] if status == "rejected" else None
+                refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
             self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract)
             con.execute("COMMIT")
         except BaseException:
