@@ -54,9 +54,25 @@ class Scaffold:
     seed_row: dict
 
 
+def _one_line(value) -> str:
+    """A YAML value on one line: a collection in flow style, a scalar as written."""
+    if not isinstance(value, (dict, list)):  # a scalar: as the value of a one-key mapping
+        return yaml.safe_dump({"x": value}, width=10_000, allow_unicode=True)[2:].strip()
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=True, width=10_000,
+                          allow_unicode=True).strip()
+
+
 def _flow(data) -> str:
-    """YAML with each column on one line (as the hand-written schemas are)."""
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=1000, allow_unicode=True)
+    """YAML with each column, identity and service-use entry on one line (as the
+    hand-written schemas are)."""
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out.append(f"{key}:")
+            out.extend(f"  {k}: {_one_line(v)}" for k, v in value.items())
+        else:
+            out.append(f"{key}: {_one_line(value)}")
+    return "\n".join(out) + "\n"
 
 
 def schema_yaml(code: str, name: str, kind: str, like: str | None, schemas_dir: Path) -> str:
