@@ -392,3 +392,17 @@ def test_hostile_header_text_is_tamed_in_messages(tmp_path, wh):
     assert "'?[2J?]0;pwned?xxxx" in r.message and "x" * 100 not in r.message
     res = CliRunner().invoke(main, ["--warehouse", str(tmp_path / "w2.duckdb"), "load", str(p)])
     assert "\x1b" not in res.output
+
+
+def test_asc01_keeps_its_documented_blank_cell_default_but_needs_the_column(tmp_path, wh):
+    head = ["ASC ID", "Surname", "Date of Birth", "Post Code", "Start Date", "Unit Cost", "Service Type",
+            "Line Item ID"]
+    row = ["A1", "Patel", "06/05/1950", "LS1 4AP", "01/01/2024", "100", "Home care", "L1"]
+    p = write_csv(tmp_path / "asc.csv", head, [row])
+    r = load_file(wh, p)
+    assert (r.status, r.schema_code) == ("rejected", "ASC01")
+    assert r.refusal.startswith("no frequency column: expected 'Frequency'")
+    p2 = write_csv(tmp_path / "asc2.csv", head + ["Frequency"], [row + [""]])
+    r = load_file(wh, p2)
+    assert (r.status, r.rows_accepted) == ("loaded", 1), r.message
+    assert query(wh, "select frequency from raw.asc01") == [("Weekly",)]

@@ -60,10 +60,10 @@ class Column:
 
     @property
     def display(self) -> str:
-        """The header a provider is asked for: the first alias in title case, else the name."""
-        if self.aliases:
-            return " ".join(_display_word(w, i) for i, w in enumerate(self.aliases[0].split()))
-        return self.name
+        """The header a provider is asked for: the first alias, else the name (underscores
+        as spaces), in title case."""
+        words = (self.aliases[0] if self.aliases else self.name.replace("_", " ")).split()
+        return " ".join(_display_word(w, i) for i, w in enumerate(words))
 
     @functools.cached_property  # computed once per column (header matching asks often)
     def header_keys(self) -> frozenset[str]:
