@@ -89,3 +89,26 @@ def test_a_new_schema_yaml_appears_in_both_generated_files(tmp_path):
     assert '"ZZ01": {' in macro and '"table": "zz01"' in macro
     assert macro == dbt_registry.render_macro(schemas)  # deterministic
     assert "name: zz01" in dbt_registry.render_sources(schemas)
+
+
+def test_dbt_error_for_an_unknown_schema_says_how_to_regenerate_the_registry(tmp_path):
+    """A schema YAML added without regenerating the registry: dbt says what to run."""
+    import os
+    import subprocess
+    import sys
+
+    from costcalc.paths import DBT_PROJECT_DIR
+    from costcalc.transform.build import prepare
+
+    prepare()  # the registry as generated before the schema was added
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    res = subprocess.run(
+        [dbt, "compile", "--inline", "select * from {{ source('raw', costcalc_schema('DHP01')['table']) }}",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, COSTCALC_WAREHOUSE=str(tmp_path / "wh.duckdb"), COSTCALC_TARGET="duckdb"))
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "unknown schema DHP01; known: ASC01, GS00, H01A, RB01, RB03, TF01" in out
+    assert "run `costcalc build`" in out and "`costcalc prepare` before a plain `dbt build`" in out

@@ -48,9 +48,9 @@ def test_summary_line_per_file_and_exit_codes(tmp_path):
 
 def test_options_are_passed_through(tmp_path):
     wh = tmp_path / "wh.duckdb"
-    f = write(tmp_path / "ta.csv", [["P1", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "", "B&B"]])
+    f = write(tmp_path / "ta.csv", [["P1", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "10", "B&B"]])
     res = run(wh, str(f), "--provider", "someone_else")
-    assert res.exit_code == 1 and "not allowed to send file type temporary_accommodation" in res.output
+    assert res.exit_code == 1 and "may not send Temporary Accommodation files" in res.output
     f.write_text(f.read_text() + "\n")  # a different file (new sha256)
     res = run(wh, str(f), "--schema", "h01a", "--file-type", "temporary_accommodation", "--provider", "housing_needs",
               "--extract-date", "2024-03-31")
@@ -70,7 +70,7 @@ def test_strict_flag(tmp_path):
     res = run(wh, "--strict", str(f))
     assert res.exit_code == 1
     assert "ta.csv: rejected; rows read 2, accepted 0, rejected 1" in res.output
-    assert "row 3, column proptype: proptype is mandatory but blank" in res.output
+    assert "row 3, column proptype: 'proptype' is blank; it must be filled in" in res.output
 
 
 def test_personal_values_never_reach_the_terminal(tmp_path):
@@ -113,6 +113,6 @@ def test_personal_values_never_reach_the_terminal(tmp_path):
 
 def test_no_progress_bar_without_a_terminal(tmp_path):
     wh = tmp_path / "wh.duckdb"
-    f = write(tmp_path / "ta.csv", [["P1", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "", "B&B"]])
+    f = write(tmp_path / "ta.csv", [["P1", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "10", "B&B"]])
     res = CliRunner().invoke(main, ["--warehouse", str(wh), "load", str(f)])
     assert "loading ta.csv" not in res.output

@@ -53,7 +53,7 @@ def test_killed_load_leaves_nothing_and_reloads_cleanly(tmp_path):
     src = big_csv(tmp_path / "big.csv")
     # an earlier, committed load must survive the crash untouched
     small = tmp_path / "small.csv"
-    small.write_text("surname,dob,postcode,startdate,proptype\nSmith,01/01/1980,M1 1AE,01/01/2024,Hostel\n")
+    small.write_text("surname,dob,postcode,startdate,proptype,cost\nSmith,01/01/1980,M1 1AE,01/01/2024,Hostel,5\n")
     assert load_file(wh, small).status == "loaded"
 
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(wh), str(src)],

@@ -51,8 +51,15 @@ def query(wh: Path, sql: str, params=()):
 
 
 def report_rows(path: Path) -> list[dict]:
+    """The error report's problem lines (after its summary line)."""
     with open(error_report_path(path), newline="", encoding="utf-8-sig") as fh:
+        fh.readline()
         return list(csv.DictReader(fh))
+
+
+def report_summary(path: Path) -> str:
+    with open(error_report_path(path), newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh))[0]
 
 
 @pytest.fixture
@@ -144,8 +151,9 @@ def test_xlsx_with_title_rows_real_dates_and_cached_formulas(tmp_path, wh):
 
 
 def test_header_variants_and_aliases(tmp_path, wh):
-    head = ["SURNAME", "date_of_birth", "Post_Code", "Start_Date", "PROPERTY TYPE", "Placement End"]
-    p = write_csv(tmp_path / "v.csv", head, [["Smith", "1/2/1980", "SW1A 1AA", "2024-01-01", "B&B", "2024-02-01"]])
+    head = ["SURNAME", "date_of_birth", "Post_Code", "Start_Date", "PROPERTY TYPE", "Placement End", "Weekly_Cost"]
+    p = write_csv(tmp_path / "v.csv", head,
+                  [["Smith", "1/2/1980", "SW1A 1AA", "2024-01-01", "B&B", "2024-02-01", "100"]])
     r = load_file(wh, p)
     assert (r.status, r.schema_code) == ("loaded", "H01A")
     assert query(wh, "select surname, dob, enddate from raw.h01a") == [("Smith", dt.date(1980, 2, 1), dt.date(2024, 2, 1))]
@@ -168,11 +176,13 @@ def test_no_schema_fits_names_the_closest_and_its_missing_columns(tmp_path, wh):
                   [["P1", "Smith", "01/01/1980", "SW1A 1AA", "1"]])
     r = load_file(wh, p)
     assert r.status == "rejected"
-    assert "odd.csv: the headers fit no schema; the closest is H01A (Temporary accommodation)" in r.message
-    assert "missing mandatory columns: startdate, proptype" in r.message
+    assert ("odd.csv: the columns do not fit any data set we take; the closest is Temporary Accommodation "
+            "(header row 1): missing 'Placement Start', 'Property Type'") in r.message
     assert query(wh, "select status, rows_read, message from raw.load_log") == [("rejected", 0, r.message)]
     assert query(wh, "select count(*) from raw.h01a")[0][0] == 0
-    assert report_rows(p) == [{"row": "1", "column": "", "value": "", "reason": r.message}]
+    reason = r.message.split(": ", 1)[1]
+    assert report_rows(p) == [{"row": "1", "column": "", "value": "", "reason": reason, "hint": ""}]
+    assert report_summary(p) == f"The file was not loaded: {reason}. Fix this and send the whole file again."
 
 
 def test_no_header_row_at_all(tmp_path, wh):
@@ -186,39 +196,41 @@ def test_given_schema_that_does_not_fit(tmp_path, wh):
     r = load_file(wh, p, schema="tf01")
     assert r.status == "rejected"
     # (surname is an alias of TF01's lastname, so only individualid is missing)
-    assert "do not fit schema TF01 (Troubled families): missing mandatory columns: individualid" in r.message
+    assert "do not fit Troubled Families files: missing 'Individual ID'; not recognised: 'pin' (column A)" in r.message
     r2 = load_file(wh, p, schema="XX9")
     assert r2.status == "rejected" and "unknown schema 'XX9'" in r2.message
 
 
 def test_extra_columns_and_cells_beyond_the_header_kept_in_extra(tmp_path, wh):
     p = tmp_path / "x.csv"
-    p.write_text("surname,dob,postcode,startdate,proptype,Case Worker,,Notes\n"
-                 "Smith,01/01/1980,SW1A 1AA,01/01/2024,B&B,Jo,,hi\n"
-                 "Jones,01/01/1981,SW1A 1AA,01/01/2024,B&B,,under,,spill\n", encoding="utf-8")
+    p.write_text("surname,dob,postcode,startdate,proptype,Case Worker,,Notes,cost\n"
+                 "Smith,01/01/1980,SW1A 1AA,01/01/2024,B&B,Jo,,hi,1\n"
+                 "Jones,01/01/1981,SW1A 1AA,01/01/2024,B&B,,under,,2,spill\n", encoding="utf-8")
     r = load_file(wh, p)
     assert r.status == "loaded", r.message
     got = [json.loads(x[0]) for x in query(wh, "select _extra from raw.h01a order by _source_row")]
     # Named extra headers in every row; a blank header's column, like cells beyond the
     # last header, only where the row has something.
     assert got == [{"Case Worker": "Jo", "Notes": "hi"},
-                   {"Case Worker": None, "column_7": "under", "Notes": None, "column_9": "spill"}]
+                   {"Case Worker": None, "column_7": "under", "Notes": None, "column_10": "spill"}]
 
 
 def test_blank_rows_are_skipped_not_counted(tmp_path, wh):
     p = tmp_path / "b.csv"
-    p.write_text("surname,dob,postcode,startdate,proptype\n\n,,,,\n  , ,\t,,\n"
-                 "Smith,01/01/1980,SW1A 1AA,01/01/2024,B&B\n,,,,\n", encoding="utf-8")
+    p.write_text("surname,dob,postcode,startdate,proptype,cost\n\n,,,,,\n  , ,\t,,,\n"
+                 "Smith,01/01/1980,SW1A 1AA,01/01/2024,B&B,5\n,,,,,\n", encoding="utf-8")
     r = load_file(wh, p)
     assert (r.status, r.rows_read, r.rows_accepted, r.rows_rejected) == ("loaded", 1, 1, 0)
     assert query(wh, "select _source_row from raw.h01a") == [(5,)]
 
 
 def test_null_tokens_in_typed_columns_are_blank(tmp_path, wh):
-    p = write_csv(tmp_path / "n.csv", H01A_HEAD, [good_h01a(enddate="N/A", cost="NULL", ni="-", residents="unknown")])
+    p = write_csv(tmp_path / "n.csv", H01A_HEAD, [good_h01a(enddate="N/A", cost="NULL", ni="-", residents="unknown"),
+                                                 good_h01a(pin="P2")])
     r = load_file(wh, p)
-    assert r.rows_accepted == 1, r.errors
-    assert query(wh, "select enddate, cost, ni, residents from raw.h01a") == [(None, None, None, None)]
+    assert r.rows_accepted == 2, r.errors
+    assert query(wh, "select enddate, cost, ni, residents from raw.h01a order by _source_row")[0] == \
+        (None, None, None, None)
 
 
 # --------------------------------------------------------------------- rejections
@@ -238,8 +250,8 @@ def asc(**over):
 def test_every_row_rejection_reason(tmp_path, wh):
     future = (dt.date.today() + dt.timedelta(days=30)).strftime("%d/%m/%Y")
     cases = [  # (row overrides, column, reason fragment)
-        ({"surname": ""}, "surname", "surname is mandatory but blank"),
-        ({"postcode": "N/A"}, "postcode", "postcode is mandatory but blank"),
+        ({"surname": ""}, "surname", "'surname' is blank; it must be filled in"),
+        ({"postcode": "N/A"}, "postcode", "'postcode' is blank; it must be filled in"),
         ({"dob": "12/31/1950"}, "dob", "not a real date (read as dd/mm/yyyy, UK order)"),
         ({"start": "1/1/24"}, "start", "two-digit year is ambiguous"),
         ({"start": "soon"}, "start", "not a date"),
@@ -247,9 +259,9 @@ def test_every_row_rejection_reason(tmp_path, wh):
         ({"postcode": "XYZ"}, "postcode", "not a UK postcode"),
         ({"nhsno": "9434765918"}, "nhsno", "not an NHS number (check digit wrong)"),
         ({"nhsno": "1111111111"}, "nhsno", "not an NHS number (all digits the same)"),
-        ({"start": "01/04/2024", "end": "01/03/2024"}, "start", "start (2024-04-01) is after end (2024-03-01)"),
+        ({"start": "01/04/2024", "end": "01/03/2024"}, "start", "'start' (2024-04-01) is after 'end' (2024-03-01)"),
         ({"pricestart": "01/02/2024", "priceend": "31/01/2024"}, "pricestart",
-         "pricestart (2024-02-01) is after priceend (2024-01-31)"),
+         "'pricestart' (2024-02-01) is after 'priceend' (2024-01-31)"),
         ({"dob": future}, "dob", "date of birth is in the future"),
         ({"frequency": "Quarterly"}, "frequency", "unknown frequency 'Quarterly'"),
     ]
@@ -269,7 +281,9 @@ def test_every_row_rejection_reason(tmp_path, wh):
     rep = report_rows(p)
     assert len(rep) == len(cases)
     assert rep[2] == {"row": "5", "column": "dob", "value": "12/31/1950",
-                      "reason": "not a real date (read as dd/mm/yyyy, UK order)"}
+                      "reason": "not a real date (read as dd/mm/yyyy, UK order)",
+                      "hint": "dates are day/month/year: did you mean 31/12/1950?"}
+    assert report_summary(p) == f"{len(cases)} of {len(cases) + 2} rows not loaded; fix these rows and send the whole file again."
     assert r.error_report_path == error_report_path(p)
 
 
@@ -281,12 +295,13 @@ def test_a_row_with_several_bad_cells_is_one_rejected_row_with_each_cell_listed(
         ["dob", "ni", "postcode"]
 
 
-def test_gs00_costfrequency_default_and_missing_column(tmp_path, wh):
+def test_gs00_without_a_frequency_column_is_refused(tmp_path, wh):
     head = ["extref", "surname", "dob", "postcode", "startdate", "servicedesc", "cost"]
     p = write_csv(tmp_path / "gs.csv", head, [["E1", "Li", "01/01/1990", "E1 6AN", "01/01/2024", "Taxi", "5"]])
     r = load_file(wh, p)
-    assert r.status == "loaded" and r.schema_code == "GS00" and r.file_type == "general_service"
-    assert query(wh, "select costfrequency from raw.gs00") == [("One-off",)]
+    assert (r.status, r.schema_code, r.file_type) == ("rejected", "GS00", "general_service")
+    assert "no frequency column: expected 'Cost Frequency'" in r.message
+    assert query(wh, "select count(*) from raw.gs00") == [(0,)]
 
 
 def test_rb01_snapshot_is_not_paired_with_claim_start_and_sets_the_extract_date(tmp_path, wh):
@@ -365,7 +380,7 @@ def test_hostile_values_are_stored_as_plain_text(tmp_path, wh):
     assert query(wh, "select count(*) from raw.load_log")[0][0] == 1
     assert query(wh, "select value from raw.rejected_rows") == [(formula,)]
     # the provider's report must not turn the value into a live formula in Excel
-    assert report_rows(p)[0]["value"] == "'" + formula
+    assert [x["value"] for x in report_rows(p) if x["row"] == "3"] == ["'" + formula]
 
 
 def test_hostile_header_names_are_not_sql(tmp_path, wh):
@@ -381,14 +396,14 @@ def test_file_type_and_provider_rules(tmp_path, wh):
     p = write_csv(tmp_path / "ta.csv", H01A_HEAD, [good_h01a()])
     r = load_file(wh, p, provider="adult_social_care")
     assert r.status == "rejected"
-    assert ("provider 'adult_social_care' is not allowed to send file type temporary_accommodation "
+    assert ("provider 'adult_social_care' may not send Temporary Accommodation files "
             "(allowed: housing_needs)") in r.message
     assert query(wh, "select status, provider, file_type from raw.load_log") == [
         ("rejected", "adult_social_care", "temporary_accommodation")]
     r = load_file(wh, p, file_type="nope")
     assert r.status == "rejected" and "unknown file type 'nope'" in r.message
     r = load_file(wh, p, file_type="adult_social_care")
-    assert r.status == "rejected" and "do not fit schema ASC01" in r.message
+    assert r.status == "rejected" and "do not fit Adult Social Care files" in r.message
     r = load_file(wh, p, file_type="general_service", schema="H01A")
     assert r.status == "rejected" and "file type general_service uses schema GS00, not H01A" in r.message
     r = load_file(wh, p, provider="housing_needs")
@@ -397,8 +412,9 @@ def test_file_type_and_provider_rules(tmp_path, wh):
 
 
 def test_general_service_accepts_any_provider(tmp_path, wh):
-    head = ["extref", "surname", "dob", "postcode", "startdate", "servicedesc"]
-    p = write_csv(tmp_path / "gs.csv", head, [["E1", "Li", "01/01/1990", "E1 6AN", "01/01/2024", "Taxi"]])
+    head = ["extref", "surname", "dob", "postcode", "startdate", "servicedesc", "cost", "frequency"]
+    p = write_csv(tmp_path / "gs.csv", head,
+                  [["E1", "Li", "01/01/1990", "E1 6AN", "01/01/2024", "Taxi", "5", "One-off"]])
     r = load_file(wh, p, file_type="general_service", provider="anyone_at_all")
     assert (r.status, r.file_type) == ("loaded", "general_service")
 
@@ -424,9 +440,9 @@ def test_unreadable_files_are_rejected_with_a_log_row(tmp_path, wh):
 def test_merged_cells_in_data_rows_reject_the_file(tmp_path, wh):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["surname", "dob", "postcode", "startdate", "proptype"])
-    ws.append(["Smith", "01/01/1980", "SW1A 1AA", "01/01/2024", "B&B"])
-    ws.append(["Jones", "01/01/1980", "SW1A 1AA", "01/01/2024", "B&B"])
+    ws.append(["surname", "dob", "postcode", "startdate", "proptype", "cost"])
+    ws.append(["Smith", "01/01/1980", "SW1A 1AA", "01/01/2024", "B&B", 1])
+    ws.append(["Jones", "01/01/1980", "SW1A 1AA", "01/01/2024", "B&B", 2])
     ws.merge_cells("E2:E3")
     wb.save(tmp_path / "merged.xlsx")
     r = load_file(wh, tmp_path / "merged.xlsx")
@@ -469,10 +485,10 @@ def test_streamed_xlsx_loads_and_a_late_merged_range_rejects(tmp_path, wh, monke
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.append(["Placements"])
-        ws.append(["surname", "dob", "postcode", "startdate", "proptype"])
+        ws.append(["surname", "dob", "postcode", "startdate", "proptype", "cost"])
         for i in range(300):
             ws.append([f"N{i}", dt.datetime(1960, 1, 1) + dt.timedelta(days=i), "SW1A 1AA",
-                       dt.datetime(2024, 1, 1), "B&B" if i != 150 else None])
+                       dt.datetime(2024, 1, 1), "B&B" if i != 150 else None, 100])
         if merge:
             ws.merge_cells(merge)
         wb.save(tmp_path / name)

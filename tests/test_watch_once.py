@@ -71,7 +71,7 @@ def test_disallowed_provider_is_rejected_with_reason(tmp_path, drop):
 
     assert files_in(rb / "rejected") == ["ta.xlsx", "ta.xlsx.errors.csv"]
     [row] = read_report(rb / "rejected" / "ta.xlsx.errors.csv")
-    assert "'revenues_benefits' is not allowed to send file type temporary_accommodation" in row["reason"]
+    assert "'revenues_benefits' may not send Temporary Accommodation files" in row["reason"]
     assert files_in(hn / "rejected") == ["care.csv", "care.csv.errors.csv"]
     [row] = read_report(hn / "rejected" / "care.csv.errors.csv")
     assert "'housing_needs' is not allowed to send file type adult_social_care" in row["reason"]

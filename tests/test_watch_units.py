@@ -214,7 +214,8 @@ def test_watcher_refuses_ambiguous_file_without_calling_loader(tmp_path, monkeyp
     rejected = tmp_path / "housing_needs" / "rejected"
     assert (rejected / "gs.csv").exists() and not f.exists()
     report = (rejected / "gs.csv.errors.csv").read_text(encoding="utf-8-sig")
-    assert report.splitlines()[0] == "row,column,value,reason"
+    assert report.splitlines()[0].startswith('"The file was not loaded: the headers fit more than one file type')
+    assert report.splitlines()[1] == "row,column,value,reason,hint"
     assert "more than one file type" in report
 
 

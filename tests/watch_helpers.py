@@ -58,7 +58,9 @@ def write_csv(path: Path, headers: list[str], rows: list[list]) -> Path:
 
 
 def read_report(path: Path) -> list[dict]:
+    """An error report's problem lines (its first line is a summary)."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
+        fh.readline()
         return list(csv.DictReader(fh))
 
 

@@ -31,6 +31,20 @@ def header_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 
+_SMALL_WORDS = {"of", "and", "or", "per", "in", "to"}
+_ACRONYMS = {"ni", "nhs", "id", "asc", "uprn", "psr", "hb", "no"}
+
+
+def _display_word(word: str, i: int) -> str:
+    if word in _ACRONYMS and word != "no":
+        return word.upper()
+    if word == "no":
+        return "No"
+    if i and word in _SMALL_WORDS:
+        return word
+    return word[:1].upper() + word[1:]
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -40,6 +54,16 @@ class Column:
     aliases: tuple[str, ...] = ()
     default: str | None = None
     description: str = ""
+    #: Headers that probably mean this column but are not accepted as it (YAML
+    #: ``looks_like``): a file using one is told "did you mean ...?".
+    looks_like: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """The header a provider is asked for: the first alias, else the name (underscores
+        as spaces), in title case."""
+        words = (self.aliases[0] if self.aliases else self.name.replace("_", " ")).split()
+        return " ".join(_display_word(w, i) for i, w in enumerate(words))
 
     @functools.cached_property  # computed once per column (header matching asks often)
     def header_keys(self) -> frozenset[str]:
@@ -58,6 +82,23 @@ class Schema:
     service_use: dict | None = None
     extract_date_column: str | None = None
     natural_key_when_blank: dict = field(default_factory=dict)
+    #: 'refuse': a file with a header this schema does not know is refused (YAML ``unknown_headers``).
+    unknown_headers: str = "allow"
+
+    @property
+    def service_use_column(self) -> dict[str, str]:
+        """Service-use fields mapped straight to one column (``{column: c}``): field -> column."""
+        out = {}
+        for key, spec in (self.service_use or {}).items():
+            if isinstance(spec, dict) and "column" in spec:
+                out[key] = spec["column"]
+        return out
+
+    @property
+    def fixed_frequency(self) -> str | None:
+        """The frequency the schema declares for every row (``frequency: {value: ...}``)."""
+        spec = (self.service_use or {}).get("frequency")
+        return spec.get("value") if isinstance(spec, dict) else None
 
     @property
     def table(self) -> str:
@@ -105,6 +146,11 @@ class FileType:
     display_name: str
     schema_code: str
     allowed_providers: tuple[str, ...]  # ("*",) means any provider
+    #: The frequency of this data set's costs when the file has no frequency column,
+    #: or a cell of it is blank (blank: none declared).
+    frequency: str | None = None
+    #: 'refuse': a file with a header the schema does not know is refused; else 'allow'.
+    unknown_headers: str = "allow"
 
     def allows(self, provider: str | None) -> bool:
         return "*" in self.allowed_providers or (provider or "") in self.allowed_providers
@@ -124,6 +170,7 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
             aliases=tuple(spec.get("aliases", ()) or ()),
             default=spec.get("default"),
             description=spec.get("description", "") or "",
+            looks_like=tuple(spec.get("looks_like", ()) or ()),
         ))
     if data.get("kind") not in KINDS:
         raise ValueError(f"{path.name}: kind must be one of {KINDS}")
@@ -138,7 +185,18 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
         service_use=data.get("service_use"),
         extract_date_column=data.get("extract_date_column"),
         natural_key_when_blank=dict(data.get("natural_key_when_blank") or {}),
+        unknown_headers=_unknown_headers_option(data.get("unknown_headers"), path.name),
     )
+
+
+UNKNOWN_HEADER_OPTIONS = ("allow", "refuse")
+
+
+def _unknown_headers_option(value, where: str) -> str:
+    value = (value or "allow").strip().lower()
+    if value not in UNKNOWN_HEADER_OPTIONS:
+        raise ValueError(f"{where}: unknown_headers must be one of {UNKNOWN_HEADER_OPTIONS}, not {value!r}")
+    return value
 
 
 def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]:
@@ -219,8 +277,13 @@ def _cached_file_types(path: Path) -> dict[str, FileType]:
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             providers = tuple(p.strip() for p in row["allowed_providers"].split(";") if p.strip())
-            out[row["file_type"]] = FileType(row["file_type"], row["display_name"],
-                                             row["schema_code"].upper(), providers)
+            frequency = (row.get("frequency") or "").strip() or None
+            if frequency is not None and frequency not in load_frequencies():
+                raise ValueError(f"file_types.csv: file type {row['file_type']}: unknown frequency {frequency!r} "
+                                 f"(known: {', '.join(load_frequencies())})")
+            out[row["file_type"]] = FileType(
+                row["file_type"], row["display_name"], row["schema_code"].upper(), providers, frequency,
+                _unknown_headers_option(row.get("unknown_headers"), f"file_types.csv: {row['file_type']}"))
     return out
 
 

@@ -12,6 +12,8 @@ import sys
 import click
 
 from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
+from costcalc.ingest.messages import quoted
+from costcalc.schemas import load_file_types, load_schemas
 from costcalc.warehouse.connection import WarehouseBusy
 
 
@@ -24,12 +26,23 @@ def _extract_date(ctx, param, value):
         raise click.BadParameter("use YYYY-MM-DD, e.g. 2024-03-31") from None
 
 
+def _schema_help() -> str:
+    """The --schema help, listing the schemas of the registry (schemas/*.yaml)."""
+    return ("The schema (" + ", ".join(load_schemas()) + "); default: recognised from the headers. "
+            "`costcalc schema list` shows them.")
+
+
+def _file_type_help() -> str:
+    return ("The file type (" + ", ".join(load_file_types()) + "; seeds/file_types.csv); "
+            "default: the first file type of the schema.")
+
+
 @click.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--schema", "schema", metavar="CODE", default=None,
-              help="The schema (H01A, ASC01, RB01, RB03, TF01, GS00); default: recognised from the headers.")
+              help=_schema_help())
 @click.option("--file-type", "file_type", metavar="NAME", default=None,
-              help="The file type (seeds/file_types.csv); default: the first file type of the schema.")
+              help=_file_type_help())
 @click.option("--provider", metavar="NAME", default=None,
               help="Who sent the file; must be allowed for the file type.")
 @click.option("--extract-date", "extract_date", metavar="YYYY-MM-DD", default=None, callback=_extract_date,
@@ -55,8 +68,11 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
         click.echo(f"{result.source_file}: {result.status}; rows read {result.rows_read}, "
                    f"accepted {result.rows_accepted}, rejected {result.rows_rejected}"
                    f"{' [' + result.schema_code + ']' if result.schema_code else ''}{report}")
-        if result.status == "unchanged" or (result.status == "rejected" and result.rows_read == 0):
+        if result.status == "unchanged" or (result.status == "rejected" and (result.rows_read == 0 or result.refusal)):
             click.echo(f"  {result.message}")
+        for header, hint in result.unrecognised:  # header names are not personal data
+            click.echo(f"  column {quoted(header)} not recognised: its values are not loaded"
+                       + (f"; {hint}" if hint else ""))
         for e in result.errors if result.rows_read else []:
             click.echo(f"  {describe_error(e)}")
         more = result.rows_rejected and len(result.errors) >= ERRORS_SHOWN

@@ -556,7 +556,9 @@ _SM_SERVICES = [  # description, frequency, unit low, unit high, days low, days 
     ("Prescribing", "Fortnightly", 35, 90, 90, 540, 10),
     ("Needle Exchange", "Annual", 80, 150, 365, 365, 4),
 ]
-_GS_SPELLINGS = dict(SPELLINGS, **{"One-off": ["One-off", "One off", "Single", None, None]})
+#: GS00 files spell every frequency out: a blank frequency cell there is a row error
+#: unless the file type declares a frequency (docs/loading.md).
+_GS_SPELLINGS = {f: [s for s in spellings if s is not None] for f, spellings in SPELLINGS.items()}
 
 
 @dataclass

@@ -33,6 +33,9 @@ import pandas as pd
 
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
+from costcalc.ingest import messages
+from costcalc.ingest.headers import HeaderReview, column_letter, review_headers
+from costcalc.ingest.messages import data_set_name, expected, listed, quoted, say
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
 from costcalc.warehouse.connection import connect, ensure_raw, next_load_id, quote
 
@@ -61,13 +64,21 @@ class LoadResult:
     #: The first few cell errors, for display (values of personal columns must be withheld,
     #: see :func:`describe_error`).
     errors: list[CellError] = field(default_factory=list)
+    #: Headers of the file that the schema does not know (not personal: safe to print),
+    #: each with the hint a provider gets ("did you mean 'Weekly Cost'?") or ''.
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)
+    #: Schema column -> the header the provider wrote for it (for the error report).
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Why the whole file was refused, in the provider's words (no file name), or None.
+    refusal: str | None = None
+    header_row: int | None = None
 
 
 def describe_error(e: CellError) -> str:
     """One cell error as a line safe for a terminal or a log: the value of a
     personal column is withheld."""
     where = f"row {e.row}" if e.row else "file"
-    col = f", column {e.column}" if e.column else ""
+    col = f", column {messages.plain(e.header or e.column)}" if e.column else ""
     if e.value is None or e.value == "":
         shown = ""
     elif e.personal:
@@ -118,10 +129,12 @@ def default_file_type(schema_code: str) -> FileType | None:
 
 
 class _Rejected(Exception):
-    """A whole-file rejection (before any row is inserted)."""
+    """A whole-file rejection (before any row is inserted): ``reason`` in the provider's
+    words, without the file name."""
 
-    def __init__(self, message: str, row: int | None = None):
-        super().__init__(message)
+    def __init__(self, reason: str, row: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
         self.row = row
 
 
@@ -159,7 +172,7 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
             "SELECT load_id, loaded_at, schema_code, file_type FROM raw.load_log "
             "WHERE sha256 = ? AND status = 'loaded' ORDER BY load_id LIMIT 1", [sha]).fetchall()
         prior = prior[0] if prior else None
-        if prior:
+        if prior and not loader.provider_refused:  # a wrong provider is refused even for a file loaded before
             when = prior[1].strftime("%Y-%m-%d %H:%M")
             return LoadResult(prior[0], "unchanged", prior[2], prior[3], name, 0, 0, 0,
                               f"{name}: already loaded (load {prior[0]}, {when}); nothing changed")
@@ -207,6 +220,8 @@ class _Loader:
         self.provider, self.extract_date, self.strict, self.progress = provider, extract_date, strict, progress
         self.schema: Schema | None = None
         self.file_type: FileType | None = None
+        self.review: HeaderReview | None = None
+        self.provider_refused = False
         self.started = _dt.datetime.now().replace(microsecond=0)
 
     # -------------------------------------------------------------- options
@@ -215,18 +230,18 @@ class _Loader:
             types = load_file_types()
             ft = types.get(self.file_type_arg)
             if ft is None:
-                raise _Rejected(f"{self.name}: unknown file type {self.file_type_arg!r} "
+                raise _Rejected(f"unknown file type {self.file_type_arg!r} "
                                 f"(known: {', '.join(types)})")
             self.file_type = ft
             if self.schema_arg and self.schema_arg.upper() != ft.schema_code:
-                raise _Rejected(f"{self.name}: file type {ft.file_type} uses schema {ft.schema_code}, "
+                raise _Rejected(f"file type {ft.file_type} uses schema {ft.schema_code}, "
                                 f"not {self.schema_arg.upper()}")
             self.schema = get_schema(ft.schema_code)
         elif self.schema_arg:
             try:
                 self.schema = get_schema(self.schema_arg)
             except KeyError:
-                raise _Rejected(f"{self.name}: unknown schema {self.schema_arg!r} "
+                raise _Rejected(f"unknown schema {self.schema_arg!r} "
                                 f"(known: {', '.join(load_schemas())})") from None
 
     def _check_provider(self) -> None:
@@ -234,37 +249,64 @@ class _Loader:
         if ft is None:
             self.file_type = ft = default_file_type(self.schema.code)
         if ft is not None and self.provider is not None and not ft.allows(self.provider):
-            raise _Rejected(f"{self.name}: provider {self.provider!r} is not allowed to send file type "
-                            f"{ft.file_type} (allowed: {', '.join(ft.allowed_providers)})")
+            self.provider_refused = True
+            raise _Rejected(say("provider_not_allowed", provider=quoted(self.provider),
+                                data_set=data_set_name(self.schema, ft), allowed=", ".join(ft.allowed_providers)))
 
     def _header(self, source: RowSource) -> tuple[HeaderMatch, list[list]]:
         head = source.take(HEADER_SCAN_ROWS)
         if not any(any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in r)
                    for r in head):
-            raise _Rejected(f"{self.name}: the file has no rows (the first sheet is empty)"
-                            if source.kind == "xlsx" else f"{self.name}: the file has no rows")
+            raise _Rejected(say("no_rows_xlsx") if source.kind == "xlsx" else say("no_rows"))
         match = find_header(head, self.schema)
         hint = ""
         if source.kind == "csv" and any(len(r) == 1 and isinstance(r[0], str) and (";" in r[0] or "\t" in r[0])
                                         for r in head):
-            hint = "; the file looks separated by semicolons or tabs: save it as 'CSV (comma delimited)'"
+            hint = say("separator_hint")
         if match is None:
-            target = f"schema {self.schema.code}" if self.schema else "any schema"
-            raise _Rejected(f"{self.name}: no header row found in the first {HEADER_SCAN_ROWS} rows "
-                            f"(no column name of {target} appears){hint}")
+            raise _Rejected(say("no_header", rows=HEADER_SCAN_ROWS) + hint)
         header_row = source.first_row + match.row_index
+        review = review_headers(match.schema, match.headers, match.mapping)
         if not match.fits:
-            missing = ", ".join(match.missing)
             s = match.schema
+            missing = expected_each(s.column(m) for m in match.missing)
+            unrecognised = say("unrecognised_part", headers=_unknown_list(review)) if review.unknown else ""
             if self.schema is not None:
-                msg = (f"{self.name}: the headers do not fit schema {s.code} ({s.name}): "
-                       f"missing mandatory columns: {missing}")
+                msg = say("misfit_given", data_set=data_set_name(s, self.file_type), missing=missing,
+                          unrecognised=unrecognised)
             else:
-                msg = (f"{self.name}: the headers fit no schema; the closest is {s.code} ({s.name}), "
-                       f"header row {header_row}, missing mandatory columns: {missing}")
+                msg = say("misfit_any", data_set=data_set_name(s), row=header_row, missing=missing,
+                          unrecognised=unrecognised)
             raise _Rejected(msg + hint, header_row)
+        if review.duplicates:
+            raise _Rejected(_duplicate_message(review), header_row)
         self.schema = match.schema
+        self.review = review
         return match, head[match.row_index + 1:]
+
+    def _check_columns(self) -> None:
+        """The file's columns against what the schema and file type ask: known headers
+        only (where configured), a cost column, a frequency (column or declared)."""
+        schema, ft, review = self.schema, self.file_type, self.review
+        data_set = data_set_name(schema, ft)
+        if review.unknown and "refuse" in (schema.unknown_headers, ft.unknown_headers if ft else "allow"):
+            raise _Rejected(say("refused_unknown", data_set=data_set, headers=_unknown_list(review)),
+                            self.header_row)
+        if schema.kind != "cost":
+            return
+        found = {c.name for c in self.match.mapping.values()}
+        direct = schema.service_use_column
+        cost = direct.get("unit_cost")
+        if cost and cost not in found:
+            col = schema.column(cost)
+            renames = review.renames_of(col)
+            part = say("unrecognised_part", headers=_unknown_list(review, renames)) if renames else ""
+            raise _Rejected(say("no_cost_column", expected=expected_each([col]), unrecognised=part),
+                            self.header_row)
+        freq = direct.get("frequency")
+        if freq and freq not in found and not (ft and ft.frequency):
+            raise _Rejected(say("no_frequency_column", expected=expected_each([schema.column(freq)])),
+                            self.header_row)
 
     def _check_merged(self, source: RowSource, header_row: int) -> None:
         bad = [m for m in source.merged if m[2] >= header_row]
@@ -274,8 +316,7 @@ class _Loader:
             r1, c1, r2, c2 = bad[0]
             ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
             more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-            raise _Rejected(f"{self.name}: the sheet has merged cells in the header or data rows "
-                            f"({ref}{more}); unmerge them and fill in every cell", header_row)
+            raise _Rejected(say("merged_cells", where=f"{ref}{more}"), header_row)
 
     # -------------------------------------------------------------- the load
     def open(self) -> None:
@@ -287,11 +328,12 @@ class _Loader:
             self.match, self.rest = self._header(self.source)
             self.header_row = self.source.first_row + self.match.row_index
             self._check_provider()
+            self._check_columns()
             self._check_merged(self.source, self.header_row)
         except ReadError as exc:
             self.rejection = (str(exc), None)
         except _Rejected as exc:
-            self.rejection = (str(exc), exc.row)
+            self.rejection = (exc.reason, exc.row)
 
     def run(self, con) -> LoadResult:
         self.con = con
@@ -302,7 +344,7 @@ class _Loader:
         except ReadError as exc:
             return self._reject_file(str(exc))
         except _Rejected as exc:
-            return self._reject_file(str(exc), exc.row)
+            return self._reject_file(exc.reason, exc.row)
         finally:
             self.close()
 
@@ -311,7 +353,10 @@ class _Loader:
             self.source.close()
             self.source = None
 
-    def _reject_file(self, message: str, row: int | None = None) -> LoadResult:
+    def _reject_file(self, reason: str, row: int | None = None) -> LoadResult:
+        if reason.startswith(self.name + ": "):  # a reader's message names the file already
+            reason = reason[len(self.name) + 2:]
+        message = f"{self.name}: {reason}"
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -325,8 +370,22 @@ class _Loader:
             raise
         return LoadResult(load_id, "rejected", self.schema.code if self.schema else None,
                           self.file_type.file_type if self.file_type else None, self.name,
-                          0, 0, 0, message, None,
-                          [CellError(row or 0, "", None, message.split(": ", 1)[-1])])
+                          0, 0, 0, message, None, [CellError(row or 0, "", None, reason)],
+                          self._unrecognised(), self._headers(), reason, row)
+
+    def _unrecognised(self) -> list[tuple[str, str]]:
+        """(header, hint) for each header the schema does not know."""
+        review = getattr(self, "review", None)
+        if review is None:
+            return []
+        return [(u.text, say("did_you_mean", expected=expected(u.probably)) if u.probably else "")
+                for u in review.unknown]
+
+    def _headers(self) -> dict[str, str]:
+        match = getattr(self, "match", None)
+        if match is None:
+            return {}
+        return {c.name: match.headers[pos].strip() for pos, c in match.mapping.items()}
 
     def _log_row(self, load_id, status, read, accepted, rejected, message, extract_date) -> None:
         self.con.execute(
@@ -339,110 +398,84 @@ class _Loader:
 
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
-        validator = BatchValidator(match)
-        cols = ", ".join(quote(c.name) for c in schema.columns)
-        typed = isinstance(con, duckdb.DuckDBPyConnection)
-        casts = []
-        for i, c in enumerate(schema.columns):
-            sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
-            # Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
-            # DuckDB takes them as they are. Server engines receive the batch as text
-            # (costcalc.warehouse.engines), hence the casts.
-            if typed:
-                casts.append(f"c{i}")
-            else:
-                casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
-        insert_sql = (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
-                      f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
-
-        read = accepted = rejected = 0
-        shown: list[CellError] = []
-        newest: str | None = None
-        strict_failed = False
+        validator = BatchValidator(match, frequency_default=self.file_type.frequency if self.file_type else None)
+        insert_sql = insert_statement(schema, typed=isinstance(con, duckdb.DuckDBPyConnection))
+        tally = LoadTally()
         bar = self._progress_bar(source)
-        # A batch is inserted by a helper thread while the main thread reads and checks
-        # the next one (DuckDB works without holding the GIL). The connection is used by
-        # one thread at a time: the main thread waits for the insert before its own SQL.
-        inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
-        pending = None
-
-        def wait() -> None:
-            nonlocal pending
-            if pending is not None:
-                done, pending = pending, None
-                done.result()
-
+        inserter = BatchInserter(self._insert_batch)
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = next_load_id(con)
             row_no = first_data_row
-            last_pos = 0
-            while True:
-                if rest:
-                    chunk, rest = rest, None
-                else:
-                    chunk = source.take_block(BATCH_ROWS)  # rows, or Arrow columns (CSV)
-                if not chunk:
-                    break
+            for chunk in _chunks(source, rest):
                 batch = validator.process(chunk, row_no)
-                wait()
+                inserter.wait()
                 row_no += len(chunk)
-                read += batch.rows_read
-                rejected += batch.rows_rejected
+                tally.count(batch)
                 if batch.errors:
                     self._insert_errors(load_id, batch.errors)
-                    room = ERRORS_SHOWN - len(shown)
-                    if room > 0:
-                        shown.extend(batch.errors[:room])
-                    if self.strict and not strict_failed:
-                        strict_failed = True
+                    if self.strict and not tally.strict_failed:
+                        tally.strict_failed = True
                         con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?",
-                                [load_id]).fetchall()
-                if not strict_failed and batch.rows_accepted:
-                    pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
-                    accepted += batch.rows_accepted
-                    edc = schema.extract_date_column
-                    if edc and edc in batch.max_dates:
-                        newest = max(newest or "", batch.max_dates[edc])
-                if bar is not None and source.progress_position is not None:
-                    pos = source.progress_position()
-                    bar.update(pos - last_pos)
-                    last_pos = pos
-            wait()
+                                    [load_id]).fetchall()
+                if not tally.strict_failed and batch.rows_accepted:
+                    inserter.submit(insert_sql, load_id, batch)
+                    tally.accept(batch, schema.extract_date_column)
+                if bar is not None:
+                    bar.advance()
+            inserter.wait()
             # A streamed sheet reports its merged cells only once all its rows are read.
             self._check_merged(source, first_data_row - 1)
-            if strict_failed:
-                accepted = 0
-                status = "rejected"
-                message = (f"{self.name}: rejected whole (--strict): {rejected} of {read} rows have "
-                           f"errors; nothing loaded")
-                extract = None
+            status, message, extract = self._outcome(tally)
+            if status == "loaded" and self._costs_all_blank(tally):
+                con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
+                refusal = say("blank_cost_column", header=quoted(validator.headers[schema.service_use_column["unit_cost"]]))
+                tally.accepted, status, extract, message = 0, "rejected", None, f"{self.name}: {refusal}"
+                con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
+                            [load_id, self.name, first_data_row - 1, refusal]).fetchall()
             else:
-                status = "loaded"
-                extract = (_dt.date.fromisoformat(newest) if newest else
-                           self.extract_date or self.started.date())
-                message = f"{self.name}: loaded {accepted} of {read} rows into raw.{schema.table}"
-                if rejected:
-                    message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
-                if read == 0:
-                    message += " (the file has a header but no data rows)"
-            self._log_row(load_id, status, read, accepted, rejected, message, extract)
+                refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
+            self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract)
             con.execute("COMMIT")
         except BaseException:
             try:
-                if pending is not None:  # let the insert finish: the connection is one thread's
-                    pending.exception()
+                inserter.settle()  # let the insert finish: the connection is one thread's
                 con.execute("ROLLBACK")
             except Exception:
                 pass
             raise
         finally:
-            inserter.shutdown(wait=True)
+            inserter.shutdown()
             if bar is not None:
-                bar.render_finish()
+                bar.finish()
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
-                          read, accepted, rejected, message, None, shown)
+                          tally.read, tally.accepted, tally.rejected, message, None, tally.shown,
+                          self._unrecognised(), self._headers(), refusal, first_data_row - 1)
+
+    def _costs_all_blank(self, tally: "LoadTally") -> bool:
+        """A cost file whose cost column is blank in every accepted row (refused, never
+        loaded as costing nothing)."""
+        return (self.schema.kind == "cost" and "unit_cost" in self.schema.service_use_column
+                and tally.accepted > 0 and tally.costs_given == 0)
+
+    def _outcome(self, tally: "LoadTally") -> tuple[str, str, _dt.date | None]:
+        """(status, message, extract date) of a load whose rows have all been read."""
+        if tally.strict_failed:
+            tally.accepted = 0
+            return ("rejected", f"{self.name}: " + say("strict", rejected=tally.rejected, read=tally.read), None)
+        extract = (_dt.date.fromisoformat(tally.newest) if tally.newest else
+                   self.extract_date or self.started.date())
+        message = f"{self.name}: loaded {tally.accepted} of {tally.read} rows into raw.{self.schema.table}"
+        if tally.rejected:
+            message += f"; {tally.rejected} row{'s' if tally.rejected != 1 else ''} rejected"
+        if tally.read == 0:
+            message += " (the file has a header but no data rows)"
+        unknown = self.review.unknown if self.review else []
+        if unknown:
+            message += f"; {len(unknown)} column{'s' if len(unknown) != 1 else ''} not recognised: " \
+                       + ", ".join(quoted(u.text) for u in unknown)
+        return "loaded", message, extract
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
@@ -464,16 +497,138 @@ class _Loader:
             "CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM _costcalc_errors",
             [load_id, self.name]).fetchall()
 
-    def _progress_bar(self, source: RowSource):
+    def _progress_bar(self, source: RowSource) -> "ProgressBar | None":
         if not self.progress or not sys.stderr.isatty():
             return None
-        import click
-        length = source.progress_total
-        if not length or source.progress_position is None:
+        if not source.progress_total or source.progress_position is None:
             return None
-        bar = click.progressbar(length=length, label=f"loading {self.name}", file=sys.stderr)
-        bar.render_progress()
-        return bar
+        return ProgressBar(source, f"loading {self.name}")
+
+
+def expected_each(columns) -> str:
+    """Missing columns for a message: "'Date of Birth', 'Start Date'"."""
+    return listed(c.display for c in columns)
+
+
+def _unknown_list(review: HeaderReview, only=None) -> str:
+    """Unrecognised headers for a message, each with its column letter and probable meaning."""
+    parts = []
+    for u in (only if only is not None else review.unknown):
+        text = f"{quoted(u.text)} (column {column_letter(u.position)}"
+        if u.probably:
+            text += "; " + say("did_you_mean", expected=expected(u.probably))
+        parts.append(text + ")")
+    return ", ".join(parts)
+
+
+def _duplicate_message(review: HeaderReview) -> str:
+    d = review.duplicates[0]
+    first, second = column_letter(d.first), column_letter(d.second)
+    if d.column is None:
+        return say("duplicate_header", first=first, second=second, header=quoted(d.first_text.strip()))
+    return say("duplicate_meaning", first=first, second=second, first_header=quoted(d.first_text.strip()),
+               second_header=quoted(d.second_text.strip()), header=quoted(d.column.display))
+
+
+def _chunks(source: RowSource, rest: list[list] | None):
+    """The data rows in blocks: the rows read past the header first, then the source's."""
+    if rest:
+        yield rest
+    while True:
+        chunk = source.take_block(BATCH_ROWS)  # rows, or Arrow columns (CSV)
+        if not chunk:
+            return
+        yield chunk
+
+
+def insert_statement(schema: Schema, typed: bool) -> str:
+    """The INSERT of one batch (the Arrow table ``_costcalc_batch``) into ``raw.<code>``.
+
+    Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
+    DuckDB (``typed``) takes them as they are. Server engines receive the batch as
+    text (costcalc.warehouse.engines), hence the casts."""
+    cols = ", ".join(quote(c.name) for c in schema.columns)
+    casts = []
+    for i, c in enumerate(schema.columns):
+        sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
+        if typed:
+            casts.append(f"c{i}")
+        else:
+            casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
+    return (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
+            f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
+
+
+@dataclass
+class LoadTally:
+    """What a load has counted so far."""
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    shown: list[CellError] = field(default_factory=list)  # the first ERRORS_SHOWN cell errors
+    newest: str | None = None  # newest extract-date column value (ISO)
+    strict_failed: bool = False
+    costs_given: int = 0  # accepted rows with a unit cost
+
+    def count(self, batch: Batch) -> None:
+        self.read += batch.rows_read
+        self.rejected += batch.rows_rejected
+        room = ERRORS_SHOWN - len(self.shown)
+        if room > 0 and batch.errors:
+            self.shown.extend(batch.errors[:room])
+
+    def accept(self, batch: Batch, extract_date_column: str | None) -> None:
+        self.accepted += batch.rows_accepted
+        self.costs_given += batch.costs_given
+        if extract_date_column and extract_date_column in batch.max_dates:
+            self.newest = max(self.newest or "", batch.max_dates[extract_date_column])
+
+
+class BatchInserter:
+    """Inserts batches in a helper thread while the main thread reads and checks the
+    next one (DuckDB works without holding the GIL). The connection is used by one
+    thread at a time: the main thread calls :meth:`wait` before its own SQL."""
+
+    def __init__(self, insert):
+        self.insert = insert
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costcalc-insert")
+        self.pending = None
+
+    def submit(self, *args) -> None:
+        self.pending = self.pool.submit(self.insert, *args)
+
+    def wait(self) -> None:
+        """Wait for the insert under way; its error is raised here."""
+        if self.pending is not None:
+            done, self.pending = self.pending, None
+            done.result()
+
+    def settle(self) -> None:
+        """Wait for the insert under way, ignoring its error (the load is failing)."""
+        if self.pending is not None:
+            self.pending.exception()
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+class ProgressBar:
+    """The terminal progress bar of a load, in the source's own units (bytes or rows)."""
+
+    def __init__(self, source: RowSource, label: str):
+        import click
+        self.source = source
+        self.last = 0
+        self.bar = click.progressbar(length=source.progress_total, label=label, file=sys.stderr)
+        self.bar.render_progress()
+
+    def advance(self) -> None:
+        pos = self.source.progress_position()
+        self.bar.update(pos - self.last)
+        self.last = pos
+
+    def finish(self) -> None:
+        self.bar.render_finish()
 
 
 # --------------------------------------------------------------------- error report
@@ -500,17 +655,25 @@ def _looks_numeric(value: str) -> bool:
 
 
 def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
-    """Write ``<file>.errors.csv`` (row, column, value, reason) beside the file when the
-    load rejected anything; remove a stale one when it did not."""
+    """Write ``<file>.errors.csv`` beside the file when the load refused or rejected
+    anything, or found headers it does not know; remove a stale one otherwise.
+
+    Its first line is a summary a provider can act on; then one line per problem:
+    row, column (the provider's own header), value, problem, and a hint for common
+    mistakes (docs/loading.md, "The error report")."""
     report = error_report_path(path)
     if result.status == "unchanged":
         return
-    if result.status == "loaded" and result.rows_rejected == 0:
+    if result.status == "loaded" and result.rows_rejected == 0 and not result.unrecognised:
         try:
             report.unlink()
         except (FileNotFoundError, PermissionError, OSError):
             pass
         return
+    try:
+        schema = get_schema(result.schema_code) if result.schema_code else None
+    except KeyError:
+        schema = None
     con = connect(warehouse)
     tmp = report.with_name("." + report.name + ".tmp")
     try:
@@ -518,13 +681,23 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
                           "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [result.load_id])
         with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow(["row", "column", "value", "reason"])
+            w.writerow([messages.summary(result.status, result.rows_read, result.rows_rejected, result.refusal,
+                                         [h for h, _ in result.unrecognised])])
+            w.writerow(REPORT_COLUMNS)
+            for header, hint in result.unrecognised:
+                w.writerow([result.header_row or "", _report_cell(header), "",
+                            say("unrecognised_header"), _report_cell(hint)])
             while True:
                 rows = cur.fetchmany(10_000)
                 if not rows:
                     break
                 for r, c, v, reason in rows:
-                    w.writerow(["" if r is None else r, c or "", _report_cell(v), reason])
+                    if reason.startswith(result.source_file + ": "):  # a whole-file refusal
+                        reason = reason[len(result.source_file) + 2:]
+                    column = _schema_column(schema, c)
+                    header = result.headers.get(c) or (column.display if column else c or "")
+                    w.writerow(["" if r is None else r, _report_cell(header), _report_cell(v),
+                                _report_cell(reason), _report_cell(messages.hint(column, v, reason))])
         os.replace(tmp, report)
         result.error_report_path = report
     except OSError as exc:
@@ -536,3 +709,16 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
             pass
     finally:
         con.close()
+
+
+#: The error report's table header (its second line; the first is the summary).
+REPORT_COLUMNS = ["row", "column", "value", "reason", "hint"]
+
+
+def _schema_column(schema: Schema | None, name: str | None):
+    if schema is None or not name:
+        return None
+    try:
+        return schema.column(name)
+    except KeyError:
+        return None

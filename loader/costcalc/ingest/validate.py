@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from costcalc.ingest.fastpaths import fast_parse, trim
+from costcalc.ingest.messages import quoted, say
 from costcalc.schemas import Column, Schema, load_schemas
 from costcalc.ingest.values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
                      parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
@@ -178,10 +179,10 @@ class ColumnParser:
     (values.py, the only implementation), cached across batches; the per-cell work
     is Arrow's dictionary encoding and ``take``."""
 
-    def __init__(self, column: Column):
+    def __init__(self, column: Column, default: str | None = None):
         self.column = column
         if column.type == "frequency":
-            default = column.default
+            default = default or column.default
             self.parse = lambda v: parse_frequency(v, default)
         else:
             self.parse = _PARSERS[column.type]
@@ -274,6 +275,7 @@ class CellError:
     value: str | None  # the cell as text (may be personal data: never log it)
     reason: str
     personal: bool = False
+    header: str = ""  # the column's header as the provider wrote it (or as we ask for it)
 
 
 @dataclass
@@ -290,6 +292,7 @@ class Batch:
     rows_read: int = 0
     rows_rejected: int = 0
     max_dates: dict[str, str] = field(default_factory=dict)  # date column -> newest ISO date
+    costs_given: int = 0  # accepted rows with a unit cost (cost schemas)
 
     @property
     def rows_accepted(self) -> int:
@@ -340,11 +343,20 @@ def _is_blank_cell(v) -> bool:
 class BatchValidator:
     """Validates batches of data rows of one file against ``match.schema``."""
 
-    def __init__(self, match: HeaderMatch, today: _dt.date | None = None):
+    def __init__(self, match: HeaderMatch, today: _dt.date | None = None, frequency_default: str | None = None):
+        """``frequency_default``: the frequency the file type declares, for a blank or
+        missing frequency column (see docs/loading.md)."""
         self.schema = match.schema
         self.width = len(match.headers)
         self.positions: dict[str, int] = {c.name: pos for pos, c in match.mapping.items()}
-        self.parsers = {c.name: ColumnParser(c) for c in self.schema.columns}
+        direct = self.schema.service_use_column if self.schema.kind == "cost" else {}
+        self.frequency_column = direct.get("frequency")
+        self.cost_column = direct.get("unit_cost")
+        self.parsers = {c.name: ColumnParser(c, frequency_default if c.name == self.frequency_column else None)
+                        for c in self.schema.columns}
+        #: Column -> its header as the provider wrote it (as we ask for it when absent).
+        self.headers = {c.name: c.display for c in self.schema.columns}
+        self.headers.update({c.name: match.headers[pos].strip() for pos, c in match.mapping.items()})
         # Extra header columns: in every row's JSON. Columns whose header cell is blank:
         # like cells beyond the last header, only in rows that have something there (a
         # sheet's used range, and so its blank header cells, depends on the reader).
@@ -431,37 +443,72 @@ class BatchValidator:
         if n == 0:
             return Batch({c.name: pa.array([], self.parsers[c.name].arrow_type) for c in self.schema.columns},
                          pa.array([], pa.int64()), pa.array([], pa.string()), rows_read=0)
+        rejections = RowRejections(nums, self.headers)
+        out = self._parse_columns(cols, n, rejections)
+        self._check_frequencies(out, cols, rejections)
+        self._check_date_order(out, cols, rejections)
+        self._check_birth_dates(out, cols, rejections)
+        extra = self._extra_json(cols, n, extra_positions)
+        kept = rejections.keep_mask(row)
+        if kept is not None:
+            out = {k: v.filter(kept) for k, v in out.items()}
+            extra = extra.filter(kept)
+        return Batch(out, pa.array(rejections.accepted_rows, pa.int64()), extra, rejections.errors(),
+                     rows_read=rejections.rows_read, rows_rejected=rejections.rows_rejected,
+                     max_dates=self._newest_dates(out),
+                     costs_given=len(out[self.cost_column]) - out[self.cost_column].null_count
+                     if self.cost_column else 0)
+
+    def _parse_columns(self, cols: list, n: int, rejections: "RowRejections") -> dict[str, pa.Array]:
+        """Every schema column of the batch parsed (absent columns: their fill value or
+        NULL); bad cells and blank mandatory cells recorded in ``rejections``."""
         out: dict[str, pa.Array] = {}
-        bad: dict[int, list[CellError]] = {}
-
-        def reject(i: int, column: Column | None, value, reason: str) -> None:
-            bad.setdefault(i, []).append(CellError(
-                nums[i], column.name if column else "", parse_text(value) if value is not None else None,
-                reason, bool(column and column.personal)))
-
         # Columns are parsed side by side: Arrow's kernels release the GIL.
         present = [c.name for c in self.schema.columns if c.name in self.positions]
         parsed = dict(zip(present, _column_pool().map(
             lambda name: self.parsers[name].run(cols[self.positions[name]]), present)))
         for c in self.schema.columns:
             pos = self.positions.get(c.name)
-            parser = self.parsers[c.name]
             if pos is None:
-                value = parser.parse(None) if c.type == "frequency" and c.default else None
-                out[c.name] = pa.array([value], parser.arrow_type).take(pa.array([0] * n, pa.int32())) \
-                    if value is not None else pa.nulls(n, parser.arrow_type)
+                out[c.name] = self._absent_column(c, n)
                 continue
             raw = _Cells(cols[pos])
             vals, errors = parsed[c.name]
             for i, reason in errors:
-                reject(i, c, raw[i], reason)
+                rejections.add(i, c, raw[i], reason)
             if c.mandatory and vals.null_count:
                 failed = {i for i, _ in errors}
                 for i in pc.indices_nonzero(vals.is_null()).to_pylist():
                     if i not in failed:
-                        reject(i, c, raw[i], f"{c.name} is mandatory but blank")
+                        rejections.add(i, c, raw[i], say("mandatory_blank", header=quoted(self.headers[c.name])))
             out[c.name] = vals
+        return out
 
+    def _absent_column(self, c: Column, n: int) -> pa.Array:
+        """The values of a column the file does not have: its default, else NULL."""
+        parser = self.parsers[c.name]
+        value = parser.parse(None) if c.type == "frequency" else None  # its default (or None)
+        if value is None:
+            return pa.nulls(n, parser.arrow_type)
+        return pa.array([value], parser.arrow_type).take(pa.array([0] * n, pa.int32()))
+
+    def _check_frequencies(self, out: dict, cols: list, rejections: "RowRejections") -> None:
+        """A cost with a blank frequency (and no default for it) rejects the row: how
+        often it is charged decides what it costs (docs/loading.md)."""
+        freq, cost = self.frequency_column, self.cost_column
+        if not freq or not cost or freq not in self.positions:
+            return
+        unknown = pc.and_(pc.is_null(out[freq]), pc.is_valid(out[cost]))
+        if unknown.true_count:
+            col = self.schema.column(freq)
+            raw = _Cells(cols[self.positions[freq]])
+            failed = set(rejections.bad)
+            for i in pc.indices_nonzero(unknown).to_pylist():
+                if i not in failed or all(e.column != freq for e in rejections.bad[i]):
+                    rejections.add(i, col, raw[i], say("frequency_blank", header=quoted(self.headers[freq])))
+
+    def _check_date_order(self, out: dict, cols: list, rejections: "RowRejections") -> None:
+        """A start date after its end date rejects the row."""
         for s_name, e_name in self.pairs:
             s_vals, e_vals = out[s_name], out[e_name]
             # A blank start or end never runs backwards (null compares as null: not after).
@@ -469,55 +516,83 @@ class BatchValidator:
             if after.true_count:
                 for i in pc.indices_nonzero(pc.fill_null(after, False)).to_pylist():
                     s, e = s_vals[i].as_py().isoformat(), e_vals[i].as_py().isoformat()
-                    reject(i, self.schema.column(s_name), _Cells(cols[self.positions[s_name]])[i],
-                           f"{s_name} ({s}) is after {e_name} ({e})")
-        if self.dob_column:
-            dobs = out[self.dob_column]
-            future = pc.greater(dobs, pa.scalar(_dt.date.fromisoformat(self.today), pa.date32()))
-            if future.true_count:
-                col = self.schema.column(self.dob_column)
-                for i in pc.indices_nonzero(pc.fill_null(future, False)).to_pylist():
-                    reject(i, col, _Cells(cols[self.positions[col.name]])[i], "date of birth is in the future")
+                    rejections.add(i, self.schema.column(s_name), _Cells(cols[self.positions[s_name]])[i],
+                                   say("dates_backwards", start=quoted(self.headers[s_name]), start_value=s,
+                                       end=quoted(self.headers[e_name]), end_value=e))
 
-        if extra_positions:
-            # Extra header columns appear in every row's JSON (null when blank); cells
-            # under a blank header or beyond the last one only where the row has something.
-            names = [name for _, name in self.extra_positions]
-            ecols = [[parse_text(v) for v in _pylist(cols[pos])] for pos, _ in self.extra_positions]
-            extra = [dict(zip(names, vals)) for vals in zip(*ecols)] if ecols else [{} for _ in range(n)]
-            for pos, name in extra_positions[len(self.extra_positions):]:
-                for i, v in enumerate(_pylist(cols[pos])):
-                    t = parse_text(v)
-                    if t is not None:
-                        extra[i][name] = t
-            extra = pa.array([json.dumps(d, ensure_ascii=False) if d else None for d in extra], pa.string())
-        else:
-            extra = pa.nulls(n, pa.string())
+    def _check_birth_dates(self, out: dict, cols: list, rejections: "RowRejections") -> None:
+        """A date of birth after today rejects the row."""
+        if not self.dob_column:
+            return
+        dobs = out[self.dob_column]
+        future = pc.greater(dobs, pa.scalar(_dt.date.fromisoformat(self.today), pa.date32()))
+        if future.true_count:
+            col = self.schema.column(self.dob_column)
+            for i in pc.indices_nonzero(pc.fill_null(future, False)).to_pylist():
+                rejections.add(i, col, _Cells(cols[self.positions[col.name]])[i], say("dob_future"))
 
-        errors_out: list[CellError] = []
-        rejected = 0
-        if bad:
-            # A row whose cells are all blank or whitespace is a blank row, not a bad one.
-            for i in list(bad):
-                if all(map(_is_blank_cell, row(i))):
-                    del bad[i]
-                    nums[i] = -1
-            keep_mask = [i not in bad and nums[i] != -1 for i in range(n)]
-            for i in sorted(bad):
-                errors_out.extend(bad[i])
-            rejected = len(bad)
-            mask = pa.array(keep_mask, pa.bool_())
-            out = {k: v.filter(mask) for k, v in out.items()}
-            extra = extra.filter(mask)
-            skipped_blank = sum(1 for x in nums if x == -1)
-            nums = list(compress(nums, keep_mask))
-            read = n - skipped_blank
-        else:
-            read = n
+    def _extra_json(self, cols: list, n: int, extra_positions: list) -> pa.Array:
+        """Each row's ``_extra`` JSON: extra header columns in every row (null when
+        blank); cells under a blank header or beyond the last one only where the row
+        has something."""
+        if not extra_positions:
+            return pa.nulls(n, pa.string())
+        names = [name for _, name in self.extra_positions]
+        ecols = [[parse_text(v) for v in _pylist(cols[pos])] for pos, _ in self.extra_positions]
+        extra = [dict(zip(names, vals)) for vals in zip(*ecols)] if ecols else [{} for _ in range(n)]
+        for pos, name in extra_positions[len(self.extra_positions):]:
+            for i, v in enumerate(_pylist(cols[pos])):
+                t = parse_text(v)
+                if t is not None:
+                    extra[i][name] = t
+        return pa.array([json.dumps(d, ensure_ascii=False) if d else None for d in extra], pa.string())
+
+    def _newest_dates(self, out: dict) -> dict[str, str]:
+        """The newest accepted value of each tracked date column (ISO text)."""
         max_dates = {}
         for name in self.date_columns:
             newest = pc.max(out[name]).as_py()
             if newest is not None:
                 max_dates[name] = newest.isoformat()
-        return Batch(out, pa.array(nums, pa.int64()), extra, errors_out, rows_read=read, rows_rejected=rejected,
-                     max_dates=max_dates)
+        return max_dates
+
+
+class RowRejections:
+    """The rejected cells of one batch, by row index, and which rows are kept.
+
+    ``nums`` are the batch's Excel row numbers (index ``i`` is row ``nums[i]``)."""
+
+    def __init__(self, nums: list[int], headers: dict[str, str]):
+        self.nums = nums
+        self.headers = headers
+        self.bad: dict[int, list[CellError]] = {}
+        self.rows_read = len(nums)
+        self.rows_rejected = 0
+        self.accepted_rows = nums
+
+    def add(self, i: int, column: Column | None, value, reason: str) -> None:
+        self.bad.setdefault(i, []).append(CellError(
+            self.nums[i], column.name if column else "", parse_text(value) if value is not None else None,
+            reason, bool(column and column.personal), self.headers.get(column.name, "") if column else ""))
+
+    def keep_mask(self, row) -> pa.Array | None:
+        """The rows to keep (None: all of them). A rejected row whose cells are all
+        blank or whitespace is a blank row: neither read nor rejected."""
+        if not self.bad:
+            return None
+        nums, n = self.nums, len(self.nums)
+        blank = {i for i in self.bad if all(map(_is_blank_cell, row(i)))}
+        for i in blank:
+            del self.bad[i]
+        keep = [i not in self.bad and i not in blank for i in range(n)]
+        self.rows_rejected = len(self.bad)
+        self.rows_read = n - len(blank)
+        self.accepted_rows = list(compress(nums, keep))
+        return pa.array(keep, pa.bool_())
+
+    def errors(self) -> list[CellError]:
+        """The cell errors in row order."""
+        out: list[CellError] = []
+        for i in sorted(self.bad):
+            out.extend(self.bad[i])
+        return out

@@ -39,7 +39,8 @@ from typing import Callable, Iterable
 
 from watchdog.events import FileSystemEventHandler
 
-from costcalc.ingest.landing import error_report_path, is_error_report
+from costcalc.ingest import messages
+from costcalc.ingest.landing import REPORT_COLUMNS, error_report_path, is_error_report
 from costcalc.ingest.readers import open_rows
 from costcalc.schemas import FileType, Schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, find_header
@@ -62,9 +63,6 @@ NETWORK_FILESYSTEMS = frozenset({
     "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse", "fuse.glusterfs", "ceph", "glusterfs", "lustre",
     "fuse.dfs", "vboxsf", "prl_fs", "fuse.vmhgfs-fuse", "drvfs", "9p2000",
 })
-
-#: Error report columns (the loader's layout, see costcalc.ingest.landing).
-REPORT_COLUMNS = ("row", "column", "value", "reason")
 
 
 # ---------------------------------------------------------------------------
@@ -253,8 +251,9 @@ def write_report(path: Path, reason: str) -> Path:
     report = error_report_path(path)
     with open(report, "w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
+        w.writerow([messages.summary("rejected", 0, 0, reason, [])])
         w.writerow(REPORT_COLUMNS)
-        w.writerow(["", "", "", reason])
+        w.writerow(["", "", "", reason, ""])
     return report
 
 
