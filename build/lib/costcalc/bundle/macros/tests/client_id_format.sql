@@ -1,9 +1,0 @@
-{#- Generic test: a client id is 'C' followed by exactly eight digits. -#}
-{% test client_id_format(model, column_name) %}
-select {{ column_name }} as client_id
-from {{ model }}
-where {{ column_name }} is not null
-  and ({{ dbt.length(column_name) }} <> 9
-       or substring({{ column_name }}, 1, 1) <> 'C'
-       or {{ regexp_remove('substring(' ~ column_name ~ ', 2, 8)', '[0-9]') }} <> '')
-{% endtest %}

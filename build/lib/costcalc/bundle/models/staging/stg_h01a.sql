@@ -1,1 +1,0 @@
-{{ stage_schema('H01A') }}

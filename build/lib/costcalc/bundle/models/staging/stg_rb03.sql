@@ -1,1 +1,0 @@
-{{ stage_schema('RB03') }}

@@ -1,1 +1,0 @@
-"""Ingestion: reading providers' files, checking every value against the schema, landing rows in raw."""

@@ -1,1 +1,0 @@
-"""The dbt glue: the generated schema registry, running dbt, checking compiled T-SQL."""

@@ -1,1 +1,0 @@
-"""The watched folder: providers drop files, the watcher loads them and builds."""
