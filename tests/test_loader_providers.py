@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from costcalc.cli import main
 from costcalc.ingest import landing, messages
 from costcalc.ingest.landing import error_report_path, load_file
-from costcalc.schemas import FileType, load_file_types, load_schemas
+from costcalc.paths import SCHEMAS_DIR
+from costcalc.schemas import FileType, load_file_types, load_schemas, read_schemas
 
 TA_HEAD = ["Surname", "Date of Birth", "Post Code", "StartDate", "EndDate", "Weekly Cost", "Property Type"]
 
@@ -149,14 +150,14 @@ def test_a_file_type_can_refuse_unknown_headers(tmp_path, wh, file_types):
 
 
 def test_schema_yaml_can_refuse_unknown_headers(tmp_path):
-    src = Path(load_schemas.__wrapped__.__defaults__[0]) / "h01a.yaml"
+    src = SCHEMAS_DIR / "h01a.yaml"
     d = tmp_path / "schemas"
     d.mkdir()
     (d / "h01a.yaml").write_text(src.read_text() + "unknown_headers: refuse\n")
-    assert load_schemas.__wrapped__(d)["H01A"].unknown_headers == "refuse"
+    assert read_schemas((d,))["H01A"].unknown_headers == "refuse"
     (d / "h01a.yaml").write_text(src.read_text() + "unknown_headers: maybe\n")
     with pytest.raises(ValueError, match="unknown_headers must be one of"):
-        load_schemas.__wrapped__(d)
+        read_schemas((d,))
 
 
 def test_a_cost_column_blank_in_every_row_refuses_the_file(tmp_path, wh):
@@ -241,7 +242,7 @@ def test_a_file_type_frequency_must_be_known(tmp_path):
         "file_type,display_name,schema_code,allowed_providers,frequency,unknown_headers\n"
         "meals,Meals,GS00,*,Quarterly,\n")
     with pytest.raises(ValueError, match="unknown frequency 'Quarterly'"):
-        load_file_types.__wrapped__(tmp_path)
+        load_file_types(tmp_path)
 
 
 # ---------------------------------------------------------------------- hints
