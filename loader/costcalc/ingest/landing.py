@@ -27,10 +27,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
 
+from costcalc.safefs import fit_name, write_atomic_path
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
@@ -77,10 +79,15 @@ def describe_error(e: CellError) -> str:
     return f"{where}{col}: {e.reason}{shown}"
 
 
+REPORT_SUFFIX = ".errors.csv"
+
+
 def error_report_path(path: str | os.PathLike) -> Path:
-    """Where the provider-facing error report for ``path`` is written: ``<file name>.errors.csv``."""
+    """Where the provider-facing error report for ``path`` is written: ``<file name>.errors.csv``
+    (for a name too long for that, the name is shortened first, keeping its extension:
+    :func:`costcalc.safefs.fit_name`)."""
     p = Path(path)
-    return p.with_name(p.name + ".errors.csv")
+    return p.with_name(fit_name(p.name, reserve=len(REPORT_SUFFIX)) + REPORT_SUFFIX)
 
 
 def is_error_report(path: str | os.PathLike) -> bool:
@@ -128,8 +135,13 @@ class _Rejected(Exception):
 def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: str | None = None,
               file_type: str | None = None, provider: str | None = None,
               extract_date: _dt.date | str | None = None, strict: bool = False,
-              progress: bool = False) -> LoadResult:
-    """Validate ``path`` and land its accepted rows in ``raw.<code>`` (see the module doc)."""
+              progress: bool = False, before_commit: Callable[[str], None] | None = None) -> LoadResult:
+    """Validate ``path`` and land its accepted rows in ``raw.<code>`` (see the module doc).
+
+    ``before_commit(sha256)``, when given, is called just before the load (or the
+    rejection) commits; an exception it raises rolls the load back and is raised
+    (the watched folder checks there that the dropped file did not change).
+    """
     path = Path(path)
     name = path.name
     given_extract = _as_date(extract_date)
@@ -152,6 +164,7 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     loader = con = None
     try:
         loader = _Loader(path, schema, file_type, provider, given_extract, strict, progress)
+        loader.before_commit = before_commit
         loader.open()
         sha = loader.sha = hashing.result()
         con = opening.result()
@@ -208,6 +221,12 @@ class _Loader:
         self.schema: Schema | None = None
         self.file_type: FileType | None = None
         self.started = _dt.datetime.now().replace(microsecond=0)
+        self.before_commit: Callable[[str], None] | None = None
+
+    def _commit(self) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self.sha)
+        self.con.execute("COMMIT")
 
     # -------------------------------------------------------------- options
     def _resolve_arguments(self) -> None:
@@ -319,7 +338,7 @@ class _Loader:
             con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
                         [load_id, self.name, row, message]).fetchall()
             self._log_row(load_id, "rejected", 0, 0, 0, message, None)
-            con.execute("COMMIT")
+            self._commit()
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -427,7 +446,7 @@ class _Loader:
                 if read == 0:
                     message += " (the file has a header but no data rows)"
             self._log_row(load_id, status, read, accepted, rejected, message, extract)
-            con.execute("COMMIT")
+            self._commit()
         except BaseException:
             try:
                 if pending is not None:  # let the insert finish: the connection is one thread's
@@ -511,28 +530,38 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
         except (FileNotFoundError, PermissionError, OSError):
             pass
         return
+    if write_error_report(warehouse, result.load_id, report, name=path.name):
+        result.error_report_path = report
+
+
+def write_error_report(warehouse, load_id: int, report: Path, *, name: str | None = None) -> bool:
+    """Write the error report of load ``load_id`` (its rows in ``raw.rejected_rows``) to
+    ``report``; False (nothing written) when that load rejected nothing or the report
+    cannot be written (logged)."""
     con = connect(warehouse)
-    tmp = report.with_name("." + report.name + ".tmp")
     try:
         cur = con.execute("SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
-                          "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [result.load_id])
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+                          "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [load_id])
+        first = cur.fetchmany(10_000)
+        if not first:
+            return False
+
+        def write(fh) -> None:
             w = csv.writer(fh)
             w.writerow(["row", "column", "value", "reason"])
-            while True:
-                rows = cur.fetchmany(10_000)
-                if not rows:
-                    break
+            rows = first
+            while rows:
                 for r, c, v, reason in rows:
                     w.writerow(["" if r is None else r, c or "", _report_cell(v), reason])
-        os.replace(tmp, report)
-        result.error_report_path = report
+                rows = cur.fetchmany(10_000)
+
+        # A private temporary name (O_EXCL|O_NOFOLLOW), then a rename over the report's
+        # name: a link planted at either name is never written through (docs/watch.md).
+        write_atomic_path(report, write, encoding="utf-8-sig", newline="")
+        return True
     except OSError as exc:
-        log.warning("%s: could not write the error report beside the file (%s)", path.name,
+        log.warning("%s: could not write the error report beside the file (%s)", name or report.name,
                     type(exc).__name__)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        return False
     finally:
         con.close()
