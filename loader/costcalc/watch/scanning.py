@@ -5,7 +5,8 @@ non-files"): the folders are read through descriptors opened with
 ``O_NOFOLLOW``, a linked provider folder, ``incoming/``, ``loaded/``,
 ``rejected/`` or file-type folder is skipped with a warning (logged once),
 and a link (or FIFO, socket, device) found among the files is returned as a
-candidate of kind ``'link'``/``'special'`` that is refused, never opened.
+candidate of kind ``'link'``/``'special'`` that is refused, never opened
+(a link in ``incoming/`` is one, whether it points to a file or a folder).
 """
 
 from __future__ import annotations
@@ -109,10 +110,8 @@ class Scanner:
             for sub in self._entries(pdir.name, INCOMING):
                 if ignore_reason(sub.name):
                     continue
-                if sub.is_symlink():
-                    self.warn_once(f"link:{pdir.name}/{sub.name}", "%s/%s/%s is a symbolic link: ignored "
-                                   "(a file-type folder must be a real folder)", pdir.name, INCOMING, sub.name)
-                elif sub.is_dir(follow_symlinks=False):
+                # A link (to a file or a folder) is a 'link' candidate of incoming/ itself.
+                if sub.is_dir(follow_symlinks=False) and not sub.is_symlink():
                     out.extend(self._files(pdir, provider, sub.name))
         return out
 
