@@ -12,6 +12,7 @@ import sys
 import click
 
 from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
+from costcalc.settings import SettingsError, load_settings
 from costcalc.warehouse.connection import WarehouseBusy
 
 
@@ -39,8 +40,14 @@ def _extract_date(ctx, param, value):
 def load(obj, files, schema, file_type, provider, extract_date, strict):
     """Validate FILE(s) (.xlsx or .csv) and load the good rows into the warehouse.
 
-    Bad rows are listed in FILE.errors.csv beside each file. Exit code 1 if any
-    file was rejected."""
+    Bad rows are listed in FILE.errors.csv beside each file. A file with no good
+    row, or with more bad rows than loading.max_rejected_share of costcalc.yml
+    (default 50%), is rejected whole. Exit code 1 if any file was rejected, 2 if
+    the warehouse is busy."""
+    try:
+        load_settings()  # a broken costcalc.yml is said once, before any file
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     any_rejected = False
     for f in files:
         try:
@@ -55,7 +62,7 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
         click.echo(f"{result.source_file}: {result.status}; rows read {result.rows_read}, "
                    f"accepted {result.rows_accepted}, rejected {result.rows_rejected}"
                    f"{' [' + result.schema_code + ']' if result.schema_code else ''}{report}")
-        if result.status == "unchanged" or (result.status == "rejected" and result.rows_read == 0):
+        if result.status in ("unchanged", "rejected"):
             click.echo(f"  {result.message}")
         for e in result.errors if result.rows_read else []:
             click.echo(f"  {describe_error(e)}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from costcalc.settings import SettingsError, load_settings
 from costcalc.watch.folder import FolderLock, Watcher
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -59,7 +60,8 @@ class _Signals:
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--once", is_flag=True,
               help="Process the files waiting now, build, and exit (for cron). Exit code 1 if a "
-                   "file was rejected, 2 if a file could not be processed or the build failed.")
+                   "file was rejected (including a file with no good row, or too many bad rows), "
+                   "2 if a file could not be processed or the build failed.")
 @click.option("--no-build", is_flag=True, help="Do not build the warehouse after each batch.")
 @click.option("--poll", is_flag=True,
               help="Poll the folder instead of using filesystem events (network shares; "
@@ -80,6 +82,10 @@ def watch_command(ctx: click.Context, directory: Path, once: bool, no_build: boo
     error report (<file>.errors.csv). See docs/watch.md.
     """
     _configure_logging()
+    try:
+        load_settings()  # a broken costcalc.yml stops the watcher at start, not file by file
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     warehouse: Path = ctx.obj.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     watcher = Watcher(directory, warehouse, settle=settle, build=not no_build, poll=poll)

@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from costcalc.safefs import fit_name, write_atomic_path
+from costcalc.settings import load_settings
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
@@ -430,12 +431,19 @@ class _Loader:
             wait()
             # A streamed sheet reports its merged cells only once all its rows are read.
             self._check_merged(source, first_data_row - 1)
+            verdict = None if strict_failed else self._too_little_accepted(read, accepted, rejected)
             if strict_failed:
                 accepted = 0
                 status = "rejected"
                 message = (f"{self.name}: rejected whole (--strict): {rejected} of {read} rows have "
                            f"errors; nothing loaded")
                 extract = None
+            elif verdict is not None:  # nothing useful: the whole file is refused, nothing kept
+                wait()
+                con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
+                con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, NULL, NULL, ?)",
+                            [load_id, self.name, verdict]).fetchall()
+                accepted, status, message, extract = 0, "rejected", f"{self.name}: {verdict}", None
             else:
                 status = "loaded"
                 extract = (_dt.date.fromisoformat(newest) if newest else
@@ -443,8 +451,6 @@ class _Loader:
                 message = f"{self.name}: loaded {accepted} of {read} rows into raw.{schema.table}"
                 if rejected:
                     message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
-                if read == 0:
-                    message += " (the file has a header but no data rows)"
             self._log_row(load_id, status, read, accepted, rejected, message, extract)
             self._commit()
         except BaseException:
@@ -462,6 +468,21 @@ class _Loader:
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
                           read, accepted, rejected, message, None, shown)
+
+    def _too_little_accepted(self, read: int, accepted: int, rejected: int) -> str | None:
+        """Why a file that loaded nothing useful is rejected whole, or None: no row accepted,
+        or more rejected rows than ``loading.max_rejected_share`` of costcalc.yml (docs/settings.md)."""
+        share = load_settings().loading.max_rejected_share
+        if read == 0:
+            return "rejected: the file has a header but no data rows; nothing loaded"
+        if accepted == 0:
+            return (f"rejected whole: none of its {read} rows could be loaded; nothing loaded; "
+                    f"fix the rows listed and send the whole file again")
+        if rejected > share * read:
+            return (f"rejected whole: {rejected} of {read} rows have errors, more than the "
+                    f"{share:.0%} allowed; nothing loaded; fix the rows listed and send the whole "
+                    f"file again")
+        return None
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
