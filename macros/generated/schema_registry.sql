@@ -320,7 +320,9 @@
         {"name": "rows_rejected", "sql_type": "bigint"},
         {"name": "status", "sql_type": "string"},
         {"name": "message", "sql_type": "string"},
-        {"name": "loaded_at", "sql_type": "timestamp"}
+        {"name": "loaded_at", "sql_type": "timestamp"},
+        {"name": "extract_date_source", "sql_type": "string"},
+        {"name": "warning", "sql_type": "string"}
       ],
       "rejected_rows": [
         {"name": "load_id", "sql_type": "bigint"},

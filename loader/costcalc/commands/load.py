@@ -7,10 +7,13 @@ addresses, reference numbers): the error report beside the file has them.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
+from pathlib import Path
 
 import click
 
+from costcalc.ingest.extract_date import LOAD_DATE, resolve
 from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
 from costcalc.settings import SettingsError, load_settings
 from costcalc.warehouse.connection import WarehouseBusy
@@ -25,6 +28,21 @@ def _extract_date(ctx, param, value):
         raise click.BadParameter("use YYYY-MM-DD, e.g. 2024-03-31") from None
 
 
+def _file_extract_date(f: str, given: _dt.date | None):
+    """--extract-date, else a date in the file name, else its sidecar, else the load date
+    (costcalc.ingest.extract_date; the data's own snapshot date beats them all)."""
+    folder = Path(f).parent
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        fd = None
+    try:
+        return resolve(Path(f).name, file_dir_fd=fd, given=given, fallback=LOAD_DATE)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 @click.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--schema", "schema", metavar="CODE", default=None,
@@ -34,7 +52,9 @@ def _extract_date(ctx, param, value):
 @click.option("--provider", metavar="NAME", default=None,
               help="Who sent the file; must be allowed for the file type.")
 @click.option("--extract-date", "extract_date", metavar="YYYY-MM-DD", default=None, callback=_extract_date,
-              help="The date the data was extracted (used when the data has no snapshot date).")
+              help="The date the data was extracted (used when the data has no snapshot date); "
+                   "default: a date in the file name (e.g. ta_2026-03-31.xlsx), else a "
+                   "FILE.extract-date sidecar, else today (with a warning).")
 @click.option("--strict", is_flag=True, help="Reject the whole file if any row is bad.")
 @click.pass_obj
 def load(obj, files, schema, file_type, provider, extract_date, strict):
@@ -50,9 +70,10 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
         raise click.ClickException(str(exc)) from None
     any_rejected = False
     for f in files:
+        found = _file_extract_date(f, extract_date)
         try:
             result = load_file(obj.warehouse, f, schema=schema, file_type=file_type, provider=provider,
-                               extract_date=extract_date, strict=strict, progress=True)
+                               strict=strict, progress=True, **found.loader_arguments())
         except WarehouseBusy as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -64,6 +85,8 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
                    f"{' [' + result.schema_code + ']' if result.schema_code else ''}{report}")
         if result.status in ("unchanged", "rejected"):
             click.echo(f"  {result.message}")
+        for w in result.warnings:
+            click.echo(f"  warning: {w}")
         for e in result.errors if result.rows_read else []:
             click.echo(f"  {describe_error(e)}")
         more = result.rows_rejected and len(result.errors) >= ERRORS_SHOWN

@@ -34,6 +34,7 @@ import pandas as pd
 
 from costcalc.safefs import fit_name, write_atomic_path
 from costcalc.settings import load_settings
+from costcalc.ingest.extract_date import DATA, GIVEN, GUESSED, LOAD_DATE
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
@@ -64,6 +65,11 @@ class LoadResult:
     #: The first few cell errors, for display (values of personal columns must be withheld,
     #: see :func:`describe_error`).
     errors: list[CellError] = field(default_factory=list)
+    #: Warnings about the load as a whole (e.g. the extract date), safe to print.
+    warnings: list[str] = field(default_factory=list)
+    extract_date: _dt.date | None = None
+    #: Where the extract date came from (costcalc.ingest.extract_date): 'data', 'given', ...
+    extract_date_source: str | None = None
 
 
 def describe_error(e: CellError) -> str:
@@ -136,10 +142,13 @@ class _Rejected(Exception):
 def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: str | None = None,
               file_type: str | None = None, provider: str | None = None,
               extract_date: _dt.date | str | None = None, strict: bool = False,
-              progress: bool = False, before_commit: Callable[[str], None] | None = None) -> LoadResult:
+              progress: bool = False, before_commit: Callable[[str], None] | None = None,
+              extract_date_source: str | None = None) -> LoadResult:
     """Validate ``path`` and land its accepted rows in ``raw.<code>`` (see the module doc).
 
-    ``before_commit(sha256)``, when given, is called just before the load (or the
+    ``extract_date_source`` says where a given ``extract_date`` came from ('given' by
+    default; the watched folder passes 'file name', 'sidecar', 'folder' or 'drop date',
+    see costcalc.ingest.extract_date). ``before_commit(sha256)``, when given, is called just before the load (or the
     rejection) commits; an exception it raises rolls the load back and is raised
     (the watched folder checks there that the dropped file did not change).
     """
@@ -166,6 +175,8 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     try:
         loader = _Loader(path, schema, file_type, provider, given_extract, strict, progress)
         loader.before_commit = before_commit
+        if given_extract is not None:
+            loader.extract_date_source = extract_date_source or GIVEN
         loader.open()
         sha = loader.sha = hashing.result()
         con = opening.result()
@@ -223,6 +234,8 @@ class _Loader:
         self.file_type: FileType | None = None
         self.started = _dt.datetime.now().replace(microsecond=0)
         self.before_commit: Callable[[str], None] | None = None
+        self.extract_date_source = LOAD_DATE  # without a date given: the day of the load
+        self.warnings: list[str] = []
 
     def _commit(self) -> None:
         if self.before_commit is not None:
@@ -348,14 +361,45 @@ class _Loader:
                           0, 0, 0, message, None,
                           [CellError(row or 0, "", None, message.split(": ", 1)[-1])])
 
-    def _log_row(self, load_id, status, read, accepted, rejected, message, extract_date) -> None:
+    def _log_row(self, load_id, status, read, accepted, rejected, message, extract_date,
+                 extract_source: str | None = None) -> None:
         self.con.execute(
             "INSERT INTO raw.load_log (load_id, source_file, sha256, schema_code, file_type, provider, "
-            "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at, "
+            "extract_date_source, warning) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, self.name, self.sha, self.schema.code if self.schema else None,
              self.file_type.file_type if self.file_type else None, self.provider, extract_date,
-             read, accepted, rejected, status, message, self.started]).fetchall()
+             read, accepted, rejected, status, message, self.started, extract_source,
+             "; ".join(self.warnings) or None]).fetchall()
+
+    def _extract_date_warnings(self, extract: _dt.date, source: str, data_newest: _dt.date | None) -> None:
+        """Warn (log, load summary, raw.load_log.warning) when the extract date is a guess, and
+        when it moves the file type's latest extract date more than
+        ``loading.extract_date_gap_days`` beyond the newest date in the file's rows: ongoing
+        records of the file type are costed up to that date (docs/contract.md §3)."""
+        if source == DATA:
+            return
+        if source in GUESSED:
+            self.warnings.append(f"no extract date was found (data, file name, sidecar or folder "
+                                 f"setting): the {source} {extract} is used")
+        if data_newest is None or self.file_type is None:
+            return
+        gap = load_settings().loading.extract_date_gap_days
+        days = (extract - data_newest).days
+        if days <= gap:
+            return
+        prev = self.con.execute("SELECT max(extract_date) FROM raw.load_log WHERE file_type = ? "
+                                "AND status = 'loaded'", [self.file_type.file_type]).fetchall()[0][0]
+        prev = _as_date(prev)
+        if prev is not None and extract <= prev:
+            return
+        moved = f"from {prev} " if prev else ""
+        self.warnings.append(
+            f"the extract date {extract} ({source}) is {days} days after the newest date in the file's "
+            f"rows, and moves the latest extract date of {self.file_type.file_type} {moved}to it "
+            f"(more than {gap} days): ongoing records of this file type are costed up to that date; "
+            f"if the data is older, give its real extract date (docs/watch.md)")
 
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
@@ -378,6 +422,8 @@ class _Loader:
         read = accepted = rejected = 0
         shown: list[CellError] = []
         newest: str | None = None
+        newest_any: str | None = None  # the newest date in any date column
+        date_source: str | None = None
         strict_failed = False
         bar = self._progress_bar(source)
         # A batch is inserted by a helper thread while the main thread reads and checks
@@ -422,6 +468,8 @@ class _Loader:
                     pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
                     accepted += batch.rows_accepted
                     edc = schema.extract_date_column
+                    if batch.max_dates:
+                        newest_any = max([newest_any or "", *batch.max_dates.values()])
                     if edc and edc in batch.max_dates:
                         newest = max(newest or "", batch.max_dates[edc])
                 if bar is not None and source.progress_position is not None:
@@ -448,10 +496,14 @@ class _Loader:
                 status = "loaded"
                 extract = (_dt.date.fromisoformat(newest) if newest else
                            self.extract_date or self.started.date())
+                date_source = DATA if newest else self.extract_date_source
+                self._extract_date_warnings(extract, date_source,
+                                            _dt.date.fromisoformat(newest_any) if newest_any else None)
                 message = f"{self.name}: loaded {accepted} of {read} rows into raw.{schema.table}"
                 if rejected:
                     message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
-            self._log_row(load_id, status, read, accepted, rejected, message, extract)
+            self._log_row(load_id, status, read, accepted, rejected, message, extract,
+                          date_source if status == "loaded" else None)
             self._commit()
         except BaseException:
             try:
@@ -465,9 +517,12 @@ class _Loader:
             inserter.shutdown(wait=True)
             if bar is not None:
                 bar.render_finish()
+        for w in self.warnings:
+            log.warning("%s: %s", self.name, w)
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
-                          read, accepted, rejected, message, None, shown)
+                          read, accepted, rejected, message, None, shown, list(self.warnings),
+                          extract if status == "loaded" else None, date_source if status == "loaded" else None)
 
     def _too_little_accepted(self, read: int, accepted: int, rejected: int) -> str | None:
         """Why a file that loaded nothing useful is rejected whole, or None: no row accepted,

@@ -80,6 +80,10 @@ def log_outcome(o: Outcome) -> None:
            f"{o.destination.name if o.destination else ''}")
     if o.report is not None:
         msg += f"; error report {o.report.name}"
+    if o.extract_date is not None:
+        msg += f"; extract date {o.extract_date} ({o.extract_date_source})"
+    for w in o.warnings:
+        log.warning("%s: %s", o.candidate.label, w)
     if o.status == "rejected":
         log.warning("%s. Reason: %s", msg, o.message)
     else:
@@ -178,8 +182,16 @@ class Watcher:
         return outcome
 
     def extract_date_for(self, cand: Candidate) -> dict:
-        """Extra loader arguments for the file's extract date (none: the loader's default)."""
-        return {}
+        """The loader's extract-date arguments for a file whose data has no extract date:
+        from its name, its sidecar, its provider folder's costcalc.yml, else the drop date
+        (costcalc.ingest.extract_date; docs/watch.md). Read without following links."""
+        from costcalc.ingest.extract_date import DROP_DATE, resolve
+        from costcalc.safefs import opened_dir
+
+        with opened_dir(self.root, *cand.folder_parts) as file_dir, \
+                opened_dir(self.root, cand.provider_dir.name) as provider_dir:
+            found = resolve(cand.path.name, file_dir_fd=file_dir, folder_fd=provider_dir, fallback=DROP_DATE)
+        return found.loader_arguments()
 
     def process_batch(self, cands: list[Candidate]) -> BatchResult:
         batch = BatchResult()

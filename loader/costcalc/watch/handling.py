@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -68,6 +68,9 @@ class Outcome:
     destination: Path | None = None
     report: Path | None = None
     how: str = ""
+    extract_date: object = None  # datetime.date of a loaded file
+    extract_date_source: str | None = None
+    warnings: list = field(default_factory=list)
 
 
 def _sig(st: os.stat_result) -> Signature:
@@ -254,7 +257,9 @@ class FileHandler:
         self._done(cand.path)
         return Outcome(cand, status, result.file_type or decision.file_type, result.rows_read,
                        result.rows_accepted, result.rows_rejected, result.message, dest, report_dest,
-                       how=decision.how)
+                       how=decision.how, extract_date=getattr(result, "extract_date", None),
+                       extract_date_source=getattr(result, "extract_date_source", None),
+                       warnings=list(getattr(result, "warnings", []) or []))
 
     def refuse(self, cand: Candidate, file_type: str | None, reason: str, *,
                report_reason: str | None = None, how: str = "watcher") -> Outcome:
@@ -288,5 +293,22 @@ class FileHandler:
                 report_dest = pdir / folder / report_name
             moved = move_no_clobber(sfd, cand.path.name, dfd, name,
                                     lambda taken: free_name(dfd, taken, limit=name_max(dfd)))
+            self._move_sidecars(sfd, cand.path.name, dfd, moved)
         self.tracker.forget(cand.path)
         return pdir / folder / moved, report_dest
+
+    @staticmethod
+    def _move_sidecars(sfd: int, name: str, dfd: int, moved: str) -> None:
+        """A sidecar (``NAME.extract-date``, ``NAME.meta.yml``) follows its file (best effort)."""
+        from costcalc.ingest.extract_date import SIDECAR_DATE, SIDECAR_META
+        from costcalc.safefs import exists_at, fit_name
+
+        for suffix in (SIDECAR_DATE, SIDECAR_META):
+            if not exists_at(sfd, name + suffix):
+                continue
+            target = fit_name(moved, reserve=len(suffix)) + suffix
+            try:
+                move_no_clobber(sfd, name + suffix, dfd, target,
+                                lambda taken: fit_name(taken, reserve=9) + "_" + os.urandom(4).hex())
+            except OSError as exc:
+                log.warning("could not move the sidecar of %s (%s)", name, type(exc).__name__)
