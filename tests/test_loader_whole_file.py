@@ -89,4 +89,6 @@ def test_defaults_and_bad_settings(tmp_path, monkeypatch):
             load_settings()
     f = write_csv(tmp_path / "ta.csv", H01A_HEADERS, h01a_rows(1))
     result = CliRunner().invoke(main, ["--warehouse", str(tmp_path / "wh.duckdb"), "load", str(f)])
-    assert result.exit_code == 1 and "not valid YAML" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "not valid YAML" in result.output and "Traceback" not in result.output
+    result = watch_once(tmp_path / "wh.duckdb", tmp_path)
+    assert result.exit_code == 2 and "not valid YAML" in result.output

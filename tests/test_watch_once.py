@@ -210,7 +210,7 @@ def test_second_watcher_on_same_folder_is_refused(tmp_path, drop):
     assert lock.acquire()
     try:
         result = run_once(tmp_path / "wh.duckdb", drop)
-        assert result.exit_code != 0 and "already" in result.output
+        assert result.exit_code == 2 and "already" in result.output
     finally:
         lock.release()
 

@@ -67,7 +67,8 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
     try:
         load_settings()  # a broken costcalc.yml is said once, before any file
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     any_rejected = False
     for f in files:
         found = _file_extract_date(f, extract_date)

@@ -13,6 +13,12 @@ import click
 from costcalc.settings import SettingsError, load_settings
 from costcalc.watch.folder import FolderLock, Watcher
 
+class _CannotRun(click.ClickException):
+    """The watcher cannot start (exit code 2, as for a file that cannot be processed)."""
+
+    exit_code = 2
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -85,13 +91,13 @@ def watch_command(ctx: click.Context, directory: Path, once: bool, no_build: boo
     try:
         load_settings()  # a broken costcalc.yml stops the watcher at start, not file by file
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _CannotRun(str(exc)) from None
     warehouse: Path = ctx.obj.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     watcher = Watcher(directory, warehouse, settle=settle, build=not no_build, poll=poll)
     lock = FolderLock(watcher.root)
     if not lock.acquire():
-        raise click.ClickException(f"another costcalc watch is already working on {watcher.root}")
+        raise _CannotRun(f"another costcalc watch is already working on {watcher.root}")
     try:
         if not no_layout:
             watcher.prepare_layout()
