@@ -72,12 +72,11 @@ def log_outcome(o: Outcome) -> None:
     """The one log line per file: names, status and counts, never a value from the file."""
     if o.status in ("changed", "gone", "error"):
         return  # logged where it happened
-    where = o.destination.parent.name if o.destination else "incoming"
+    where = (f"moved to {o.candidate.provider_dir.name}/{o.destination.parent.name}/{o.destination.name}"
+             if o.destination else "left in incoming/")
     msg = (f"{o.status} {o.candidate.label} as {o.file_type or '-'}"
            f"{' (recognised from headers)' if o.how == 'headers' else ''}: "
-           f"{o.rows_read} rows read, {o.rows_accepted} accepted, {o.rows_rejected} rejected; "
-           f"moved to {o.candidate.provider_dir.name}/{where}/"
-           f"{o.destination.name if o.destination else ''}")
+           f"{o.rows_read} rows read, {o.rows_accepted} accepted, {o.rows_rejected} rejected; {where}")
     if o.report is not None:
         msg += f"; error report {o.report.name}"
     if o.extract_date is not None:

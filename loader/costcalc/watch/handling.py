@@ -247,11 +247,17 @@ class FileHandler:
                 result.error_report_path = error_report_path(staged)
         report = Path(result.error_report_path) if result.error_report_path else None
         try:
-            self._unchanged_since(cand, seen)  # a newer version is a new drop: left to be loaded
+            self._unchanged_since(cand, seen)
         except FileChanged:
-            return self._changed(cand) if status != "loaded" else Outcome(
-                cand, "loaded", result.file_type or decision.file_type, result.rows_read,
-                result.rows_accepted, result.rows_rejected, result.message, how=decision.how)
+            if status != "loaded":
+                return self._changed(cand)
+            # Changed after the load committed (the version loaded was verified at the commit):
+            # the newer version is a new drop, left in incoming/ to be loaded once it settles.
+            self.tracker.restart(cand.path)
+            log.warning("%s changed after its load committed; the new version stays in incoming/ and "
+                        "is loaded once it settles", cand.label)
+            return Outcome(cand, "loaded", result.file_type or decision.file_type, result.rows_read,
+                           result.rows_accepted, result.rows_rejected, result.message, how=decision.how)
         dest, report_dest = self.move(cand, REJECTED if status == "rejected" else LOADED,
                                       report_src=report)
         self._done(cand.path)
