@@ -324,3 +324,17 @@ def test_file_that_never_moves_is_given_up_once(tmp_path, monkeypatch, caplog):
     monkeypatch.undo()
     w.process_batch(w.ready_candidates())
     assert files_in(drop / "housing_needs" / "loaded") == ["ta.csv"]
+
+
+def test_fifo_in_incoming_is_refused_without_blocking(tmp_path):
+    """A named pipe would block a reader forever: it is never opened, only moved aside."""
+    drop, wh = tmp_path / "drop", tmp_path / "wh.duckdb"
+    inc = drop / "housing_needs" / "incoming"
+    inc.mkdir(parents=True)
+    os.mkfifo(inc / "ta.csv")
+    result = run_once(wh, drop)
+    assert result.exit_code == 1, result.output
+    rejected = drop / "housing_needs" / "rejected"
+    assert files_in(rejected) == ["ta.csv", "ta.csv.errors.csv"]
+    assert "not a regular file" in read_report(rejected / "ta.csv.errors.csv")[0]["reason"]
+    assert load_log(wh) == []

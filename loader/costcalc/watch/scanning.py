@@ -66,20 +66,14 @@ class Scanner:
     def provider_dirs(self) -> list[Path]:
         """Provider folders: real folders (not links) directly in the root, not hidden."""
         out = []
-        try:
-            with opened_dir(self.root) as rfd, os.scandir(rfd) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            return []
-        for e in entries:
-            if e.name.startswith((".", "~$")):
+        for name, kind in self._entries():
+            if name.startswith((".", "~$")):
                 continue
-            if e.is_symlink():
-                self.warn_once("link:" + e.name, "%s in the drop folder is a symbolic link: ignored "
-                               "(a provider folder must be a real folder)", e.name)
-                continue
-            if e.is_dir(follow_symlinks=False):
-                out.append(self.root / e.name)
+            if kind == "link":
+                self.warn_once("link:" + name, "%s in the drop folder is a symbolic link: ignored "
+                               "(a provider folder must be a real folder)", name)
+            elif kind == "dir":
+                out.append(self.root / name)
         return out
 
     def _usable(self, pdir: Path) -> bool:
@@ -107,18 +101,27 @@ class Scanner:
                 continue
             provider = folder_key(pdir.name)
             out.extend(self._files(pdir, provider, None))
-            for sub in self._entries(pdir.name, INCOMING):
-                if ignore_reason(sub.name):
-                    continue
+            for name, kind in self._entries(pdir.name, INCOMING):
                 # A link (to a file or a folder) is a 'link' candidate of incoming/ itself.
-                if sub.is_dir(follow_symlinks=False) and not sub.is_symlink():
-                    out.extend(self._files(pdir, provider, sub.name))
+                if kind == "dir" and not ignore_reason(name):
+                    out.extend(self._files(pdir, provider, name))
         return out
 
-    def _entries(self, *parts: str) -> list[os.DirEntry]:
+    def _entries(self, *parts: str) -> list[tuple[str, str]]:
+        """(name, kind) of each entry of the folder, kind 'file' | 'dir' | 'link' | 'special',
+        all read with lstat (never following a link)."""
         try:
-            with opened_dir(self.root, *parts) as fd, os.scandir(fd) as it:
-                return sorted(it, key=lambda e: e.name)
+            with opened_dir(self.root, *parts) as fd:
+                out = []
+                for name in sorted(os.listdir(fd)):
+                    try:
+                        mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+                    except OSError:
+                        continue
+                    kind = ("link" if stat.S_ISLNK(mode) else "dir" if stat.S_ISDIR(mode)
+                            else "file" if stat.S_ISREG(mode) else "special")
+                    out.append((name, kind))
+                return out
         except UnsafePath:
             self.warn_once("unsafe:" + "/".join(parts), "%s is a symbolic link: ignored", "/".join(parts))
             return []
@@ -128,24 +131,8 @@ class Scanner:
     def _files(self, pdir: Path, provider: str, subfolder: str | None) -> list[Candidate]:
         parts = (pdir.name, INCOMING) + ((subfolder,) if subfolder else ())
         folder = self.root.joinpath(*parts)
-        out = []
-        for e in self._entries(*parts):
-            if ignore_reason(e.name):
-                continue
-            if e.is_symlink():
-                kind = "link"
-            elif e.is_dir(follow_symlinks=False):
-                continue
-            elif e.is_file(follow_symlinks=False):
-                kind = "file"
-            else:
-                try:
-                    mode = e.stat(follow_symlinks=False).st_mode
-                except OSError:
-                    continue
-                kind = "file" if stat.S_ISREG(mode) else "special"
-            out.append(Candidate(folder / e.name, provider, pdir, subfolder, kind))
-        return out
+        return [Candidate(folder / name, provider, pdir, subfolder, kind)
+                for name, kind in self._entries(*parts) if kind != "dir" and not ignore_reason(name)]
 
 
 def is_link_error(exc: BaseException) -> bool:
