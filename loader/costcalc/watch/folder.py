@@ -124,7 +124,6 @@ class Watcher:
                                    rescan_interval=rescan_interval, provider_dirs=self.provider_dirs)
         self._warned_providers: set[str] = set()
         self.batches: list[BatchResult] = []
-        clean_staging(self.root)
 
     # -- layout -------------------------------------------------------------
 
@@ -256,6 +255,7 @@ class Watcher:
     def run_once(self) -> int:
         """Process what is waiting now and return an exit code (docs/watch.md):
         0 all loaded, 1 something rejected, 2 a file could not be processed or the build failed."""
+        clean_staging(self.root)  # left by a crash (the caller holds the folder's lock)
         cands = self.scan()
         self.tracker.observe(c.path for c in cands if c.kind == "file")
         if cands and self.settle:
@@ -274,6 +274,7 @@ class Watcher:
     def run(self, *, ready_event: threading.Event | None = None) -> int:
         """Watch until :meth:`stop` is called (or SIGINT/SIGTERM in the CLI)."""
         tick = max(0.05, min(self.settle / 4 if self.settle else 0.25, 1.0))
+        clean_staging(self.root)  # left by a crash (the caller holds the folder's lock)
         self.events.start()
         try:
             if self.build_enabled and self.build_marker.exists():
