@@ -4,7 +4,6 @@ loader, a real DuckDB warehouse."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import threading

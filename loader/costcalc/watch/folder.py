@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Callable
 
 from costcalc.schemas import load_file_types
-# The watch package's parts, importable from here as before:
 from costcalc.watch.events import FolderEvents, filesystem_type, is_network_filesystem  # noqa: F401
 from costcalc.watch.filetype import Decision, decide_file_type, read_top_rows, recognise  # noqa: F401
 from costcalc.watch.handling import FileHandler, Outcome, clean_staging, is_transient  # noqa: F401
@@ -45,6 +44,12 @@ from costcalc.watch.scanning import Candidate, Scanner
 from costcalc.watch.settling import ReadinessTracker
 
 log = logging.getLogger("costcalc.watch.folder")
+
+#: The watch package's parts, importable from here as before the split.
+__all__ = ["BatchResult", "Candidate", "Decision", "FileHandler", "FolderEvents", "FolderLock", "INCOMING",
+           "LOADED", "Outcome", "REJECTED", "ReadinessTracker", "Scanner", "Watcher", "decide_file_type",
+           "filesystem_type", "folder_key", "free_name", "ignore_reason", "is_network_filesystem",
+           "is_transient", "read_top_rows", "recognise", "timestamp_suffix"]
 
 
 @dataclass

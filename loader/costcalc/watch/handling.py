@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from costcalc.ingest.landing import error_report_path, write_error_report
-from costcalc.safefs import (UnsafePath, move_no_clobber, name_max, open_dir, open_regular, opened_dir,
-                             write_atomic)
+from costcalc.safefs import UnsafePath, move_no_clobber, name_max, open_regular, opened_dir, write_atomic
 from costcalc.watch.filetype import decide_file_type
 from costcalc.watch.names import LOADED, REJECTED, free_name
 from costcalc.watch.scanning import Candidate
