@@ -83,7 +83,8 @@ def test_watcher_takes_the_extract_date_from_name_sidecar_folder_then_drop_date(
     assert got["d.csv"][:3] == ("loaded", day - dt.timedelta(days=3), "folder")
     assert got["e.csv"][:3] == ("loaded", dt.date.today(), "drop date")
     assert "the drop date" in got["e.csv"][3] and got["d.csv"][3] is None
-    assert "WARNING" in caplog.text and "housing_needs/e.csv: no extract date was found" in caplog.text
+    [line] = [r for r in caplog.records if "housing_needs/e.csv" in r.getMessage()]
+    assert line.levelname == "WARNING" and "no extract date was found" in line.getMessage()
 
 
 def test_drop_date_far_beyond_the_data_warns_loudly(tmp_path, caplog):
@@ -167,3 +168,14 @@ def test_old_load_log_is_migrated_on_postgres(tmp_path):
         assert [tuple(x) for x in rows] == [(1, None, None), (2, "given", None)]
     finally:
         _admin(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+def test_dates_of_birth_do_not_count_as_the_datas_newest_date(tmp_path):
+    """RB03 has no date but the date of birth: its extract date is never 'far beyond the data'."""
+    from watch_helpers import RB03_HEADERS, rb03_rows
+
+    drop, wh = tmp_path / "drop", tmp_path / "wh.duckdb"
+    day = dt.date.today() - dt.timedelta(days=1)
+    write_csv(drop / "revenues_benefits" / "incoming" / f"switch_{day:%Y%m%d}.csv", RB03_HEADERS, rb03_rows(2))
+    assert Watcher(drop, wh, settle=0, build=False).run_once() == 0
+    assert [r[1:] for r in log_rows(wh)] == [("loaded", day, "file name", None)]

@@ -30,8 +30,9 @@ def _configure_logging() -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    # The loader logs each load at INFO too; the watcher's own line per file says it all.
-    handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.WARNING)
+    # The loader logs each load (and its warnings) too; the watcher's own line per file
+    # says it all, warnings included. The loader's errors still show.
+    handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.ERROR)
     root.addHandler(handler)
     logging.getLogger("costcalc").setLevel(logging.INFO)
 

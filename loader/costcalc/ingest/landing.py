@@ -468,8 +468,10 @@ class _Loader:
                     pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
                     accepted += batch.rows_accepted
                     edc = schema.extract_date_column
-                    if batch.max_dates:
-                        newest_any = max([newest_any or "", *batch.max_dates.values()])
+                    # The newest date of the data, not counting dates of birth.
+                    dates = [v for k, v in batch.max_dates.items() if k != schema.identity.get("dob")]
+                    if dates:
+                        newest_any = max([newest_any or "", *dates])
                     if edc and edc in batch.max_dates:
                         newest = max(newest or "", batch.max_dates[edc])
                 if bar is not None and source.progress_position is not None:
@@ -636,8 +638,8 @@ def write_error_report(warehouse, load_id: int, report: Path, *, name: str | Non
         write_atomic_path(report, write, encoding="utf-8-sig", newline="")
         return True
     except OSError as exc:
-        log.warning("%s: could not write the error report beside the file (%s)", name or report.name,
-                    type(exc).__name__)
+        log.error("%s: could not write the error report beside the file (%s)", name or report.name,
+                  type(exc).__name__)
         return False
     finally:
         con.close()

@@ -86,10 +86,10 @@ def log_outcome(o: Outcome) -> None:
         msg += f"; error report {o.report.name}"
     if o.extract_date is not None:
         msg += f"; extract date {o.extract_date} ({o.extract_date_source})"
-    for w in o.warnings:
-        log.warning("%s: %s", o.candidate.label, w)
     if o.status == "rejected":
         log.warning("%s. Reason: %s", msg, o.message)
+    elif o.warnings:
+        log.warning("%s. WARNING: %s", msg, "; ".join(o.warnings))
     else:
         log.info(msg)
 
