@@ -16,7 +16,9 @@ from watch_helpers import (GS00_HEADERS, H01A_HEADERS, RB03_HEADERS, gs00_rows, 
 
 
 @pytest.mark.parametrize("name", ["~$ta.xlsx", ".hidden.csv", "ta.xlsx.part", "ta.tmp", "ta.xlsx.crdownload",
-                                  "ta.xlsx.errors.csv", "Thumbs.db", "desktop.ini", "ta.xlsx~", ".~lock.ta.xlsx#"])
+                                  "ta.xlsx.errors.csv", "Thumbs.db", "desktop.ini", "ta.xlsx~", ".~lock.ta.xlsx#",
+                                  "ta.xlsx.extract-date", "ta.xlsx.meta.yml", "costcalc.yml",
+                                  ".costcalc-staging-ab12", "ta.xlsx.partial"])
 def test_ignored_names(name):
     assert ignore_reason(name) is not None
 
