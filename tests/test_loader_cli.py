@@ -10,6 +10,7 @@ import duckdb
 from click.testing import CliRunner
 
 from costcalc.cli import main
+from loader_helpers import allow_rejected_rows
 
 HEAD = ["pin", "address1", "postcode", "ni", "firstname", "surname", "dob", "startdate", "enddate", "cost", "proptype"]
 
@@ -73,7 +74,8 @@ def test_strict_flag(tmp_path):
     assert "row 3, column proptype: 'proptype' is blank; it must be filled in" in res.output
 
 
-def test_personal_values_never_reach_the_terminal(tmp_path):
+def test_personal_values_never_reach_the_terminal(tmp_path, monkeypatch):
+    allow_rejected_rows(monkeypatch, tmp_path)
     wh = tmp_path / "wh.duckdb"
     future = (dt.date.today() + dt.timedelta(days=400)).strftime("%d/%m/%Y")
     secrets = {
@@ -89,6 +91,7 @@ def test_personal_values_never_reach_the_terminal(tmp_path):
          "01/04/2024", "", "10", "B&B"],
         [secrets["pin"], "", "SW1A 1AA", secrets["ni"], "", "Smith", secrets["dob"], "01/04/2024", "", "10", "B&B"],
         ["P3", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "lots", "B&B"],
+        ["P4", "", "SW1A 1AA", "", "", "Smith", "01/02/1980", "01/04/2024", "", "10", "B&B"],  # one good row
     ]
     f = write(tmp_path / "ta.csv", rows)
     res = run(wh, str(f))

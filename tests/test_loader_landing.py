@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from costcalc.ingest.landing import error_report_path, load_file
+from loader_helpers import allow_rejected_rows
 from costcalc.schemas import load_schemas
 
 H01A_HEAD = ["pin", "address1", "postcode", "ni", "firstname", "surname", "dob", "residents",
@@ -247,7 +248,8 @@ def asc(**over):
     return row
 
 
-def test_every_row_rejection_reason(tmp_path, wh):
+def test_every_row_rejection_reason(tmp_path, wh, monkeypatch):
+    allow_rejected_rows(monkeypatch, tmp_path)
     future = (dt.date.today() + dt.timedelta(days=30)).strftime("%d/%m/%Y")
     cases = [  # (row overrides, column, reason fragment)
         ({"surname": ""}, "surname", "'surname' is blank; it must be filled in"),
@@ -287,12 +289,13 @@ def test_every_row_rejection_reason(tmp_path, wh):
     assert r.error_report_path == error_report_path(p)
 
 
-def test_a_row_with_several_bad_cells_is_one_rejected_row_with_each_cell_listed(tmp_path, wh):
+def test_a_row_with_several_bad_cells_is_one_rejected_row_with_each_cell_listed(tmp_path, wh, monkeypatch):
+    allow_rejected_rows(monkeypatch, tmp_path)
     p = write_csv(tmp_path / "ta.csv", H01A_HEAD, [good_h01a(postcode="nope", ni="X1", dob="31/31/1980")])
     r = load_file(wh, p)
     assert (r.rows_read, r.rows_rejected) == (1, 1)
-    assert sorted(c for _, c in query(wh, "select source_row, column_name from raw.rejected_rows")) == \
-        ["dob", "ni", "postcode"]
+    assert sorted(c for _, c in query(wh, "select source_row, column_name from raw.rejected_rows "
+                                          "where source_row is not null")) == ["dob", "ni", "postcode"]
 
 
 def test_gs00_without_a_frequency_column_is_refused(tmp_path, wh):
@@ -451,11 +454,13 @@ def test_merged_cells_in_data_rows_reject_the_file(tmp_path, wh):
     assert query(wh, "select count(*) from raw.h01a")[0][0] == 0
 
 
-def test_a_file_with_only_a_header_loads_no_rows(tmp_path, wh):
+def test_a_file_with_only_a_header_is_rejected(tmp_path, wh):
+    """Issue 15 item 2: a file that loads no row is not 'loaded'."""
     p = write_csv(tmp_path / "ta.csv", H01A_HEAD, [])
     r = load_file(wh, p)
-    assert (r.status, r.rows_read) == ("loaded", 0)
+    assert (r.status, r.rows_read) == ("rejected", 0)
     assert "no data rows" in r.message
+    assert query(wh, "select status, rows_accepted from raw.load_log") == [("rejected", 0)]
 
 
 def test_big_file_in_many_batches_keeps_row_numbers(tmp_path, wh, monkeypatch):

@@ -181,7 +181,7 @@ def test_falls_back_to_polling_when_events_are_unavailable(tmp_path, monkeypatch
     w = Watcher(root, wh, settle=0.2, build=False)
     w.prepare_layout()
     with Running(w):
-        assert w._polling
+        assert w.events.polling
         write_csv(root / "housing_needs" / "incoming" / "gs.csv", GS00_HEADERS, gs00_rows(2))
         wait_for(lambda: (root / "housing_needs" / "loaded" / "gs.csv").exists())
     assert load_log(wh) == [("gs.csv", "loaded", 2)]

@@ -8,14 +8,17 @@ from pathlib import Path
 import pytest
 
 from costcalc.schemas import FileType, load_file_types, load_schemas
-from costcalc.watch.folder import (Candidate, ReadinessTracker, Watcher, decide_file_type, destination_for,
-                            folder_key, ignore_reason, move_no_clobber, read_top_rows, recognise)
+from costcalc.safefs import move_no_clobber, opened_dir
+from costcalc.watch.folder import (Candidate, ReadinessTracker, Watcher, decide_file_type, folder_key,
+                                   free_name, ignore_reason, read_top_rows, recognise)
 from watch_helpers import (GS00_HEADERS, H01A_HEADERS, RB03_HEADERS, gs00_rows, h01a_rows, rb03_rows,
                            write_csv, write_xlsx)
 
 
 @pytest.mark.parametrize("name", ["~$ta.xlsx", ".hidden.csv", "ta.xlsx.part", "ta.tmp", "ta.xlsx.crdownload",
-                                  "ta.xlsx.errors.csv", "Thumbs.db", "desktop.ini", "ta.xlsx~", ".~lock.ta.xlsx#"])
+                                  "ta.xlsx.errors.csv", "Thumbs.db", "desktop.ini", "ta.xlsx~", ".~lock.ta.xlsx#",
+                                  "ta.xlsx.extract-date", "ta.xlsx.meta.yml", "costcalc.yml",
+                                  ".costcalc-staging-ab12", "ta.xlsx.partial"])
 def test_ignored_names(name):
     assert ignore_reason(name) is not None
 
@@ -31,6 +34,11 @@ def test_folder_key():
     assert folder_key("Temporary  Accommodation") == "temporary_accommodation"
 
 
+def destination_for(folder, name, now):
+    with opened_dir(folder) as fd:
+        return folder / free_name(fd, name, now)
+
+
 def test_destination_never_clashes(tmp_path):
     now = dt.datetime(2026, 3, 4, 5, 6, 7)
     assert destination_for(tmp_path, "ta.xlsx", now) == tmp_path / "ta.xlsx"
@@ -41,6 +49,25 @@ def test_destination_never_clashes(tmp_path):
     # A leftover error report also blocks the name (a file and its report stay paired).
     (tmp_path / "b.csv.errors.csv").write_text("x")
     assert destination_for(tmp_path, "b.csv", now) == tmp_path / "b_20260304T050607.csv"
+    # A dangling link blocks the name too (nothing is ever replaced).
+    (tmp_path / "c.csv").symlink_to(tmp_path / "nowhere")
+    assert destination_for(tmp_path, "c.csv", now) == tmp_path / "c_20260304T050607.csv"
+
+
+def test_destination_fits_the_name_length_with_its_report(tmp_path):
+    """Issue 10 item 10: the second drop of a 240-character name got a timestamp that took
+    it past NAME_MAX (255 bytes), so its move failed after the load had committed."""
+    now = dt.datetime(2026, 3, 4, 5, 6, 7)
+    name = "x" * 235 + ".xlsx"  # 240 characters: fits, with ".errors.csv" too
+    (tmp_path / name).write_text("first drop")
+    second = destination_for(tmp_path, name, now)
+    assert second.suffix == ".xlsx" and second.name != name
+    assert len(second.name.encode()) + len(".errors.csv") <= 255
+    second.write_text("second")  # the name is usable, and so is its report's
+    (tmp_path / (second.name + ".errors.csv")).write_text("report")
+    third = destination_for(tmp_path, name, now)
+    assert third not in (second, tmp_path / name) and len(third.name.encode()) + 11 <= 255
+    assert destination_for(tmp_path, "é" * 200 + ".csv", now).name.encode().__len__() + 11 <= 255
 
 
 def test_move_no_clobber_keeps_existing(tmp_path):
@@ -50,7 +77,8 @@ def test_move_no_clobber_keeps_existing(tmp_path):
     dst = tmp_path / "out" / "ta.csv"
     dst.parent.mkdir()
     dst.write_text("old")
-    final = move_no_clobber(src, dst)
+    with opened_dir(src.parent) as sfd, opened_dir(dst.parent) as dfd:
+        final = dst.parent / move_no_clobber(sfd, "ta.csv", dfd, "ta.csv", lambda n: free_name(dfd, n))
     assert final != dst and final.parent == dst.parent
     assert dst.read_text() == "old" and final.read_text() == "new"
     assert not src.exists()
@@ -206,7 +234,7 @@ def test_watcher_refuses_ambiguous_file_without_calling_loader(tmp_path, monkeyp
     types = dict(load_file_types())
     types["meals"] = FileType("meals", "Meals", "GS00", ("housing_needs",))
     types["transport"] = FileType("transport", "Transport", "GS00", ("housing_needs",))
-    monkeypatch.setattr("costcalc.watch.folder.load_file_types", lambda: types)
+    monkeypatch.setattr("costcalc.watch.filetype.load_file_types", lambda: types)
     w = Watcher(tmp_path, tmp_path / "wh.duckdb", settle=0, build=False, loader=loader)
     f = write_csv(tmp_path / "housing_needs" / "incoming" / "gs.csv", GS00_HEADERS, gs00_rows(2))
     batch = w.process_batch(w.ready_candidates())

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import click
 
+from costcalc.settings import SettingsError, load_settings
 from costcalc.watch.folder import FolderLock, Watcher
+
+class _CannotRun(click.ClickException):
+    """The watcher cannot start (exit code 2, as for a file that cannot be processed)."""
+
+    exit_code = 2
+
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -23,8 +30,9 @@ def _configure_logging() -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    # The loader logs each load at INFO too; the watcher's own line per file says it all.
-    handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.WARNING)
+    # The loader logs each load (and its warnings) too; the watcher's own line per file
+    # says it all, warnings included. The loader's errors still show.
+    handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.ERROR)
     root.addHandler(handler)
     logging.getLogger("costcalc").setLevel(logging.INFO)
 
@@ -59,7 +67,8 @@ class _Signals:
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--once", is_flag=True,
               help="Process the files waiting now, build, and exit (for cron). Exit code 1 if a "
-                   "file was rejected, 2 if a file could not be processed or the build failed.")
+                   "file was rejected (including a file with no good row, or too many bad rows), "
+                   "2 if a file could not be processed or the build failed.")
 @click.option("--no-build", is_flag=True, help="Do not build the warehouse after each batch.")
 @click.option("--poll", is_flag=True,
               help="Poll the folder instead of using filesystem events (network shares; "
@@ -80,12 +89,16 @@ def watch_command(ctx: click.Context, directory: Path, once: bool, no_build: boo
     error report (<file>.errors.csv). See docs/watch.md.
     """
     _configure_logging()
+    try:
+        load_settings()  # a broken costcalc.yml stops the watcher at start, not file by file
+    except SettingsError as exc:
+        raise _CannotRun(str(exc)) from None
     warehouse: Path = ctx.obj.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     watcher = Watcher(directory, warehouse, settle=settle, build=not no_build, poll=poll)
     lock = FolderLock(watcher.root)
     if not lock.acquire():
-        raise click.ClickException(f"another costcalc watch is already working on {watcher.root}")
+        raise _CannotRun(f"another costcalc watch is already working on {watcher.root}")
     try:
         if not no_layout:
             watcher.prepare_layout()

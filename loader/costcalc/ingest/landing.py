@@ -27,10 +27,14 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
 
+from costcalc.safefs import fit_name, write_atomic_path
+from costcalc.settings import load_settings
+from costcalc.ingest.extract_date import DATA, GIVEN, GUESSED, LOAD_DATE
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest import messages
@@ -72,6 +76,11 @@ class LoadResult:
     #: Why the whole file was refused, in the provider's words (no file name), or None.
     refusal: str | None = None
     header_row: int | None = None
+    #: Warnings about the load as a whole (e.g. the extract date), safe to print.
+    warnings: list[str] = field(default_factory=list)
+    extract_date: _dt.date | None = None
+    #: Where the extract date came from (costcalc.ingest.extract_date): 'data', 'given', ...
+    extract_date_source: str | None = None
 
 
 def describe_error(e: CellError) -> str:
@@ -88,10 +97,15 @@ def describe_error(e: CellError) -> str:
     return f"{where}{col}: {e.reason}{shown}"
 
 
+REPORT_SUFFIX = ".errors.csv"
+
+
 def error_report_path(path: str | os.PathLike) -> Path:
-    """Where the provider-facing error report for ``path`` is written: ``<file name>.errors.csv``."""
+    """Where the provider-facing error report for ``path`` is written: ``<file name>.errors.csv``
+    (for a name too long for that, the name is shortened first, keeping its extension:
+    :func:`costcalc.safefs.fit_name`)."""
     p = Path(path)
-    return p.with_name(p.name + ".errors.csv")
+    return p.with_name(fit_name(p.name, reserve=len(REPORT_SUFFIX)) + REPORT_SUFFIX)
 
 
 def is_error_report(path: str | os.PathLike) -> bool:
@@ -141,8 +155,16 @@ class _Rejected(Exception):
 def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: str | None = None,
               file_type: str | None = None, provider: str | None = None,
               extract_date: _dt.date | str | None = None, strict: bool = False,
-              progress: bool = False) -> LoadResult:
-    """Validate ``path`` and land its accepted rows in ``raw.<code>`` (see the module doc)."""
+              progress: bool = False, before_commit: Callable[[str], None] | None = None,
+              extract_date_source: str | None = None) -> LoadResult:
+    """Validate ``path`` and land its accepted rows in ``raw.<code>`` (see the module doc).
+
+    ``extract_date_source`` says where a given ``extract_date`` came from ('given' by
+    default; the watched folder passes 'file name', 'sidecar', 'folder' or 'drop date',
+    see costcalc.ingest.extract_date). ``before_commit(sha256)``, when given, is called just before the load (or the
+    rejection) commits; an exception it raises rolls the load back and is raised
+    (the watched folder checks there that the dropped file did not change).
+    """
     path = Path(path)
     name = path.name
     given_extract = _as_date(extract_date)
@@ -165,6 +187,9 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     loader = con = None
     try:
         loader = _Loader(path, schema, file_type, provider, given_extract, strict, progress)
+        loader.before_commit = before_commit
+        if given_extract is not None:
+            loader.extract_date_source = extract_date_source or GIVEN
         loader.open()
         sha = loader.sha = hashing.result()
         con = opening.result()
@@ -223,6 +248,14 @@ class _Loader:
         self.review: HeaderReview | None = None
         self.provider_refused = False
         self.started = _dt.datetime.now().replace(microsecond=0)
+        self.before_commit: Callable[[str], None] | None = None
+        self.extract_date_source = LOAD_DATE  # without a date given: the day of the load
+        self.warnings: list[str] = []
+
+    def _commit(self) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self.sha)
+        self.con.execute("COMMIT")
 
     # -------------------------------------------------------------- options
     def _resolve_arguments(self) -> None:
@@ -364,7 +397,7 @@ class _Loader:
             con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
                         [load_id, self.name, row, message]).fetchall()
             self._log_row(load_id, "rejected", 0, 0, 0, message, None)
-            con.execute("COMMIT")
+            self._commit()
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -387,14 +420,45 @@ class _Loader:
             return {}
         return {c.name: match.headers[pos].strip() for pos, c in match.mapping.items()}
 
-    def _log_row(self, load_id, status, read, accepted, rejected, message, extract_date) -> None:
+    def _log_row(self, load_id, status, read, accepted, rejected, message, extract_date,
+                 extract_source: str | None = None) -> None:
         self.con.execute(
             "INSERT INTO raw.load_log (load_id, source_file, sha256, schema_code, file_type, provider, "
-            "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at, "
+            "extract_date_source, warning) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, self.name, self.sha, self.schema.code if self.schema else None,
              self.file_type.file_type if self.file_type else None, self.provider, extract_date,
-             read, accepted, rejected, status, message, self.started]).fetchall()
+             read, accepted, rejected, status, message, self.started, extract_source,
+             "; ".join(self.warnings) or None]).fetchall()
+
+    def _extract_date_warnings(self, extract: _dt.date, source: str, data_newest: _dt.date | None) -> None:
+        """Warn (log, load summary, raw.load_log.warning) when the extract date is a guess, and
+        when it moves the file type's latest extract date more than
+        ``loading.extract_date_gap_days`` beyond the newest date in the file's rows: ongoing
+        records of the file type are costed up to that date (docs/contract.md §3)."""
+        if source == DATA:
+            return
+        if source in GUESSED:
+            self.warnings.append(f"no extract date was found (data, file name, sidecar or folder "
+                                 f"setting): the {source} {extract} is used")
+        if data_newest is None or self.file_type is None:
+            return
+        gap = load_settings().loading.extract_date_gap_days
+        days = (extract - data_newest).days
+        if days <= gap:
+            return
+        prev = self.con.execute("SELECT max(extract_date) FROM raw.load_log WHERE file_type = ? "
+                                "AND status = 'loaded'", [self.file_type.file_type]).fetchall()[0][0]
+        prev = _as_date(prev)
+        if prev is not None and extract <= prev:
+            return
+        moved = f"from {prev} " if prev else ""
+        self.warnings.append(
+            f"the extract date {extract} ({source}) is {days} days after the newest date in the file's "
+            f"rows, and moves the latest extract date of {self.file_type.file_type} {moved}to it "
+            f"(more than {gap} days): ongoing records of this file type are costed up to that date; "
+            f"if the data is older, give its real extract date (docs/watch.md)")
 
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
@@ -420,23 +484,32 @@ class _Loader:
                                     [load_id]).fetchall()
                 if not tally.strict_failed and batch.rows_accepted:
                     inserter.submit(insert_sql, load_id, batch)
-                    tally.accept(batch, schema.extract_date_column)
+                    tally.accept(batch, schema)
                 if bar is not None:
                     bar.advance()
             inserter.wait()
             # A streamed sheet reports its merged cells only once all its rows are read.
             self._check_merged(source, first_data_row - 1)
             status, message, extract = self._outcome(tally)
-            if status == "loaded" and self._costs_all_blank(tally):
-                con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
-                refusal = say("blank_cost_column", header=quoted(validator.headers[schema.service_use_column["unit_cost"]]))
-                tally.accepted, status, extract, message = 0, "rejected", None, f"{self.name}: {refusal}"
-                con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
-                            [load_id, self.name, first_data_row - 1, refusal]).fetchall()
-            else:
-                refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
-            self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract)
-            con.execute("COMMIT")
+            refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
+            if status == "loaded":
+                # A file that loaded nothing useful is refused whole, nothing kept.
+                refusal = (say("blank_cost_column",
+                               header=quoted(validator.headers[schema.service_use_column["unit_cost"]]))
+                           if self._costs_all_blank(tally)
+                           else self._too_little_accepted(tally.read, tally.accepted, tally.rejected))
+                if refusal is not None:
+                    con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
+                    con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, NULL, NULL, ?)",
+                                [load_id, self.name, refusal]).fetchall()
+                    tally.accepted, status, extract, message = 0, "rejected", None, f"{self.name}: {refusal}"
+            date_source = None
+            if status == "loaded":
+                date_source = DATA if tally.newest else self.extract_date_source
+                self._extract_date_warnings(extract, date_source,
+                                            _dt.date.fromisoformat(tally.newest_any) if tally.newest_any else None)
+            self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract, date_source)
+            self._commit()
         except BaseException:
             try:
                 inserter.settle()  # let the insert finish: the connection is one thread's
@@ -448,10 +521,14 @@ class _Loader:
             inserter.shutdown()
             if bar is not None:
                 bar.finish()
+        for w in self.warnings:
+            log.warning("%s: %s", self.name, w)
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
-                          tally.read, tally.accepted, tally.rejected, message, None, tally.shown,
-                          self._unrecognised(), self._headers(), refusal, first_data_row - 1)
+                          tally.read, tally.accepted, tally.rejected, message, errors=tally.shown,
+                          unrecognised=self._unrecognised(), headers=self._headers(), refusal=refusal,
+                          header_row=first_data_row - 1, warnings=list(self.warnings),
+                          extract_date=extract if status == "loaded" else None, extract_date_source=date_source)
 
     def _costs_all_blank(self, tally: "LoadTally") -> bool:
         """A cost file whose cost column is blank in every accepted row (refused, never
@@ -469,13 +546,23 @@ class _Loader:
         message = f"{self.name}: loaded {tally.accepted} of {tally.read} rows into raw.{self.schema.table}"
         if tally.rejected:
             message += f"; {tally.rejected} row{'s' if tally.rejected != 1 else ''} rejected"
-        if tally.read == 0:
-            message += " (the file has a header but no data rows)"
         unknown = self.review.unknown if self.review else []
         if unknown:
             message += f"; {len(unknown)} column{'s' if len(unknown) != 1 else ''} not recognised: " \
                        + ", ".join(quoted(u.text) for u in unknown)
         return "loaded", message, extract
+
+    def _too_little_accepted(self, read: int, accepted: int, rejected: int) -> str | None:
+        """Why a file that loaded nothing useful is rejected whole, or None: no row accepted,
+        or more rejected rows than ``loading.max_rejected_share`` of costcalc.yml (docs/settings.md)."""
+        share = load_settings().loading.max_rejected_share
+        if read == 0:
+            return say("no_data_rows")
+        if accepted == 0:
+            return say("no_row_accepted", read=read)
+        if rejected > share * read:
+            return say("too_many_rejected", rejected=rejected, read=read, share=f"{share:.0%}")
+        return None
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
@@ -567,6 +654,7 @@ class LoadTally:
     rejected: int = 0
     shown: list[CellError] = field(default_factory=list)  # the first ERRORS_SHOWN cell errors
     newest: str | None = None  # newest extract-date column value (ISO)
+    newest_any: str | None = None  # newest value of any date column but dates of birth (ISO)
     strict_failed: bool = False
     costs_given: int = 0  # accepted rows with a unit cost
 
@@ -577,11 +665,17 @@ class LoadTally:
         if room > 0 and batch.errors:
             self.shown.extend(batch.errors[:room])
 
-    def accept(self, batch: Batch, extract_date_column: str | None) -> None:
+    def accept(self, batch: Batch, schema: Schema) -> None:
         self.accepted += batch.rows_accepted
         self.costs_given += batch.costs_given
-        if extract_date_column and extract_date_column in batch.max_dates:
-            self.newest = max(self.newest or "", batch.max_dates[extract_date_column])
+        edc = schema.extract_date_column
+        if edc and edc in batch.max_dates:
+            self.newest = max(self.newest or "", batch.max_dates[edc])
+        # The newest date of the data, not counting dates of birth (checked against a
+        # given extract date: costcalc.ingest.extract_date).
+        dates = [v for k, v in batch.max_dates.items() if k != schema.identity.get("dob")]
+        if dates:
+            self.newest_any = max([self.newest_any or "", *dates])
 
 
 class BatchInserter:
@@ -670,43 +764,67 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
         except (FileNotFoundError, PermissionError, OSError):
             pass
         return
-    try:
-        schema = get_schema(result.schema_code) if result.schema_code else None
-    except KeyError:
-        schema = None
+    if write_error_report(warehouse, result.load_id, report, name=path.name, result=result):
+        result.error_report_path = report
+
+
+def write_error_report(warehouse, load_id: int, report: Path, *, name: str | None = None,
+                       result: LoadResult | None = None) -> bool:
+    """Write the error report of load ``load_id`` to ``report``: a summary line, then one
+    line per problem (``raw.rejected_rows``, and with ``result`` the headers the schema
+    does not know). Without ``result`` (a report written again after a crash) the summary
+    comes from ``raw.load_log``. False (nothing written) when there is nothing to report
+    or the report cannot be written (logged)."""
     con = connect(warehouse)
-    tmp = report.with_name("." + report.name + ".tmp")
     try:
+        if result is not None:
+            status, read, rejected, refusal = result.status, result.rows_read, result.rows_rejected, result.refusal
+            unrecognised, headers, header_row = result.unrecognised, result.headers, result.header_row
+            source_file, code = result.source_file, result.schema_code
+        else:
+            logged = con.execute("SELECT status, rows_read, rows_rejected, message, source_file, schema_code "
+                                 "FROM raw.load_log WHERE load_id = ?", [load_id]).fetchall()
+            if not logged:
+                return False
+            status, read, rejected, message, source_file, code = logged[0]
+            refusal = (message or "").removeprefix(f"{source_file}: ") if status == "rejected" else None
+            unrecognised, headers, header_row = [], {}, None
+        try:
+            schema = get_schema(code) if code else None
+        except KeyError:
+            schema = None
         cur = con.execute("SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
-                          "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [result.load_id])
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+                          "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [load_id])
+        first = cur.fetchmany(10_000)
+        if not first and not unrecognised:
+            return False
+
+        def write(fh) -> None:
             w = csv.writer(fh)
-            w.writerow([messages.summary(result.status, result.rows_read, result.rows_rejected, result.refusal,
-                                         [h for h, _ in result.unrecognised])])
+            w.writerow([messages.summary(status, read, rejected, refusal, [h for h, _ in unrecognised])])
             w.writerow(REPORT_COLUMNS)
-            for header, hint in result.unrecognised:
-                w.writerow([result.header_row or "", _report_cell(header), "",
+            for header, hint in unrecognised:
+                w.writerow([header_row or "", _report_cell(header), "",
                             say("unrecognised_header"), _report_cell(hint)])
-            while True:
-                rows = cur.fetchmany(10_000)
-                if not rows:
-                    break
+            rows = first
+            while rows:
                 for r, c, v, reason in rows:
-                    if reason.startswith(result.source_file + ": "):  # a whole-file refusal
-                        reason = reason[len(result.source_file) + 2:]
+                    if reason.startswith(source_file + ": "):  # a whole-file refusal
+                        reason = reason[len(source_file) + 2:]
                     column = _schema_column(schema, c)
-                    header = result.headers.get(c) or (column.display if column else c or "")
+                    header = headers.get(c) or (column.display if column else c or "")
                     w.writerow(["" if r is None else r, _report_cell(header), _report_cell(v),
                                 _report_cell(reason), _report_cell(messages.hint(column, v, reason))])
-        os.replace(tmp, report)
-        result.error_report_path = report
+                rows = cur.fetchmany(10_000)
+
+        # A private temporary name (O_EXCL|O_NOFOLLOW), then a rename over the report's
+        # name: a link planted at either name is never written through (docs/watch.md).
+        write_atomic_path(report, write, encoding="utf-8-sig", newline="")
+        return True
     except OSError as exc:
-        log.warning("%s: could not write the error report beside the file (%s)", path.name,
-                    type(exc).__name__)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        log.error("%s: could not write the error report beside the file (%s)", name or report.name,
+                  type(exc).__name__)
+        return False
     finally:
         con.close()
 

@@ -39,6 +39,11 @@ TEMPLATES: dict[str, str] = {
     "merged_cells": ("the sheet has merged cells in the header or data rows ({where}); "
                      "unmerge them and fill in every cell"),
     "provider_not_allowed": "provider {provider} may not send {data_set} files (allowed: {allowed})",
+    "no_data_rows": "the file has a header but no data rows; nothing loaded",
+    "no_row_accepted": ("none of its {read} rows could be loaded; nothing loaded; fix the rows listed "
+                        "and send the whole file again"),
+    "too_many_rejected": ("{rejected} of {read} rows have errors, more than the {share} allowed; nothing loaded; "
+                          "fix the rows listed and send the whole file again"),
     "strict": ("the whole file was refused: {rejected} of {read} rows have errors, and this load takes a "
                "file only when every row is right; nothing loaded"),
     # one cell or row

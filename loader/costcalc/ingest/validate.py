@@ -376,9 +376,9 @@ class BatchValidator:
         dob = self.schema.identity.get("dob")
         self.dob_column = dob if dob in self.parsers else None
         self.today = (today or _dt.date.today()).isoformat()
-        # Only the schema's extract-date column needs its newest value tracked.
-        edc = self.schema.extract_date_column
-        self.date_columns = [edc] if edc in self.parsers else []
+        # The newest value of every date column: the extract-date column's is the file's
+        # extract date; the newest of all is checked against a given extract date (landing).
+        self.date_columns = [c.name for c in self.schema.columns if c.type == "date" and c.name in self.parsers]
 
     def process(self, rows, first_row: int) -> Batch:
         """Validate rows numbered ``first_row``, ``first_row + 1``, ... (Excel row numbers):

@@ -58,13 +58,15 @@ LOAD_LOG_COLUMNS = (
     ("schema_code", "string", "The schema the file was read with (H01A, ASC01, ...)."),
     ("file_type", "string", "The file type (seeds/file_types.csv)."),
     ("provider", "string", "Who sent the file."),
-    ("extract_date", "date", "The file's extract date: newest value of the schema's extract_date_column, else given at load time, else the load date."),
+    ("extract_date", "date", "The file's extract date: newest value of the schema's extract_date_column, else given at load time (or, in the watched folder, from the file name, a sidecar or the folder's costcalc.yml), else the drop or load date."),
     ("rows_read", "bigint", "Data rows read."),
     ("rows_accepted", "bigint", "Rows landed in raw.<code>."),
     ("rows_rejected", "bigint", "Rows rejected (see raw.rejected_rows)."),
     ("status", "string", "loaded | rejected"),
     ("message", "string", "Why a file was rejected, or a note."),
     ("loaded_at", "timestamp", "When the load committed."),
+    ("extract_date_source", "string", "Where the extract date came from: data | given | file name | sidecar | folder | drop date | load date."),
+    ("warning", "string", "A warning about the load as a whole (e.g. an extract date far beyond the file's data), or NULL."),
 )
 
 REJECTED_ROWS_COLUMNS = (

@@ -94,8 +94,17 @@ CREATE TABLE IF NOT EXISTS raw.load_log (
     rows_rejected BIGINT,
     status VARCHAR NOT NULL,
     message VARCHAR,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    extract_date_source VARCHAR,
+    warning VARCHAR
 )"""
+
+#: Columns added to raw.load_log after it was first released: (name, type). A warehouse
+#: made before gets them from :func:`migrate_raw` (NULL in the rows already there).
+LOAD_LOG_ADDED_COLUMNS = (
+    ("extract_date_source", "VARCHAR"),  # 'data' | 'given' | 'file name' | 'sidecar' | 'folder' | 'drop date' | 'load date'
+    ("warning", "VARCHAR"),  # a warning about the load as a whole (e.g. its extract date)
+)
 
 REJECTED_ROWS_DDL = """
 CREATE TABLE IF NOT EXISTS raw.rejected_rows (
@@ -112,9 +121,22 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and every raw table that is missing (idempotent)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(LOAD_LOG_DDL)
+    migrate_raw(con)
     con.execute(REJECTED_ROWS_DDL)
     for schema in load_schemas().values():
         con.execute(raw_table_ddl(schema))
+
+
+def migrate_raw(con) -> None:
+    """Add the columns of :data:`LOAD_LOG_ADDED_COLUMNS` that an older raw.load_log lacks.
+    Only a missing column is added (ALTER TABLE ... ADD COLUMN, translated for each engine),
+    so roles that may not alter tables (costcalc.warehouse.roles) never try once it is done."""
+    cur = con.execute("SELECT * FROM raw.load_log WHERE 1 = 0")
+    have = {d[0].lower() for d in (cur.description or [])}
+    cur.fetchall()
+    for name, sql_type in LOAD_LOG_ADDED_COLUMNS:
+        if name not in have:
+            con.execute(f"ALTER TABLE raw.load_log ADD COLUMN {name} {sql_type}")
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,0 +1,86 @@
+"""Project settings: ``<project dir>/costcalc.yml`` (docs/settings.md).
+
+The project directory is ``costcalc.paths.project_dir()`` (``--project-dir``,
+``$COSTCALC_PROJECT_DIR``, else the checkout; docs/project.md). A missing file, or a setting it leaves out, means the
+default below. Every setting is checked: an unknown key, or a value of the
+wrong kind, is an error naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from costcalc import paths
+
+SETTINGS_FILE = "costcalc.yml"
+
+
+class SettingsError(ValueError):
+    """costcalc.yml cannot be used as it is (the message names the file and the key)."""
+
+
+@dataclass(frozen=True)
+class LoadingSettings:
+    #: A file whose rejected rows are more than this share of its rows is rejected whole
+    #: (nothing loaded). 0 rejects a file with any bad row (as --strict); 1 rejects only
+    #: files with no good row. A file with no accepted row is always rejected.
+    max_rejected_share: float = 0.5
+    #: A load whose extract date moves its file type's latest extract date more than this many
+    #: days beyond the newest date in the file's rows warns loudly (docs/watch.md).
+    extract_date_gap_days: int = 45
+
+
+@dataclass(frozen=True)
+class Settings:
+    loading: LoadingSettings = LoadingSettings()
+
+
+def settings_path() -> Path:
+    return paths.project_dir() / SETTINGS_FILE
+
+
+def _section(cls, data, where: str):
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise SettingsError(f"{where}: expected a mapping of settings")
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            raise SettingsError(f"{where}: unknown setting {key!r} (known: {', '.join(known)})")
+        default = getattr(cls(), key)
+        if isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+            need = "a number from 0 to 1"
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            need = "a whole number, 0 or more"
+        if not ok:
+            raise SettingsError(f"{where}.{key}: {value!r} is not {need}")
+        values[key] = type(default)(value)
+    return cls(**values)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings of ``path`` (default: the project's ``costcalc.yml``), defaults where absent."""
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({type(exc).__name__})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected settings as 'name: value' lines")
+    unknown = set(data) - {"loading"}
+    if unknown:
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading)")
+    return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"))
