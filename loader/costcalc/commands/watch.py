@@ -52,7 +52,7 @@ class _Signals:
         return self
 
     def _handle(self, signum, frame):
-        logging.getLogger("costcalc.watch.folder").info(
+        logging.getLogger("costcalc.watch").info(
             "%s received: stopping after the current file", signal.Signals(signum).name)
         self.watcher.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -19,7 +19,7 @@ from watchdog.events import FileClosedEvent, FileDeletedEvent, FileModifiedEvent
 from costcalc.watch.names import INCOMING
 from costcalc.watch.settling import ReadinessTracker
 
-log = logging.getLogger("costcalc.watch.folder")
+log = logging.getLogger("costcalc.watch")
 
 #: Filesystems on which inotify does not see changes made by other machines.
 NETWORK_FILESYSTEMS = frozenset({

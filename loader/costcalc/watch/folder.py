@@ -43,7 +43,7 @@ from costcalc.watch.names import (INCOMING, LOADED, REJECTED, folder_key, free_n
 from costcalc.watch.scanning import Candidate, Scanner
 from costcalc.watch.settling import ReadinessTracker
 
-log = logging.getLogger("costcalc.watch.folder")
+log = logging.getLogger("costcalc.watch")
 
 #: The watch package's parts, importable from here as before the split.
 __all__ = ["BatchResult", "Candidate", "Decision", "FileHandler", "FolderEvents", "FolderLock", "INCOMING",

@@ -38,7 +38,7 @@ from costcalc.watch.names import LOADED, REJECTED, free_name
 from costcalc.watch.scanning import Candidate
 from costcalc.watch.settling import ReadinessTracker, Signature
 
-log = logging.getLogger("costcalc.watch.folder")
+log = logging.getLogger("costcalc.watch")
 
 #: Error report columns (the loader's layout, see costcalc.ingest.landing).
 #: Tries to move a file (after its load) before the watcher gives up on it.

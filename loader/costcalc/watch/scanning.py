@@ -21,7 +21,7 @@ from pathlib import Path
 from costcalc.safefs import UnsafePath, open_dir, opened_dir
 from costcalc.watch.names import INCOMING, LOADED, REJECTED, folder_key, ignore_reason
 
-log = logging.getLogger("costcalc.watch.folder")
+log = logging.getLogger("costcalc.watch")
 
 
 @dataclass(frozen=True)

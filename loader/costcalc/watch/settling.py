@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-log = logging.getLogger("costcalc.watch.folder")
+log = logging.getLogger("costcalc.watch")
 
 #: What tells one version of a file from another: (inode, size, mtime in ns).
 Signature = tuple[int, int, int]
