@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from costcalc.cli import main
+from loader_helpers import allow_rejected_rows
 from costcalc.ingest import landing, messages
 from costcalc.ingest.landing import error_report_path, load_file
 from costcalc.paths import SCHEMAS_DIR
@@ -247,7 +248,8 @@ def test_a_file_type_frequency_must_be_known(tmp_path):
 
 # ---------------------------------------------------------------------- hints
 
-def test_error_report_uses_the_provider_headers_and_gives_hints(tmp_path, wh):
+def test_error_report_uses_the_provider_headers_and_gives_hints(tmp_path, wh, monkeypatch):
+    allow_rejected_rows(monkeypatch, tmp_path)  # nine bad rows of ten, on purpose
     head = ["Surname", "Date of Birth", "Post Code", "Start_Date", "Placement End", "Weekly Cost", "Property Type",
             "Residents"]
     base = ["Smith", "01/02/1980", "SW1A 1AA", "01/04/2024", "", "100", "B&B", "2"]
@@ -350,7 +352,7 @@ SAMPLES = {"rows": 20, "data_set": "Temporary Accommodation", "missing": "'Date 
            "first": "D", "second": "H", "header": "'Start Date'", "first_header": "'Surname'",
            "second_header": "'Last Name'", "expected": "'Weekly Cost'", "where": "E2:E3", "provider": "'x'",
            "allowed": "housing_needs", "rejected": 3, "read": 5, "start": "'Start Date'", "start_value": "2024-01-02",
-           "end": "'End Date'", "end_value": "2024-01-01", "reason": "the file has no rows", "count": 1}
+           "end": "'End Date'", "end_value": "2024-01-01", "reason": "the file has no rows", "count": 1, "share": "50%"}
 
 
 def test_every_message_template_passes_the_wording_checklist():
