@@ -8,6 +8,7 @@ which renders it for dbt). Nothing else in the project lists columns.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import functools
 import re
 from dataclasses import dataclass, field
@@ -141,12 +142,47 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
     )
 
 
+#: YAML files in schemas/ that hold settings, not a schema.
+SETTINGS_FILES = frozenset({"frequencies.yaml", "limits.yaml"})
+
+
+@dataclass(frozen=True)
+class DateLimits:
+    """The plausible-date window of schemas/limits.yaml (docs/loading.md)."""
+    max_years_after_extract: int
+    earliest: _dt.date
+    max_age_years: int
+
+    def latest_service_date(self, extract: _dt.date) -> _dt.date:
+        return _add_years(extract, self.max_years_after_extract)
+
+    def earliest_birth_date(self, extract: _dt.date) -> _dt.date:
+        return _add_years(extract, -self.max_age_years)
+
+
+def _add_years(d: _dt.date, years: int) -> _dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+@lru_cache(maxsize=None)
+def load_date_limits(directory: Path = SCHEMAS_DIR) -> DateLimits:
+    data = yaml.load((directory / "limits.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    dates = data["dates"]
+    earliest = dates["earliest"]
+    if not isinstance(earliest, _dt.date):
+        earliest = _dt.date.fromisoformat(str(earliest))
+    return DateLimits(int(dates["max_years_after_extract"]), earliest, int(dates["max_age_years"]))
+
+
 @lru_cache(maxsize=None)
 def load_schemas(directory: Path = SCHEMAS_DIR) -> dict[str, Schema]:
     """All schemas, keyed by code, in file-name order."""
     out: dict[str, Schema] = {}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name == "frequencies.yaml":
+        if path.name in SETTINGS_FILES:
             continue
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         schema = _schema_from_yaml(data, path)

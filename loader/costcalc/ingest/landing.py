@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
+from costcalc.safe_output import spreadsheet_row, terminal_text
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
 from costcalc.warehouse.connection import connect, ensure_raw, next_load_id, quote
@@ -43,7 +44,6 @@ BATCH_ROWS = 50_000
 #: How many cell errors a LoadResult carries for display (all go to the report and the table).
 ERRORS_SHOWN = 20
 
-WITHHELD = "value withheld: personal data; see the error report"
 
 
 @dataclass
@@ -64,17 +64,16 @@ class LoadResult:
 
 
 def describe_error(e: CellError) -> str:
-    """One cell error as a line safe for a terminal or a log: the value of a
-    personal column is withheld."""
+    """One cell error as a line safe for a terminal or a log: never a cell's value, of
+    any column (a shifted row puts a date of birth under a column that is not personal),
+    only where it is and why; the value is in the provider's error report. Control
+    characters are removed (costcalc.safe_output)."""
     where = f"row {e.row}" if e.row else "file"
     col = f", column {e.column}" if e.column else ""
-    if e.value is None or e.value == "":
-        shown = ""
-    elif e.personal:
-        shown = f" ({WITHHELD})"
-    else:
-        shown = f" (value {e.value!r})"
-    return f"{where}{col}: {e.reason}{shown}"
+    reason = e.reason
+    if e.value:  # a reason that quotes the value ("unknown frequency 'Quarterly'") does not here
+        reason = reason.replace(repr(e.value), "(see the error report)")
+    return terminal_text(f"{where}{col}: {reason}", one_line=True)
 
 
 def error_report_path(path: str | os.PathLike) -> Path:
@@ -339,7 +338,7 @@ class _Loader:
 
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
-        validator = BatchValidator(match)
+        validator = BatchValidator(match, extract_date=self.extract_date)
         cols = ", ".join(quote(c.name) for c in schema.columns)
         typed = isinstance(con, duckdb.DuckDBPyConnection)
         casts = []
@@ -478,27 +477,6 @@ class _Loader:
 
 # --------------------------------------------------------------------- error report
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _report_cell(value: str | None) -> str:
-    """A value as written to the provider-facing CSV: text that a spreadsheet would
-    run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if value is None:
-        return ""
-    if value.startswith(_FORMULA_START) or (value.startswith("-") and not _looks_numeric(value)):
-        return "'" + value
-    return value
-
-
-def _looks_numeric(value: str) -> bool:
-    try:
-        float(value.replace(",", "").replace("£", ""))
-        return True
-    except ValueError:
-        return False
-
-
 def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
     """Write ``<file>.errors.csv`` (row, column, value, reason) beside the file when the
     load rejected anything; remove a stale one when it did not."""
@@ -518,13 +496,13 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
                           "WHERE load_id = ? ORDER BY source_row NULLS FIRST, rowid", [result.load_id])
         with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow(["row", "column", "value", "reason"])
+            w.writerow(["row", "column", "value", "reason"])  # every cell escaped: CSV injection
             while True:
                 rows = cur.fetchmany(10_000)
                 if not rows:
                     break
                 for r, c, v, reason in rows:
-                    w.writerow(["" if r is None else r, c or "", _report_cell(v), reason])
+                    w.writerow(spreadsheet_row(["" if r is None else r, c, v, reason]))
         os.replace(tmp, report)
         result.error_report_path = report
     except OSError as exc:

@@ -291,7 +291,9 @@ def _open_calamine(path: Path) -> RowSource:
 
     name = path.name
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        rewritten = _workbook_with_error_cells_as_text(path)
+        wb = (CalamineWorkbook.from_path(str(path)) if rewritten is None
+              else CalamineWorkbook.from_filelike(io.BytesIO(rewritten)))
         if not wb.sheet_names:
             raise ReadError(f"{name}: the workbook has no sheets")
         sheet = wb.get_sheet_by_index(0)
@@ -320,6 +322,48 @@ def _open_calamine(path: Path) -> RowSource:
     rows = gen()
     return RowSource(rows, first_row, "xlsx", "calamine", progress_total=sheet.height, merged=merged,
                      progress_position=lambda: counter[0], close=rows.close)
+
+
+#: A cell holding an Excel error value (``t="e"``: #REF!, #DIV/0!, ...), with its formula.
+_ERROR_CELL = re.compile(rb'<((?:\w+:)?)c\b([^>]*?)\st="e"([^>]*?)(?<!/)>(.*?)</\1c>', re.S)
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def error_cells_as_text(xml: bytes) -> bytes:
+    """Sheet XML with every error cell turned into a text cell holding the error value
+    ('#REF!'). python-calamine and fastexcel read an error cell as blank, so a #REF! in a
+    cost column would load as nothing; as text, the column's parser rejects it as an
+    Excel error (docs/loading.md)."""
+    if b't="e"' not in xml:
+        return xml
+
+    def text(m: re.Match) -> bytes:
+        ns = m.group(1)
+        v = _CELL_VALUE.search(m.group(4))
+        value = v.group(1) if v else b"#N/A"
+        return (b"<%sc%s t=\"inlineStr\"%s><%sis><%st>%s</%st></%sis></%sc>"
+                % (ns, m.group(2), m.group(3), ns, ns, value, ns, ns, ns))
+
+    return _ERROR_CELL.sub(text, xml)
+
+
+def _workbook_with_error_cells_as_text(path: Path) -> bytes | None:
+    """The workbook, in memory, with its first sheet's error cells as text (see
+    :func:`error_cells_as_text`); None when the sheet has no error cell. Only for
+    sheets read whole (at most CHUNK_BYTES of XML)."""
+    with zipfile.ZipFile(path) as zf:
+        part = _first_sheet_part(zf)
+        if part is None or part not in zf.NameToInfo:
+            return None
+        sheet = zf.read(part)
+        if b't="e"' not in sheet:
+            return None
+        bio = io.BytesIO()
+        with zipfile.ZipFile(bio, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for info in zf.infolist():
+                out.writestr(info.filename, error_cells_as_text(sheet) if info.filename == part
+                             else zf.read(info.filename))
+        return bio.getvalue()
 
 
 class _NotChunkable(Exception):
@@ -436,6 +480,7 @@ def _open_calamine_chunked(path: Path) -> RowSource:
     def load_piece(piece: bytes):
         """A parsed piece: ('arrow', first row number, ColumnBlock) from fastexcel, or
         ('rows', first row number, rows) from python-calamine (see _piece_as_arrow)."""
+        piece = error_cells_as_text(piece)
         first = _FIRST_ROW.search(piece, 0, 4096)
         if first is not None and int(first.group(1)) > 1:
             block = _piece_as_arrow(workbook, piece, int(first.group(1)), ns)

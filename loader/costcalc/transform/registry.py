@@ -94,11 +94,11 @@ def _schema_entry(schema: Schema) -> dict:
 def _load_schemas_uncached(directory: Path) -> dict[str, Schema]:
     # costcalc.schemas.load_schemas is cached per directory; read afresh here so a
     # long-running process (the watcher) renders the YAML as it is now.
-    from costcalc.schemas import _schema_from_yaml
+    from costcalc.schemas import SETTINGS_FILES, _schema_from_yaml
 
     out: dict[str, Schema] = {}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name == "frequencies.yaml":
+        if path.name in SETTINGS_FILES:
             continue
         schema = _schema_from_yaml(yaml.safe_load(path.read_text(encoding="utf-8")), path)
         out[schema.code] = schema
