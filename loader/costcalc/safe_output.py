@@ -41,7 +41,9 @@ def spreadsheet_row(values) -> list:
 # C0 controls except tab and newline, DEL, and the C1 controls (which some
 # terminals take as CSI/OSC introducers); the ESC of an ANSI sequence is among them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: What breaks a line: tab, newline, CR, vertical tab, form feed, NEL and the Unicode
+#: line and paragraph separators.
+_LINE_BREAK = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def terminal_text(text, one_line: bool = False) -> str:
@@ -51,5 +53,5 @@ def terminal_text(text, one_line: bool = False) -> str:
     start a line of its own in a log."""
     s = "" if text is None else str(text)
     if one_line:
-        return _CONTROL_ONE_LINE.sub(" ", s)
+        s = _LINE_BREAK.sub(" ", s)
     return _CONTROL.sub("", s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from costcalc.lookup import MIN_REASON_CHARS, LookupFailed, LookupRefused, format_lookup, lookup_client
+from costcalc.safe_output import terminal_text
 
 
 @click.command("lookup")
@@ -26,6 +27,6 @@ def lookup(ctx: click.Context, client_id: str, reason: str | None, user: str | N
         raise click.UsageError(str(exc)) from exc
     except LookupFailed as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(format_lookup(result), nl=False)
+    click.echo(terminal_text(format_lookup(result)), nl=False)  # no ESC sequences from the data
     if not result.found:
         ctx.exit(1)

@@ -43,6 +43,7 @@ from costcalc.ingest.landing import error_report_path, is_error_report
 from costcalc.ingest.readers import open_rows
 from costcalc.schemas import FileType, Schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, find_header
+from costcalc.safe_output import spreadsheet_row
 
 log = logging.getLogger("costcalc.watch.folder")
 
@@ -254,7 +255,7 @@ def write_report(path: Path, reason: str) -> Path:
     with open(report, "w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(REPORT_COLUMNS)
-        w.writerow(["", "", "", reason])
+        w.writerow(spreadsheet_row(["", "", "", reason]))  # CSV injection: costcalc.safe_output
     return report
 
 
