@@ -13,7 +13,10 @@ from costcalc.safe_output import terminal_text
 @click.option("--reason", default=None, metavar="TEXT",
               help=f"Why you need these details (required, at least {MIN_REASON_CHARS} characters); "
                    "written to the audit log.")
-@click.option("--user", default=None, metavar="NAME", help="Who is looking (default: your login name).")
+@click.option("--user", default=None, metavar="NAME",
+              help="A name to record beside the lookup (e.g. on a shared account). The audit always "
+                   "names your operating-system account (or database login); this name is kept "
+                   "separately, as a claim. No control characters, at most 64 characters.")
 @click.pass_context
 def lookup(ctx: click.Context, client_id: str, reason: str | None, user: str | None) -> None:
     """Show who is behind CLIENT_ID and the records that make it up (restricted).
