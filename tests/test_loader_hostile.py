@@ -260,3 +260,32 @@ def test_invisible_characters_in_an_xlsx_surname_are_blank(tmp_path):
     r = load_file(wh, f)
     assert (r.rows_accepted, r.rows_rejected) == (2, 1)
     assert rejected(wh)[0][:2] == (3, "surname")
+
+
+# --------------------------------------------------- item 11: NUL bytes and UTF-16
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_nul_byte_after_the_first_8_kb_rejects_the_file_and_is_never_stored(tmp_path, bom):
+    wh = tmp_path / "wh.duckdb"
+    lines = [",".join(HEAD)] + [",".join(row(pin=f"P{i}")) for i in range(400)]
+    text = ("\n".join(lines) + "\n").encode()
+    assert len(text) > 3 * 8192
+    at = text.index(b"P300")
+    f = tmp_path / "ta.csv"
+    f.write_bytes(bom + text[:at] + b"P3\x0000" + text[at + 4:])
+    r = load_file(wh, f)
+    assert r.status == "rejected"
+    assert "a NUL byte (binary data) at byte" in r.message and "ta.csv" in r.message
+    assert query(wh, "SELECT status, rows_accepted FROM raw.load_log") == [("rejected", 0)]
+    assert not any("\x00" in (v or "") for (v,) in query(wh, "SELECT value FROM raw.rejected_rows"))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named(tmp_path, codec):
+    wh = tmp_path / "wh.duckdb"
+    text = "\r\n".join([",".join(HEAD), ",".join(GOOD), ",".join(row(surname="Łukasz"))]) + "\r\n"
+    f = tmp_path / "ta.csv"
+    f.write_bytes(text.encode(codec))
+    r = load_file(wh, f)
+    assert r.status == "rejected"
+    assert r.message == "ta.csv: UTF-16 without a byte-order mark: save it as 'CSV UTF-8'"

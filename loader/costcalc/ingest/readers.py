@@ -177,6 +177,8 @@ def sniff(path: Path) -> str:
             raise ReadError(f"{name}: this is {what}, not a spreadsheet; send an .xlsx workbook or a CSV file")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ReadError(f"{name}: the text is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' instead")
+    if _looks_utf16(head):
+        raise ReadError(f"{name}: UTF-16 without a byte-order mark: save it as 'CSV UTF-8'")
     if b"\x00" in head:
         raise ReadError(f"{name}: binary data, not a spreadsheet; send an .xlsx workbook or a CSV file")
     if ext in (".xlsx", ".xlsm"):
@@ -185,6 +187,18 @@ def sniff(path: Path) -> str:
     if ext in (".csv", ".txt", ""):
         return "csv"
     raise ReadError(f"{name}: unsupported file type {ext!r}; send an .xlsx workbook or a .csv file")
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """True for text in UTF-16 without a byte-order mark: mostly-Latin text has a NUL in
+    every other byte (the high byte of each character), at odd offsets (little-endian)
+    or even ones (big-endian), and hardly any in the others."""
+    n = len(head) // 2 * 2
+    if n < 4 or b"\x00" not in head:
+        return False
+    even, odd = head[0:n:2].count(0), head[1:n:2].count(0)
+    half = n // 2
+    return max(even, odd) >= 0.6 * half and min(even, odd) <= 0.05 * half
 
 
 def _contains(path: Path, marker: bytes, limit: int = 64 * 1024 * 1024) -> bool:
@@ -727,19 +741,34 @@ def detect_encoding(path: Path) -> str:
     """'utf-8-sig' (BOM), 'utf-8' (valid UTF-8 throughout) or 'cp1252'.
 
     Streams the whole file through an incremental UTF-8 decoder (memory flat):
-    one invalid byte anywhere means the file is Windows-1252."""
+    one invalid byte anywhere means the file is Windows-1252. A NUL byte anywhere
+    (sniff() sees only the first 8 KB) rejects the file: no text file holds one, and
+    it would be stored inside a value."""
+    offset = 0
     with open(path, "rb") as fh:
-        if fh.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
+        bom = fh.read(3) == codecs.BOM_UTF8
         fh.seek(0)
         dec = codecs.getincrementaldecoder("utf-8")("strict")
-        try:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                dec.decode(block)
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+        utf8 = True
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                raise ReadError(f"{path.name}: a NUL byte (binary data) at byte {offset + nul:,}; the file is "
+                                "damaged or not a text file: save it again as 'CSV UTF-8'")
+            offset += len(block)
+            if utf8:
+                try:
+                    dec.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                dec.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if bom:
+        return "utf-8-sig"
+    return "utf-8" if utf8 else "cp1252"
 
 
 def _open_csv(path: Path) -> RowSource:
