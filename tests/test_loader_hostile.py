@@ -289,3 +289,24 @@ def test_utf16_without_a_byte_order_mark_is_named(tmp_path, codec):
     r = load_file(wh, f)
     assert r.status == "rejected"
     assert r.message == "ta.csv: UTF-16 without a byte-order mark: save it as 'CSV UTF-8'"
+
+
+def test_the_watcher_logs_no_value_of_a_shifted_row(tmp_path, caplog):
+    import logging
+
+    from costcalc.watch.folder import Watcher
+
+    caplog.set_level(logging.DEBUG)
+    drop = tmp_path / "drop"
+    incoming = drop / "housing_needs" / "incoming"
+    incoming.mkdir(parents=True)
+    head = ["pin", "address1", "postcode", "surname", "dob", "residents", "startdate", "enddate", "cost",
+            "proptype", "note"]
+    (incoming / "ta.csv").write_text(
+        ",".join(head) + "\n"
+        + "P1,12 High St,SW1A 1AA,Smith,03/02/1985,2,01/04/2024,30/04/2024,100,B&B,x\n"
+        + "P2,14, Low Road,SW1A 1AA,Jones,17/09/1972,3,01/04/2024,30/04/2024,100,B&B\n", encoding="utf-8")
+    Watcher(drop, tmp_path / "wh.duckdb", settle=0, build=False).run_once()
+    assert "1 rejected" in caplog.text
+    for secret in ("17/09/1972", "1972", "Jones", "Low Road", "SW1A"):
+        assert secret not in caplog.text
