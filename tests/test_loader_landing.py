@@ -462,7 +462,7 @@ def test_semicolon_csv_gets_a_hint(tmp_path, wh):
 
 
 def test_streamed_xlsx_loads_and_a_late_merged_range_rejects(tmp_path, wh, monkeypatch):
-    monkeypatch.setattr("costcalc.ingest.readers.CHUNK_BYTES", 4_000)
+    monkeypatch.setattr("costcalc.ingest.readers.xlsx_stream.CHUNK_BYTES", 4_000)
     monkeypatch.setattr("costcalc.ingest.landing.BATCH_ROWS", 70)
 
     def book(name, merge=None):
