@@ -12,10 +12,67 @@ from pathlib import Path
 
 from costcalc.ingest.readers.common import ReadError, RowSource
 
+#: The zip-bomb guard. A part that would inflate to more than BOMB_MIN_BYTES and more
+#: than MAX_EXPANSION times its compressed size is refused: real sheet XML compresses
+#: some 5 to 30 times (measured on the demo and providers' workbooks), a sheet padded
+#: with whitespace or a zip bomb 1,000 times and more.
+MAX_EXPANSION = 200
+BOMB_MIN_BYTES = 64 * 1024 * 1024
+#: Parts python-calamine inflates itself (the zip directory's sizes are checked against
+#: what they really inflate to before it reads them: see check_inflated).
+_CALAMINE_PARTS = ("xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml")
+
+
+def check_expansion(name: str, zf: zipfile.ZipFile) -> None:
+    """Refuses a workbook whose zip directory says a part expands beyond the guard."""
+    for info in zf.infolist():
+        if info.file_size > BOMB_MIN_BYTES and info.file_size > MAX_EXPANSION * max(info.compress_size, 1):
+            raise ReadError(_bomb(name, info.filename, info.compress_size, info.file_size))
+
+
+def _bomb(name: str, part: str, packed: int, size: int) -> str:
+    return (f"{name}: refused: the part {part} would expand from {packed:,} to {size:,} bytes "
+            f"({size // max(packed, 1):,} times; at most {MAX_EXPANSION} times is accepted for parts over "
+            f"{BOMB_MIN_BYTES // 2**20} MB), which no real workbook does (a zip bomb, or a sheet padded "
+            "with blank space); open it in Excel, save it again and send it again")
+
+
+def check_inflated(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Inflates ``info``'s data (in bounded memory, discarding it) and refuses the workbook
+    when it holds more than the zip directory says, or more than the guard allows: the
+    directory can lie, and python-calamine trusts the data."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return
+    limit = info.file_size
+    if limit > BOMB_MIN_BYTES:
+        limit = min(limit, MAX_EXPANSION * max(info.compress_size, 1))
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if head[:4] != b"PK\x03\x04":
+            raise ReadError(f"{path.name}: the workbook is damaged (a part is missing); send the file again")
+        fh.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little")
+                + int.from_bytes(head[28:30], "little"))
+        inflate = zlib.decompressobj(-15)
+        out, left = 0, info.compress_size
+        while left > 0 and not inflate.eof:
+            data = fh.read(min(1 << 20, left))
+            if not data:
+                break
+            left -= len(data)
+            while data:
+                out += len(inflate.decompress(data, 1 << 22))
+                if out > limit:
+                    raise ReadError(_bomb(path.name, info.filename, info.compress_size, out)
+                                    .replace("would expand", "expands (more than its zip directory says)"))
+                data = inflate.unconsumed_tail
+
+
 def _check_xlsx_container(path: Path) -> None:
     name = path.name
     try:
         with zipfile.ZipFile(path) as zf:
+            check_expansion(name, zf)
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names:
                 what = ("an OpenDocument file (.ods)" if "content.xml" in names else
@@ -68,7 +125,12 @@ def _open_calamine(path: Path) -> RowSource:
 
     name = path.name
     try:
-        rewritten = _workbook_with_error_cells_as_text(path)
+        with zipfile.ZipFile(path) as zf:  # calamine inflates these itself, trusting the data
+            part = _first_sheet_part(zf)
+            for info in zf.infolist():
+                if info.filename == part or info.filename in _CALAMINE_PARTS:
+                    check_inflated(path, zf, info)
+        rewritten = _sanitised_workbook(path)
         wb = (CalamineWorkbook.from_path(str(path)) if rewritten is None
               else CalamineWorkbook.from_filelike(io.BytesIO(rewritten)))
         if not wb.sheet_names:
@@ -123,22 +185,38 @@ def error_cells_as_text(xml: bytes) -> bytes:
     return _ERROR_CELL.sub(text, xml)
 
 
-def _workbook_with_error_cells_as_text(path: Path) -> bytes | None:
+#: A row with nothing in it, written self-closing (``<row r="7"/>``, ``<row/>``).
+EMPTY_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*/>")
+#: A row that is not self-closing and has no number.
+_UNNUMBERED_ROW = re.compile(rb"<(?:\w+:)?row\b(?![^>]*\br=)[^>]*(?<!/)>")
+
+
+def without_empty_rows(xml: bytes) -> bytes:
+    """Sheet XML without its empty self-closing rows, where that cannot move a row: when
+    every other row carries its number (``r="…"``). A million ``<row/>`` after the data
+    made calamine hand on a million empty rows (53 s), or the sheet look "damaged"."""
+    if b"/>" not in xml or not EMPTY_ROW.search(xml) or _UNNUMBERED_ROW.search(xml):
+        return xml  # (rows placed by position: an empty row counts)
+    return EMPTY_ROW.sub(b"", xml)
+
+
+def _sanitised_workbook(path: Path) -> bytes | None:
     """The workbook, in memory, with its first sheet's error cells as text (see
-    :func:`error_cells_as_text`); None when the sheet has no error cell. Only for
-    sheets read whole (at most CHUNK_BYTES of XML)."""
+    :func:`error_cells_as_text`) and its empty self-closing rows dropped (see
+    :func:`without_empty_rows`); None when there is nothing to change. Only for sheets
+    read whole (at most CHUNK_BYTES of XML, checked while inflating: see check_expansion)."""
     with zipfile.ZipFile(path) as zf:
         part = _first_sheet_part(zf)
-        if part is None or part not in zf.NameToInfo:
-            return None
+        if part is None or part not in zf.NameToInfo or zf.getinfo(part).file_size > BOMB_MIN_BYTES:
+            return None  # (a sheet this big is streamed, piece by piece: see xlsx_stream)
         sheet = zf.read(part)
-        if b't="e"' not in sheet:
+        new = without_empty_rows(error_cells_as_text(sheet))
+        if new is sheet:
             return None
         bio = io.BytesIO()
         with zipfile.ZipFile(bio, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info in zf.infolist():
-                out.writestr(info.filename, error_cells_as_text(sheet) if info.filename == part
-                             else zf.read(info.filename))
+                out.writestr(info.filename, new if info.filename == part else zf.read(info.filename))
         return bio.getvalue()
 
 def _open_openpyxl(path: Path) -> RowSource:

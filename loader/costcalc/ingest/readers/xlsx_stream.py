@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from costcalc.ingest.readers.common import ColumnBlock, ReadError, RowSource, _BlockRows, _ReadAhead
-from costcalc.ingest.readers.xlsx import _first_sheet_part, error_cells_as_text
+from costcalc.ingest.readers.xlsx import EMPTY_ROW, _first_sheet_part, error_cells_as_text
 
 #: Sheets whose XML (uncompressed) is bigger than this are streamed: the sheet XML
 #: is cut at row boundaries into pieces of about this size, and calamine reads each
@@ -54,8 +54,6 @@ def _merged_refs(data: bytes) -> list[tuple[int, int, int, int]]:
 #: Bytes of sheet XML inflated at a time.
 READ_BYTES = 1 << 22
 _WHITESPACE = b" \t\r\n"
-#: A row with nothing in it, written self-closing (``<row r="7"/>``, ``<row/>``).
-_EMPTY_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*/>")
 
 
 class SheetStream:
@@ -176,8 +174,8 @@ class SheetStream:
                     continue
                 piece, self.buf = self.buf[:cut], self.buf[cut:]
                 done = False
-            if b"/>" in piece and _EMPTY_ROW.search(piece):
-                piece = _EMPTY_ROW.sub(b"", piece)
+            if b"/>" in piece and EMPTY_ROW.search(piece):
+                piece = EMPTY_ROW.sub(b"", piece)
             if not _all_rows_numbered(piece, self.ns) and _ROW_WITHOUT_NUMBER.search(piece):
                 raise ReadError(f"{self.name}: the sheet has rows without row numbers, which this reader "
                                 "cannot place; open it in Excel and save it again")
