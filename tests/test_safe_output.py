@@ -125,3 +125,16 @@ def test_the_watchers_own_error_report_escapes_its_reason(tmp_path):
     with open(report, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][3].startswith("'=cmd|")
+
+
+def test_the_watchers_log_lines_carry_no_control_characters():
+    import logging
+
+    from costcalc.commands.watch import LOG_FORMAT
+    from costcalc.safe_output import SafeLogFormatter
+
+    record = logging.LogRecord("costcalc.watch.folder", logging.INFO, __file__, 1,
+                               "loaded %s", ("ta\x1b[2J\nFAKE ERROR root.csv",), None)
+    line = SafeLogFormatter(LOG_FORMAT).format(record)
+    assert "\x1b" not in line and "\n" not in line
+    assert line.endswith("loaded ta[2J FAKE ERROR root.csv")

@@ -9,6 +9,7 @@ in every output (docs/loading.md, docs/reports.md).
 
 from __future__ import annotations
 
+import logging
 import re
 
 #: Characters that make a spreadsheet read a cell as a formula (the OWASP CSV
@@ -55,3 +56,12 @@ def terminal_text(text, one_line: bool = False) -> str:
     if one_line:
         s = _LINE_BREAK.sub(" ", s)
     return _CONTROL.sub("", s)
+
+
+class SafeLogFormatter(logging.Formatter):
+    """A log formatter whose lines carry no control characters and no line breaks (a
+    file name with ESC sequences or a newline cannot forge or hide a log line); a
+    traceback, when logged, keeps its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().formatMessage(record), one_line=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from costcalc.safe_output import SafeLogFormatter
 from costcalc.watch.folder import FolderLock, Watcher
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -22,7 +23,7 @@ def _configure_logging() -> None:
     if root.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(SafeLogFormatter(LOG_FORMAT))  # no ESC sequences or forged lines
     # The loader logs each load at INFO too; the watcher's own line per file says it all.
     handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.WARNING)
     root.addHandler(handler)
