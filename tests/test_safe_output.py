@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
