@@ -223,12 +223,16 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
     from costcalc.lookup import lookup_client
 
     with eh.target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=c):
-        result = lookup_client("unused.duckdb", client, "Safeguarding referral 77, duty team", user=c)
+        result = lookup_client("unused.duckdb", client, "Safeguarding referral 77, duty team",
+                               user="director.of.finance")
     assert result.found and result.lookup_id > 0
+    # The audit names the database login, never the --user claim (issue 10, item 9).
+    assert (result.looked_up_by, result.claimed_user) == (c, "director.of.finance")
     for sql in ("select * from raw.load_log limit 1", "select * from audit.lookup_log limit 1",
                 "delete from audit.lookup_log", "select * from intermediate.int_records limit 1"):
         assert _denied(c, db, sql), sql
-    n = _admin(f"select count(*) from audit.lookup_log where looked_up_by = '{c}'", db)[0][0]
+    n = _admin(f"select count(*) from audit.lookup_log where looked_up_by = '{c}' "
+               "and claimed_user = 'director.of.finance'", db)[0][0]
     assert n == 1
 
 

@@ -97,10 +97,11 @@ def test_personal_values_never_reach_the_terminal(tmp_path, monkeypatch):
     res = run(wh, str(f))
     assert res.exit_code == 0
     out = res.output
-    assert "row 2, column postcode: not a UK postcode (value withheld: personal data; see the error report)" in out
+    assert "row 2, column postcode: not a UK postcode\n" in out
     assert "row 3, column ni: not a National Insurance number" in out
-    assert "row 3, column dob: date of birth is in the future (value withheld" in out
-    assert "row 4, column cost: not an amount of money (expected e.g. 1234.56 or £1,234.56) (value 'lots')" in out
+    assert "row 3, column dob: date of birth is in the future\n" in out
+    assert "row 4, column cost: not an amount of money (expected e.g. 1234.56 or £1,234.56)\n" in out
+    assert "lots" not in out  # no value of any column, personal or not (a shifted row moves them)
     for value in secrets.values():
         assert value not in out
     assert future[-4:] not in out  # not even the year of the date of birth

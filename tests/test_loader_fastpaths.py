@@ -69,12 +69,17 @@ MONEY = st.one_of(
     st.decimals(min_value=-10**15, max_value=10**15, places=2, allow_nan=False).map(lambda d: f"£{d}"),
     joined(digits(1, 3), st.lists(joined(st.just(","), digits(2, 4)), max_size=5).map("".join)),
     st.text(alphabet="0123456789,.£- ", max_size=14),
+    # Amounts no DECIMAL(18,4) holds, and what is not a number at all (issue 10).
+    joined(st.sampled_from(["", "-", "£"]), digits(14, 40), st.sampled_from(["", ".9999", ".99995"])),
+    st.sampled_from(["NaN", "nan", "inf", "-Infinity", "1e400", "#REF!", "#N/A", "#DIV/0!", "\u200b"]),
 )
 INTEGERS = st.one_of(
     joined(st.sampled_from(["", "-", "+"]), digits(1, 21)),
     st.integers(-2**64, 2**64).map(str),
     joined(digits(1, 3), st.just(","), digits(3), st.sampled_from(["", ".0", ".5"])),
     st.text(alphabet="0123456789-+., ", max_size=10),
+    joined(st.sampled_from(["", "-", "+"]), digits(18, 60), st.sampled_from(["", ".0"])),
+    st.sampled_from(["nan", "inf", "#NUM!", "#VALUE!", "\u200b"]),
 )
 _OUT = st.sampled_from(["SW1A", "N1", "M1", "B33", "CR2", "W1A", "EC1A", "QA1", "BX1", "GIR", "ZZ9", "E1W"])
 _IN = joined(DIGIT, st.sampled_from("ABDEFGHJLNPQRSTUWXYZCIKMOV"), st.sampled_from("ABDEFGHJLNPQRSTUWXYZCIKMOV"))
@@ -152,6 +157,7 @@ def test_text_cells_agree_with_the_parser(column_type):
     st.decimals(-10**11, 10**11, places=4, allow_nan=False).map(float),
     st.decimals(-10**4, 10**4, places=5, allow_nan=False).map(float),
     st.integers(-10**12, 10**12).map(float),
+    st.floats(1e13, 1e308), st.floats(-1e308, -1e13),  # beyond DECIMAL(18,4) and BIGINT
     st.none()), min_size=1, max_size=40))
 def test_number_cells_agree_with_the_money_and_integer_parsers(cells):
     agrees("money", cells, pa.float64())
@@ -176,9 +182,12 @@ EDGES = {
              "1/2/2024", "12/31/2024", "31/01/24", "٣١/٠١/٢٠٢٤", "31/01/2024 ", " 2024-01-31", "n/a", ""],
     "money": ["£1,234.56", "-£12.50", "£-12.50", "1,23", "1,234,567,890,123.4567", "99999999999999.9999",
               "100000000000000", "0.00005", "12.34565", "-0", "-0.0000", "00012.50", "£", "-", "1.",
-              ".5", "+5", "(5)", "1 234", "１２", "£1,234.5", "1,2345", "NaN", "1e5"],
+              ".5", "+5", "(5)", "1 234", "１２", "£1,234.5", "1,2345", "NaN", "1e5",
+              "1" * 30, "9" * 5000, "99999999999999.99995", "-99999999999999.9999", "100000000000000.0000",
+              "inf", "-Infinity", "#REF!", "#N/A", "\u200b"],
     "integer": ["0", "-0", "007", "+7", "1,200", "1.0", "999999999999999999", "9999999999999999999",
-                "-9223372036854775808", "٣", "1 000", "n/a"],
+                "-9223372036854775808", "9223372036854775807", "9223372036854775808", "٣", "1 000", "n/a",
+                "9" * 5000, "9" * 5000 + ".0", "0" * 30 + "1", "nan", "#NUM!"],
     "postcode": ["SW1A 1AA", "sw1a1aa", "SW1A  1AA", "GIR 0AA", "gir0aa", "QA1 1AA", "EC1A 1BB",
                  "W1A 0AX", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "SW1A 1AI", "SW1A\u00a01AA",
                  "SW1A 1ＡA", "straße 1", "unknown"],
@@ -255,3 +264,31 @@ def test_a_load_is_the_same_with_and_without_the_fast_paths(tmp_path, monkeypatc
     assert fast == slow
     assert fast[0][2] >= 20 and fast[0][3] >= 100
     assert {Decimal("1234.5600"), Decimal("12.3456"), Decimal("-5.0000")} <= fast[3]
+
+
+def _value_or_reason(parser, cell) -> None:
+    """The parser gives a value or an InvalidValue: no other exception escapes it
+    (decimal.InvalidOperation and int()'s ValueError on huge numbers did, issue 10)."""
+    try:
+        parser(cell)
+    except InvalidValue:
+        pass
+
+
+@pytest.mark.parametrize("column_type", sorted(TEXT_CELLS))
+def test_the_parsers_give_a_value_or_a_reason_for_any_text(column_type):
+    @settings(max_examples=300, deadline=None)
+    @given(padded(TEXT_CELLS[column_type]))
+    def check(cell):
+        _value_or_reason(PARSERS[column_type], cell)
+
+    check()
+    for cell in EDGES[column_type]:
+        _value_or_reason(PARSERS[column_type], cell)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**400, 10**400)))
+def test_the_parsers_give_a_value_or_a_reason_for_any_number_cell(cell):
+    for parser in PARSERS.values():
+        _value_or_reason(parser, cell)

@@ -109,7 +109,7 @@ def test_streamed_xlsx_pieces_match_whole_sheet(tmp_path, monkeypatch):
         ws.append([f"P{i}", f"Name{i}", dt.datetime(1950, 1, 1) + dt.timedelta(days=i), i * 1.5])
     wb.save(tmp_path / "big.xlsx")
     whole = rows_of(tmp_path / "big.xlsx")
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(readers.xlsx_stream, "CHUNK_BYTES", 20_000)
     src = open_rows(tmp_path / "big.xlsx")
     assert src.engine == "calamine-stream"
     streamed = (src.first_row, list(src.rows))
@@ -132,7 +132,7 @@ def test_streamed_xlsx_reports_merged_cells_at_the_end(tmp_path, monkeypatch):
         ws.append([f"x{i}", i])
     ws.merge_cells("A300:B300")
     wb.save(tmp_path / "m.xlsx")
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(readers.xlsx_stream, "CHUNK_BYTES", 2_000)
     src = open_rows(tmp_path / "m.xlsx")
     assert src.engine == "calamine-stream"
     assert len(list(src.rows)) == 401

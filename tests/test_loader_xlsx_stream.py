@@ -96,15 +96,15 @@ def test_streamed_rows_match_the_whole_sheet(tmp_path, monkeypatch):
     engine, first, whole, _ = read_all(path)
     assert engine == "calamine"
     pieces = collections.Counter()
-    real = readers._piece_as_arrow
+    real = readers.xlsx_stream._piece_as_arrow
 
     def counted(*args):
         block = real(*args)
         pieces["arrow" if block is not None else "calamine"] += 1
         return block
 
-    monkeypatch.setattr(readers, "_piece_as_arrow", counted)
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 30_000)
+    monkeypatch.setattr(readers.xlsx_stream, "_piece_as_arrow", counted)
+    monkeypatch.setattr(readers.xlsx_stream, "CHUNK_BYTES", 30_000)
     engine, s_first, streamed, kinds = read_all(path)
     assert engine == "calamine-stream"
     # Most pieces went straight to Arrow; the ones with mixed or true/false cells did not.
@@ -120,7 +120,7 @@ def test_a_streamed_load_equals_a_whole_sheet_load(tmp_path, monkeypatch, rows):
     path = awkward_book(tmp_path / "a.xlsx", rows)
 
     def landed(chunk: int):
-        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk)
+        monkeypatch.setattr(readers.xlsx_stream, "CHUNK_BYTES", chunk)
         return land(tmp_path / f"{chunk}.duckdb", path, schema="H01A")
 
     whole = landed(64 * 1024 * 1024)
@@ -139,7 +139,7 @@ def test_a_streamed_load_equals_a_whole_sheet_load(tmp_path, monkeypatch, rows):
 
 def test_fastexcel_stays_quiet_about_empty_columns(tmp_path, monkeypatch, caplog):
     path = awkward_book(tmp_path / "a.xlsx", 600)
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 30_000)
+    monkeypatch.setattr(readers.xlsx_stream, "CHUNK_BYTES", 30_000)
     with caplog.at_level(logging.WARNING):
         read_all(path)
     assert not [r for r in caplog.records if r.name.startswith("fastexcel")]

@@ -27,8 +27,8 @@ def audit_rows(path):
                            "AND table_name = 'lookup_log'").fetchone()[0]
         if not have:
             return []
-        return con.execute("SELECT lookup_id, looked_up_at, looked_up_by, client_id, reason, records_shown "
-                           "FROM audit.lookup_log ORDER BY lookup_id").fetchall()
+        return con.execute("SELECT lookup_id, looked_up_at, looked_up_by, client_id, reason, records_shown, "
+                           "claimed_user FROM audit.lookup_log ORDER BY lookup_id").fetchall()
     finally:
         con.close()
 
@@ -46,8 +46,8 @@ def test_lookup_shows_identity_and_records_and_is_audited(lookup_wh):
     assert "Bob" not in res.output                     # only this client's records
     rows = audit_rows(lookup_wh)
     assert len(rows) == 1
-    lookup_id, at, by, cid, reason, shown = rows[0]
-    assert (by, cid, reason, shown) == ("jsmith", "C00000001", REASON, 2)
+    lookup_id, at, by, cid, reason, shown, claimed = rows[0]
+    assert (by, cid, reason, shown, claimed) == (lk.default_user(), "C00000001", REASON, 2, "jsmith")
     assert before <= at <= datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=5)
     assert f"Client lookup {lookup_id}" in res.output
 
@@ -100,7 +100,8 @@ def test_hostile_client_id_and_reason_are_only_parameters(lookup_wh, value):
     assert res.exit_code == 1, res.output
     assert "Example" not in res.output and "Sample" not in res.output
     rows = audit_rows(lookup_wh)
-    assert [(r[2], r[3], r[4], r[5]) for r in rows] == [(value, value.strip(), f"{REASON} {value}", 0)]
+    assert [(r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
+        (lk.default_user(), value.strip(), f"{REASON} {value}", 0, value.strip())]
     after = table_counts(lookup_wh)
     assert after.pop("audit.lookup_log") == 1
     assert after == before
@@ -164,3 +165,62 @@ def test_match_evidence_without_score_and_with_unlinked_pairs(lookup_wh):
         "manual_link -> TF01 tf.xlsx row 2; manual_unlink -> record GS00:other.csv:9 (not this client's) (not linked)",
         "manual_link -> ASC01 asc.csv row 3"]
     assert audit_rows(lookup_wh)[0][5] == 2
+
+
+def test_user_option_cannot_impersonate_anyone(lookup_wh, monkeypatch):
+    """`--user director.of.finance` was recorded as that person (issue 10, item 9); $USER too."""
+    import pwd
+    import os
+
+    real = pwd.getpwuid(os.getuid()).pw_name
+    monkeypatch.setenv("USER", "director.of.finance")
+    monkeypatch.setenv("LOGNAME", "director.of.finance")
+    res = invoke(lookup_wh, "C00000001", "--reason", REASON, "--user", "director.of.finance")
+    assert res.exit_code == 0, res.output
+    [row] = audit_rows(lookup_wh)
+    assert row[2] == real and row[6] == "director.of.finance"
+    assert f"by {real}, who gave --user director.of.finance" in res.output
+
+
+@pytest.mark.parametrize("user", ["x\nroot", "x\rroot", "a\x1b[2Jb", "x\u2028root", "tab\there", "x" * 65])
+def test_user_option_with_control_characters_or_too_long_is_refused(lookup_wh, user):
+    res = invoke(lookup_wh, "C00000001", "--reason", REASON, "--user", user)
+    assert res.exit_code == 2
+    assert "--user" in res.output
+    assert audit_rows(lookup_wh) == []
+    assert "Example" not in res.output
+
+
+def test_an_old_audit_table_gains_the_claimed_user_column(lookup_wh):
+    con = duckdb.connect(str(lookup_wh))
+    con.execute("CREATE SCHEMA audit")
+    con.execute("CREATE SEQUENCE audit.lookup_log_seq START 1")
+    con.execute("""CREATE TABLE audit.lookup_log (lookup_id BIGINT PRIMARY KEY DEFAULT nextval('audit.lookup_log_seq'),
+        looked_up_at TIMESTAMP NOT NULL, looked_up_by VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, records_shown INTEGER NOT NULL)""")
+    con.close()
+    assert invoke(lookup_wh, "C00000001", "--reason", REASON, "--user", "jo").exit_code == 0
+    assert audit_rows(lookup_wh)[0][6] == "jo"
+
+
+def _match(wh, tmp_path, *extra):
+    return CliRunner().invoke(main, ["--warehouse", str(wh), "match", "link", "H01A:ta_jan.xlsx:2",
+                                     "ASC01:asc.csv:3", "--reason", "Same person, confirmed by phone",
+                                     "--decisions-file", str(tmp_path / "decisions.csv"), *extra])
+
+
+def test_match_decisions_are_recorded_as_the_os_account_and_user_is_a_claim(lookup_wh, tmp_path, monkeypatch):
+    monkeypatch.setenv("USER", "director.of.finance")
+    res = _match(lookup_wh, tmp_path, "--user", "director.of.finance")
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(lookup_wh), read_only=True)
+    [(by, claimed)] = con.execute("SELECT decided_by, claimed_user FROM audit.match_log").fetchall()
+    con.close()
+    assert (by, claimed) == (lk.default_user(), "director.of.finance")
+    assert f",{lk.default_user()}," in (tmp_path / "decisions.csv").read_text()
+
+
+def test_match_user_with_a_newline_is_refused(lookup_wh, tmp_path):
+    res = _match(lookup_wh, tmp_path, "--user", "x\nroot")
+    assert res.exit_code == 2 and "control characters" in res.output
+    assert not (tmp_path / "decisions.csv").exists()

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from costcalc.cli import main as cli
 from costcalc.paths import PROJECT_ENV
+from costcalc.lookup import default_user
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -85,7 +86,7 @@ def test_ids_survive_merge_and_split_and_decisions_survive_rebuilds(tmp_path, pr
     assert r.exit_code == 0, r.output
     seed = (project / "seeds" / "match_decisions.csv").read_text().splitlines()
     assert len(seed) == 3 and seed[1].startswith("unlink,") and seed[2].startswith("link,")
-    assert "caseworker1" in seed[1] and "checked with GP" in seed[1]
+    assert default_user() in seed[1] and "caseworker1" not in seed[1] and "checked with GP" in seed[1]
     assert w.scalar("select count(*) from audit.match_log") == 2
 
     w.build(BUILD)

@@ -156,8 +156,9 @@ def test_real_build_lookup_is_audited(built, tmp_path):
     assert "Example" in res.output and "P1" in res.output and "A1" in res.output
     con = duckdb.connect(str(copy), read_only=True)
     try:
-        assert con.execute("SELECT looked_up_by, client_id, records_shown FROM audit.lookup_log").fetchall() == [
-            ("caseworker1", c["ann"], 2)]
+        from costcalc.lookup import default_user
+        assert con.execute("SELECT looked_up_by, claimed_user, client_id, records_shown "
+                           "FROM audit.lookup_log").fetchall() == [(default_user(), "caseworker1", c["ann"], 2)]
         has_links = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'restricted'"
                                 " AND table_name = 'match_links'").fetchone()[0]
     finally:

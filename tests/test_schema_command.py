@@ -9,17 +9,14 @@ real registry code and a real file is validated with it.
 from __future__ import annotations
 
 import csv
-import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from costcalc.cli import main
-from costcalc.commands import schema as schema_cmd
 from costcalc.ingest.validate import BatchValidator, find_header
 from costcalc.paths import PROJECT_ENV, SEEDS_DIR
 from costcalc.schemas import clear_caches, load_file_types, load_schemas
-from costcalc.transform import registry
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from costcalc import __version__
 from costcalc.schemas import clear_caches
 from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, require_engine
 from costcalc.paths import PROJECT_ENV, WAREHOUSE_ENV, warehouse_path
+from costcalc.safe_output import terminal_text
 
 
 class Context:
@@ -27,11 +28,33 @@ class Context:
             self.target = require_engine(target)
         except EngineError as exc:
             raise click.ClickException(str(exc)) from None
+        if self.target == "duckdb" and self.warehouse.is_dir():
+            raise click.BadParameter(
+                f"{terminal_text(self.warehouse, one_line=True)} is a folder; give the DuckDB file, "
+                f"e.g. {terminal_text(self.warehouse / 'costcalc.duckdb', one_line=True)}",
+                param_hint="--warehouse")
         # every layer (loader, dbt's profile, reports, lookup) reads the target from here
         os.environ[TARGET_ENV] = self.target
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: Ctrl-C in any command is one line on stderr and exit code 130
+    (the shell's convention for SIGINT), never a traceback. What a command leaves half
+    done is its own transaction's to undo (docs/loading.md)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("costcalc: interrupted (Ctrl-C)", err=True)
+            ctx.exit(INTERRUPTED)
+
+
+#: The exit code after Ctrl-C (128 + SIGINT).
+INTERRUPTED = 130
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--warehouse", metavar="PATH", envvar=WAREHOUSE_ENV, default=None,
               help=f"The DuckDB warehouse file [env {WAREHOUSE_ENV}; default ./warehouse/costcalc.duckdb].")
 @click.option("--target", metavar="NAME", envvar=TARGET_ENV, default=None,

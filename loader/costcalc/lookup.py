@@ -35,9 +35,14 @@ AUDIT_DDL = (
         looked_up_by VARCHAR NOT NULL,
         client_id VARCHAR NOT NULL,
         reason VARCHAR NOT NULL,
-        records_shown INTEGER NOT NULL
+        records_shown INTEGER NOT NULL,
+        claimed_user VARCHAR
     )""",
 )
+#: Warehouses made before claimed_user existed get the column (run by whoever may alter it).
+_AUDIT_MIGRATE = "ALTER TABLE audit.lookup_log ADD COLUMN claimed_user VARCHAR"
+#: A --user name (a claim, recorded beside the audited user) is at most this long.
+MAX_CLAIMED_USER_CHARS = 64
 
 _TABLE_EXISTS = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
 _COLUMNS = "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
@@ -48,8 +53,11 @@ _LINKS = """SELECT l.* FROM restricted.match_links l
 WHERE l.record_key_a IN (SELECT r.record_key FROM restricted.identity_records r WHERE r.client_id = ?)
    OR l.record_key_b IN (SELECT r.record_key FROM restricted.identity_records r WHERE r.client_id = ?)
 ORDER BY l.rule, l.record_key_a, l.record_key_b"""
-_AUDIT_INSERT = """INSERT INTO audit.lookup_log (looked_up_at, looked_up_by, client_id, reason, records_shown)
-VALUES (?, ?, ?, ?, ?) RETURNING lookup_id"""
+_AUDIT_INSERT = """INSERT INTO audit.lookup_log (looked_up_at, looked_up_by, client_id, reason, records_shown,
+claimed_user) VALUES (?, ?, ?, ?, ?, ?) RETURNING lookup_id"""
+#: The database session's user on each server engine (who the audit names there).
+_SESSION_USER = {"postgres": "SELECT session_user", "sqlserver": "SELECT SUSER_SNAME()",
+                 "spark": "SELECT current_user()"}
 
 
 class LookupRefused(Exception):
@@ -64,20 +72,63 @@ class LookupFailed(Exception):
 class LookupResult:
     lookup_id: int
     client_id: str
-    looked_up_by: str
+    looked_up_by: str               # the audited user: OS account, or database session user on a server
     looked_up_at: datetime
     found: bool
     identity: pd.DataFrame          # restricted.client_identity rows of the client (normally one)
     records: pd.DataFrame           # restricted.identity_records rows, plus "linked_by" when evidence exists
     links: pd.DataFrame | None      # restricted.match_links rows touching the client's records, if that table exists
     known_publicly: bool            # the id is in marts.dim_client (identity may still be missing)
+    claimed_user: str | None = None  # the --user name given, recorded beside looked_up_by
 
 
 def default_user() -> str:
+    """The operating-system account running costcalc: from the process's real user id
+    (pwd), never from $USER or $LOGNAME, which anyone can set. Windows has no pwd: the
+    login name there."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # Windows; or a uid without a passwd entry
+        pass
+    if hasattr(os, "getuid"):
+        return f"uid {os.getuid()}"
     try:
         return getpass.getuser()
-    except Exception:  # no login name (some containers): fall back to the environment
-        return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+    except Exception:
+        return "unknown"
+
+
+def audited_user(con=None) -> str:
+    """Who the audit names: the database session user on a server engine (the login the
+    server authenticated), else the operating-system account (:func:`default_user`)."""
+    from costcalc.warehouse.targets import is_server, target_name
+
+    if con is not None and is_server():
+        row = con.execute(_SESSION_USER[target_name()]).fetchone()
+        if row and row[0]:
+            return str(row[0])
+    return default_user()
+
+
+def check_claimed_user(name: str | None) -> str | None:
+    """A ``--user`` name, validated: it is only a claim, recorded beside the audited user
+    (never instead of it). None when not given; ``LookupRefused`` for control characters
+    (a newline would forge a line in any log or export) or more than
+    MAX_CLAIMED_USER_CHARS characters."""
+    import unicodedata
+
+    if name is None:
+        return None
+    text = name.strip()
+    if not text:
+        return None
+    if any(unicodedata.category(ch).startswith("C") or ch in "\u2028\u2029" for ch in text):
+        raise LookupRefused("--user must not contain control characters (such as a newline).")
+    if len(text) > MAX_CLAIMED_USER_CHARS:
+        raise LookupRefused(f"--user is too long (at most {MAX_CLAIMED_USER_CHARS} characters).")
+    return text
 
 
 def check_reason(reason: str | None) -> str:
@@ -97,6 +148,8 @@ def check_reason(reason: str | None) -> str:
 def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in AUDIT_DDL:
         con.execute(ddl)
+    if "claimed_user" not in _columns(con, "audit", "lookup_log"):
+        con.execute(_AUDIT_MIGRATE)
 
 
 def _exists(con, schema: str, table: str) -> bool:
@@ -172,7 +225,7 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     """Look a client up, auditing first. Raises ``LookupRefused`` (nothing read, nothing logged)
     for a missing or trivial reason, ``LookupFailed`` when the warehouse is not built."""
     reason_text = check_reason(reason)
-    who = (user or "").strip() or default_user()
+    claimed = check_claimed_user(user)
     client_id = str(client_id or "").strip()
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
@@ -196,6 +249,7 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
                                "Try again when it has finished.") from exc
     try:
         ensure_audit(con)
+        who = audited_user(con)
         missing = [t for t in ("client_identity", "identity_records") if not _exists(con, "restricted", t)]
         if missing:
             raise LookupFailed("The warehouse has no " + ", ".join(f"restricted.{t}" for t in missing)
@@ -209,7 +263,8 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
         # The audit row is committed before anything is returned, let alone shown.
         con.execute("BEGIN TRANSACTION")
         try:
-            lookup_id = con.execute(_AUDIT_INSERT, [at, who, client_id, reason_text, int(len(records))]).fetchone()[0]
+            lookup_id = con.execute(_AUDIT_INSERT, [at, who, client_id, reason_text, int(len(records)),
+                                                    claimed]).fetchone()[0]
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -220,6 +275,7 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
         records = records.copy()
         records["linked_by"] = _linked_by(records, links)
     return LookupResult(lookup_id=lookup_id, client_id=client_id, looked_up_by=who, looked_up_at=at,
+                        claimed_user=claimed,
                         found=found, identity=identity, records=records, links=links, known_publicly=known)
 
 
@@ -245,7 +301,9 @@ def _text(value) -> str:
 
 def format_lookup(result: LookupResult) -> str:
     head = [f"Client lookup {result.lookup_id}: {result.client_id} "
-            f"(by {result.looked_up_by} at {result.looked_up_at:%Y-%m-%d %H:%M:%S} UTC; audited)",
+            f"(by {result.looked_up_by}"
+            f"{f', who gave --user {result.claimed_user}' if result.claimed_user else ''}"
+            f" at {result.looked_up_at:%Y-%m-%d %H:%M:%S} UTC; audited)",
             "RESTRICTED: identifying details. Do not copy them into reports, e-mails or tickets.", ""]
     if not result.found:
         if result.known_publicly:

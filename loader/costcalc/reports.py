@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from costcalc.safe_output import spreadsheet_row, terminal_text
+
 #: Column kinds, for display (``format_report``).
 TEXT, INT, MONEY, SHARE, DATE, DAYS = "text", "int", "money", "share", "date", "days"
 
@@ -562,7 +564,9 @@ def _header(report: Report) -> list[str]:
 
 def format_table(report: Report) -> str:
     cols = list(report.frame.columns)
-    body = [[_cell(r[c], report.kinds.get(c, TEXT)) for c in cols] for r in report.rows]
+    # Text from providers' files (service types, ...) may hold ESC sequences: stripped.
+    body = [[terminal_text(_cell(r[c], report.kinds.get(c, TEXT)), one_line=True) for c in cols]
+            for r in report.rows]
     if report.total_label_column and body:
         total = []
         for c in cols:
@@ -596,7 +600,7 @@ def format_table(report: Report) -> str:
     if report.notes:
         out.append("")
         out.extend(report.notes)
-    return "\n".join(out) + "\n"
+    return terminal_text("\n".join(out)) + "\n"
 
 
 def _json_value(value):
@@ -611,9 +615,11 @@ def format_csv(report: Report) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = list(report.frame.columns)
-    w.writerow(cols)
+    # Cells a spreadsheet would run as formulas (=HYPERLINK(...), @SUM(...), +1+1 in a
+    # provider's service type) get a leading apostrophe; numbers stay numbers.
+    w.writerow(spreadsheet_row(cols))
     for r in report.rows:
-        w.writerow(["" if r[c] is None else _json_value(r[c]) for c in cols])
+        w.writerow(spreadsheet_row([_json_value(r[c]) for c in cols]))
     return buf.getvalue()
 
 

@@ -8,6 +8,7 @@ which renders it for dbt). Nothing else in the project lists columns.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import functools
 import re
 from dataclasses import dataclass, field
@@ -199,6 +200,44 @@ def _unknown_headers_option(value, where: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class DateLimits:
+    """The plausible-date window of schemas/limits.yaml (docs/loading.md)."""
+    max_years_after_extract: int
+    earliest: _dt.date
+    max_age_years: int
+
+    def latest_service_date(self, extract: _dt.date) -> _dt.date:
+        return _add_years(extract, self.max_years_after_extract)
+
+    def earliest_birth_date(self, extract: _dt.date) -> _dt.date:
+        return _add_years(extract, -self.max_age_years)
+
+
+def _add_years(d: _dt.date, years: int) -> _dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def load_date_limits(directory: Path | None = None) -> DateLimits:
+    """The plausible-date window: ``limits.yaml``, the project's where it has one, else the code's."""
+    if directory is not None:
+        return _cached_date_limits(Path(directory) / "limits.yaml")
+    return _cached_date_limits([d / "limits.yaml" for d in schema_dirs() if (d / "limits.yaml").is_file()][-1])
+
+
+@lru_cache(maxsize=None)
+def _cached_date_limits(path: Path) -> DateLimits:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    dates = data["dates"]
+    earliest = dates["earliest"]
+    if not isinstance(earliest, _dt.date):
+        earliest = _dt.date.fromisoformat(str(earliest))
+    return DateLimits(int(dates["max_years_after_extract"]), earliest, int(dates["max_age_years"]))
+
+
 def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]:
     """Schema YAML files by file name: the code's, then the project's (a project file of the
     same name overrides the code's)."""
@@ -210,8 +249,8 @@ def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]
     return dict(sorted(files.items()))
 
 
-#: YAML files beside the schemas that are not schemas.
-NOT_SCHEMAS = ("frequencies.yaml",)
+#: YAML files beside the schemas that hold settings, not a schema.
+NOT_SCHEMAS = frozenset({"frequencies.yaml", "limits.yaml"})
 
 
 def read_schemas(directories: tuple[Path, ...] | None = None) -> dict[str, Schema]:
@@ -289,5 +328,5 @@ def _cached_file_types(path: Path) -> dict[str, FileType]:
 
 def clear_caches() -> None:
     """Forget what was read (a long-running process, or a changed project directory)."""
-    for f in (_cached_schemas, _cached_frequencies, _cached_file_types):
+    for f in (_cached_schemas, _cached_frequencies, _cached_file_types, _cached_date_limits):
         f.cache_clear()

@@ -18,6 +18,7 @@ from costcalc.ingest.landing import ERRORS_SHOWN, describe_error, load_file
 from costcalc.ingest.messages import quoted
 from costcalc.schemas import load_file_types, load_schemas
 from costcalc.settings import SettingsError, load_settings
+from costcalc.safe_output import terminal_text
 from costcalc.warehouse.connection import WarehouseBusy
 
 
@@ -92,16 +93,18 @@ def load(obj, files, schema, file_type, provider, extract_date, strict):
         if result.status == "rejected":
             any_rejected = True
         report = f"; errors: {result.error_report_path}" if result.error_report_path else ""
-        click.echo(f"{result.source_file}: {result.status}; rows read {result.rows_read}, "
-                   f"accepted {result.rows_accepted}, rejected {result.rows_rejected}"
-                   f"{' [' + result.schema_code + ']' if result.schema_code else ''}{report}")
+        # File names can hold control characters (ESC sequences): stripped (costcalc.safe_output).
+        click.echo(terminal_text(f"{result.source_file}: {result.status}; rows read {result.rows_read}, "
+                                 f"accepted {result.rows_accepted}, rejected {result.rows_rejected}"
+                                 f"{' [' + result.schema_code + ']' if result.schema_code else ''}{report}",
+                                 one_line=True))
         if result.status in ("unchanged", "rejected"):
-            click.echo(f"  {result.message}")
+            click.echo(f"  {terminal_text(result.message, one_line=True)}")
         for header, hint in result.unrecognised:  # header names are not personal data
-            click.echo(f"  column {quoted(header)} not recognised: its values are not loaded"
-                       + (f"; {hint}" if hint else ""))
+            click.echo(terminal_text(f"  column {quoted(header)} not recognised: its values are not loaded"
+                                     + (f"; {hint}" if hint else ""), one_line=True))
         for w in result.warnings:
-            click.echo(f"  warning: {w}")
+            click.echo(f"  warning: {terminal_text(w, one_line=True)}")
         for e in result.errors if result.rows_read else []:
             click.echo(f"  {describe_error(e)}")
         more = result.rows_rejected and len(result.errors) >= ERRORS_SHOWN

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from costcalc.lookup import MIN_REASON_CHARS, LookupFailed, LookupRefused, format_lookup, lookup_client
+from costcalc.safe_output import terminal_text
 
 
 @click.command("lookup")
@@ -12,7 +13,10 @@ from costcalc.lookup import MIN_REASON_CHARS, LookupFailed, LookupRefused, forma
 @click.option("--reason", default=None, metavar="TEXT",
               help=f"Why you need these details (required, at least {MIN_REASON_CHARS} characters); "
                    "written to the audit log.")
-@click.option("--user", default=None, metavar="NAME", help="Who is looking (default: your login name).")
+@click.option("--user", default=None, metavar="NAME",
+              help="A name to record beside the lookup (e.g. on a shared account). The audit always "
+                   "names your operating-system account (or database login); this name is kept "
+                   "separately, as a claim. No control characters, at most 64 characters.")
 @click.pass_context
 def lookup(ctx: click.Context, client_id: str, reason: str | None, user: str | None) -> None:
     """Show who is behind CLIENT_ID and the records that make it up (restricted).
@@ -26,6 +30,6 @@ def lookup(ctx: click.Context, client_id: str, reason: str | None, user: str | N
         raise click.UsageError(str(exc)) from exc
     except LookupFailed as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(format_lookup(result), nl=False)
+    click.echo(terminal_text(format_lookup(result)), nl=False)  # no ESC sequences from the data
     if not result.found:
         ctx.exit(1)

@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from costcalc.lookup import default_user
+from costcalc.lookup import LookupRefused, check_claimed_user, default_user
 from costcalc.paths import project_seeds_dir
 
 #: The decisions file's name in the project directory's seeds/ (docs/project.md).
@@ -39,7 +39,7 @@ AUDIT_DDL = (
     "CREATE SCHEMA IF NOT EXISTS audit",
     """CREATE TABLE IF NOT EXISTS audit.match_log (
         decided_at TIMESTAMP, decided_by VARCHAR, decision VARCHAR,
-        record_a VARCHAR, record_b VARCHAR, reason VARCHAR)""",
+        record_a VARCHAR, record_b VARCHAR, reason VARCHAR, claimed_user VARCHAR)""",
 )
 
 
@@ -130,7 +130,12 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
     if not warehouse.exists():
         raise click.ClickException(f"No warehouse at {warehouse}: run `costcalc build` first.")
     decided_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
-    user = user or default_user()
+    # decided_by is the operating-system account; --user is only a claim, kept beside it.
+    try:
+        claimed = check_claimed_user(user)
+    except LookupRefused as exc:
+        raise MatchRefused(str(exc)) from None
+    user = default_user()
     con = duckdb.connect(str(warehouse))
     try:
         check_ref(con, a)
@@ -159,8 +164,13 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
             w.writerow({k: ("" if v is None else v) for k, v in row.items()})
         for ddl in AUDIT_DDL:
             con.execute(ddl)
-        con.execute("insert into audit.match_log values (?, ?, ?, ?, ?, ?)",
-                    [decided_at, user, decision, a.label(), b.label(), reason])
+        have = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                          "where table_schema = 'audit' and table_name = 'match_log'").fetchall()}
+        if "claimed_user" not in have:  # a warehouse from before --user was a claim
+            con.execute("alter table audit.match_log add column claimed_user VARCHAR")
+        con.execute("insert into audit.match_log (decided_at, decided_by, decision, record_a, record_b, reason, "
+                    "claimed_user) values (?, ?, ?, ?, ?, ?, ?)",
+                    [decided_at, user, decision, a.label(), b.label(), reason, claimed])
     finally:
         con.close()
     return row
@@ -190,7 +200,9 @@ _options = [
     click.argument("record_a"),
     click.argument("record_b"),
     click.option("--reason", required=False, metavar="TEXT", help="Why (required), kept with the decision."),
-    click.option("--user", default=None, metavar="NAME", help="Who decides (default: your login name)."),
+    click.option("--user", default=None, metavar="NAME",
+                 help="A name to record beside the decision. The decision is always recorded as your "
+                      "operating-system account; this name is kept separately, as a claim."),
     click.option("--decisions-file", default=None, metavar="PATH", hidden=True,
                  help="The decisions seed file (default: seeds/match_decisions.csv)."),
 ]

@@ -13,6 +13,10 @@ from costcalc import reports
 from costcalc.reports import ReportError, ReportFilters
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
+#: Bounds of the number options: a number DuckDB cannot bind (--limit 99999999999999999999)
+#: is refused by the option with a message, not by the database with a traceback.
+MAX_LIMIT = 1_000_000
+MAX_AGE = 150
 
 
 class DayType(click.ParamType):
@@ -61,8 +65,8 @@ def report_options(func):
                      help="Only clients in / not in the Troubled Families programme."),
         click.option("--hb-switch/--not-hb-switch", "housing_benefit_switch", default=None,
                      help="Only clients with / without a housing benefit switch (paid to landlord)."),
-        click.option("--min-age", type=click.IntRange(min=0), default=None, help="Only clients at least this old."),
-        click.option("--max-age", type=click.IntRange(min=0), default=None, help="Only clients at most this old."),
+        click.option("--min-age", type=click.IntRange(0, MAX_AGE), default=None, help="Only clients at least this old."),
+        click.option("--max-age", type=click.IntRange(0, MAX_AGE), default=None, help="Only clients at most this old."),
         click.option("--need", "needs", multiple=True, metavar="REASON",
                      help="Only clients with this adult social care primary support reason, in full or its "
                           "category before a colon (repeatable). See `costcalc report needs`."),
@@ -103,7 +107,8 @@ def report() -> None:
 
 
 @report.command("top-clients")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many clients.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True,
+              help=f"How many clients (at most {MAX_LIMIT:,}).")
 @report_options
 @click.pass_context
 def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, **kw) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from costcalc.settings import SettingsError, load_settings
+from costcalc.safe_output import SafeLogFormatter
 from costcalc.watch.folder import FolderLock, Watcher
 
 class _CannotRun(click.ClickException):
@@ -29,7 +30,7 @@ def _configure_logging() -> None:
     if root.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(SafeLogFormatter(LOG_FORMAT))  # no ESC sequences or forged lines
     # The loader logs each load (and its warnings) too; the watcher's own line per file
     # says it all, warnings included. The loader's errors still show.
     handler.addFilter(lambda r: r.name != "costcalc.ingest.landing" or r.levelno >= logging.ERROR)

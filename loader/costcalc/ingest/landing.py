@@ -36,6 +36,7 @@ from costcalc.safefs import fit_name, write_atomic_path
 from costcalc.settings import load_settings
 from costcalc.ingest.extract_date import DATA, GIVEN, GUESSED, LOAD_DATE
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
+from costcalc.safe_output import spreadsheet_row, terminal_text
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest import messages
 from costcalc.ingest.headers import HeaderReview, column_letter, review_headers
@@ -50,7 +51,6 @@ BATCH_ROWS = 50_000
 #: How many cell errors a LoadResult carries for display (all go to the report and the table).
 ERRORS_SHOWN = 20
 
-WITHHELD = "value withheld: personal data; see the error report"
 
 
 @dataclass
@@ -84,17 +84,16 @@ class LoadResult:
 
 
 def describe_error(e: CellError) -> str:
-    """One cell error as a line safe for a terminal or a log: the value of a
-    personal column is withheld."""
+    """One cell error as a line safe for a terminal or a log: never a cell's value, of
+    any column (a shifted row puts a date of birth under a column that is not personal),
+    only where it is and why; the value is in the provider's error report. Control
+    characters are removed (costcalc.safe_output)."""
     where = f"row {e.row}" if e.row else "file"
     col = f", column {messages.plain(e.header or e.column)}" if e.column else ""
-    if e.value is None or e.value == "":
-        shown = ""
-    elif e.personal:
-        shown = f" ({WITHHELD})"
-    else:
-        shown = f" (value {e.value!r})"
-    return f"{where}{col}: {e.reason}{shown}"
+    reason = e.reason
+    if e.value:  # a reason that quotes the value ("unknown frequency 'Quarterly'") does not here
+        reason = reason.replace(repr(e.value), "(see the error report)")
+    return terminal_text(f"{where}{col}: {reason}", one_line=True)
 
 
 REPORT_SUFFIX = ".errors.csv"
@@ -462,7 +461,8 @@ class _Loader:
 
     def _load(self, source: RowSource, match: HeaderMatch, rest: list[list], first_data_row: int) -> LoadResult:
         con, schema = self.con, self.schema
-        validator = BatchValidator(match, frequency_default=self.file_type.frequency if self.file_type else None)
+        validator = BatchValidator(match, frequency_default=self.file_type.frequency if self.file_type else None,
+                                   extract_date=self.extract_date)
         insert_sql = insert_statement(schema, typed=isinstance(con, duckdb.DuckDBPyConnection))
         tally = LoadTally()
         bar = self._progress_bar(source)
@@ -727,27 +727,6 @@ class ProgressBar:
 
 # --------------------------------------------------------------------- error report
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _report_cell(value: str | None) -> str:
-    """A value as written to the provider-facing CSV: text that a spreadsheet would
-    run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if value is None:
-        return ""
-    if value.startswith(_FORMULA_START) or (value.startswith("-") and not _looks_numeric(value)):
-        return "'" + value
-    return value
-
-
-def _looks_numeric(value: str) -> bool:
-    try:
-        float(value.replace(",", "").replace("£", ""))
-        return True
-    except ValueError:
-        return False
-
-
 def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
     """Write ``<file>.errors.csv`` beside the file when the load refused or rejected
     anything, or found headers it does not know; remove a stale one otherwise.
@@ -801,11 +780,12 @@ def write_error_report(warehouse, load_id: int, report: Path, *, name: str | Non
 
         def write(fh) -> None:
             w = csv.writer(fh)
-            w.writerow([messages.summary(status, read, rejected, refusal, [h for h, _ in unrecognised])])
+            w.writerow(spreadsheet_row([messages.summary(status, read, rejected, refusal,
+                                                         [h for h, _ in unrecognised])]))
             w.writerow(REPORT_COLUMNS)
             for header, hint in unrecognised:
-                w.writerow([header_row or "", _report_cell(header), "",
-                            say("unrecognised_header"), _report_cell(hint)])
+                w.writerow(spreadsheet_row([header_row or "", header, "",
+                                            say("unrecognised_header"), hint]))
             rows = first
             while rows:
                 for r, c, v, reason in rows:
@@ -813,8 +793,9 @@ def write_error_report(warehouse, load_id: int, report: Path, *, name: str | Non
                         reason = reason[len(source_file) + 2:]
                     column = _schema_column(schema, c)
                     header = headers.get(c) or (column.display if column else c or "")
-                    w.writerow(["" if r is None else r, _report_cell(header), _report_cell(v),
-                                _report_cell(reason), _report_cell(messages.hint(column, v, reason))])
+                    # every cell escaped: CSV injection (costcalc.safe_output)
+                    w.writerow(spreadsheet_row(["" if r is None else r, header, v,
+                                                reason, messages.hint(column, v, reason)]))
                 rows = cur.fetchmany(10_000)
 
         # A private temporary name (O_EXCL|O_NOFOLLOW), then a rename over the report's

@@ -49,7 +49,7 @@ TEMPLATES: dict[str, str] = {
     # one cell or row
     "mandatory_blank": "{header} is blank; it must be filled in",
     "frequency_blank": "{header} is blank; say how often the cost is charged (e.g. Weekly, Monthly, One-off)",
-    "dates_backwards": "{start} ({start_value}) is after {end} ({end_value})",
+    "dates_backwards": "{start} is after {end}",
     "dob_future": "date of birth is in the future",
     # header notes (the file still loads)
     "unrecognised_header": "column not recognised; its values are not loaded",

@@ -19,11 +19,12 @@ from itertools import compress, zip_longest
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from costcalc.ingest.fastpaths import fast_parse, trim
+from costcalc.ingest.fastpaths import PY_WHITESPACE, fast_parse, trim
 from costcalc.ingest.messages import quoted, say
-from costcalc.schemas import Column, Schema, load_schemas
-from costcalc.ingest.values import (InvalidValue, parse_date, parse_frequency, parse_integer, parse_money,
-                     parse_nhs_number, parse_ni_number, parse_postcode, parse_text)
+from costcalc.schemas import Column, Schema, load_date_limits, load_schemas
+from costcalc.ingest.values import (EXCEL_ERRORS, INVISIBLE, InvalidValue, parse_date, parse_frequency,
+                                    parse_integer, parse_money, parse_nhs_number, parse_ni_number,
+                                    parse_postcode, parse_text, parse_text_checked)
 
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN_ROWS = 20
@@ -184,6 +185,8 @@ class ColumnParser:
         if column.type == "frequency":
             default = default or column.default
             self.parse = lambda v: parse_frequency(v, default)
+        elif column.type == "text" and column.mandatory:
+            self.parse = parse_text_checked  # an Excel error (#REF!) is not the text
         else:
             self.parse = _PARSERS[column.type]
         self.arrow_type = ARROW_TYPES.get(column.type, pa.string())
@@ -208,7 +211,18 @@ class ColumnParser:
             # Text cells: parse_text in Arrow, exactly (strip what str.strip strips;
             # empty -> null), with no Python object per cell.
             trimmed = trim(arr.cast(pa.string()))
-            return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed), []
+            # A cell of only zero-width or format characters (U+200B, ...) is blank too.
+            blank = pc.equal(pc.utf8_trim(trimmed, characters=INVISIBLE + PY_WHITESPACE), "")
+            vals = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+            if not self.column.mandatory:
+                return vals, []
+            errors = pc.is_in(pc.utf8_upper(vals), value_set=_EXCEL_ERRORS)
+            if not errors.true_count:
+                return vals, []
+            where = pc.indices_nonzero(errors)
+            vals = pc.if_else(errors, pa.scalar(None, pa.string()), vals)
+            return vals, [(i, f"Excel error {t.upper()} in cell")
+                          for i, t in zip(where.to_pylist(), trimmed.take(where).to_pylist())]
         fast = fast_parse(self.column.type, arr)
         if fast is None:
             return self._parse_each(arr)
@@ -254,6 +268,8 @@ class ColumnParser:
             errors = [(i, reasons[k]) for i, k in zip(hit.to_pylist(), indices.take(hit).to_pylist())]
         return out, errors
 
+
+_EXCEL_ERRORS = pa.array(sorted(EXCEL_ERRORS), pa.string())
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -343,9 +359,11 @@ def _is_blank_cell(v) -> bool:
 class BatchValidator:
     """Validates batches of data rows of one file against ``match.schema``."""
 
-    def __init__(self, match: HeaderMatch, today: _dt.date | None = None, frequency_default: str | None = None):
+    def __init__(self, match: HeaderMatch, today: _dt.date | None = None, frequency_default: str | None = None,
+                 extract_date: _dt.date | None = None):
         """``frequency_default``: the frequency the file type declares, for a blank or
-        missing frequency column (see docs/loading.md)."""
+        missing frequency column (see docs/loading.md); ``extract_date``: the file's, which
+        the plausible-date window is relative to (schemas/limits.yaml)."""
         self.schema = match.schema
         self.width = len(match.headers)
         self.positions: dict[str, int] = {c.name: pos for pos, c in match.mapping.items()}
@@ -376,9 +394,47 @@ class BatchValidator:
         dob = self.schema.identity.get("dob")
         self.dob_column = dob if dob in self.parsers else None
         self.today = (today or _dt.date.today()).isoformat()
+        self.window = self._date_window(extract_date or today or _dt.date.today())
         # The newest value of every date column: the extract-date column's is the file's
         # extract date; the newest of all is checked against a given extract date (landing).
         self.date_columns = [c.name for c in self.schema.columns if c.type == "date" and c.name in self.parsers]
+
+    def _date_window(self, extract: _dt.date) -> list[tuple[str, pa.Scalar | None, pa.Scalar, str, str]]:
+        """(column, earliest, latest, reason if earlier, reason if later) for each date
+        column: the plausible window of schemas/limits.yaml, relative to the extract date."""
+        limits = load_date_limits()
+        out = []
+        for c in self.schema.columns:
+            if c.type != "date":
+                continue
+            if c.name == self.dob_column:
+                lo = limits.earliest_birth_date(extract)
+                out.append((c.name, pa.scalar(lo, pa.date32()), None,
+                            f"date of birth more than {limits.max_age_years} years before the extract date "
+                            f"(before {lo:%d/%m/%Y})", ""))
+            else:
+                hi = limits.latest_service_date(extract)
+                out.append((c.name, pa.scalar(limits.earliest, pa.date32()), pa.scalar(hi, pa.date32()),
+                            f"date too early (before {limits.earliest:%d/%m/%Y})",
+                            f"date too far in the future (after {hi:%d/%m/%Y}, more than "
+                            f"{limits.max_years_after_extract} years after the extract date)"))
+        return out
+
+    def _check_date_window(self, out: dict, cols: list, reject) -> None:
+        """Rejects dates outside the plausible window (see :meth:`_date_window`)."""
+        for name, lo, hi, early, late in self.window:
+            pos = self.positions.get(name)
+            if pos is None:
+                continue
+            vals = out[name]
+            for bound, test, reason in ((lo, pc.less, early), (hi, pc.greater, late)):
+                if bound is None:
+                    continue
+                hit = pc.fill_null(test(vals, bound), False)
+                if hit.true_count:
+                    col = self.schema.column(name)
+                    for i in pc.indices_nonzero(hit).to_pylist():
+                        reject(i, col, _Cells(cols[pos])[i], reason)
 
     def process(self, rows, first_row: int) -> Batch:
         """Validate rows numbered ``first_row``, ``first_row + 1``, ... (Excel row numbers):
@@ -448,6 +504,7 @@ class BatchValidator:
         self._check_frequencies(out, cols, rejections)
         self._check_date_order(out, cols, rejections)
         self._check_birth_dates(out, cols, rejections)
+        self._check_date_window(out, cols, rejections.add)
         extra = self._extra_json(cols, n, extra_positions)
         kept = rejections.keep_mask(row)
         if kept is not None:
@@ -515,10 +572,10 @@ class BatchValidator:
             after = pc.greater(s_vals, e_vals)
             if after.true_count:
                 for i in pc.indices_nonzero(pc.fill_null(after, False)).to_pylist():
-                    s, e = s_vals[i].as_py().isoformat(), e_vals[i].as_py().isoformat()
+                    # The reason names no dates: reasons reach the terminal (docs/loading.md).
                     rejections.add(i, self.schema.column(s_name), _Cells(cols[self.positions[s_name]])[i],
-                                   say("dates_backwards", start=quoted(self.headers[s_name]), start_value=s,
-                                       end=quoted(self.headers[e_name]), end_value=e))
+                                   say("dates_backwards", start=quoted(self.headers[s_name]),
+                                       end=quoted(self.headers[e_name])))
 
     def _check_birth_dates(self, out: dict, cols: list, rejections: "RowRejections") -> None:
         """A date of birth after today rejects the row."""

@@ -24,7 +24,7 @@ class InvalidValue(ValueError):
 #: stripping and lower-casing. Text columns keep them as written (a surname
 #: may really be "Null"), see docs/loading.md.
 NULL_TOKENS = frozenset({
-    "", "n/a", "na", "n.a.", "#n/a", "null", "none", "nil", "-", "--", "---", "unknown",
+    "", "n/a", "na", "n.a.", "null", "none", "nil", "-", "--", "---", "unknown",
     "not known", "not applicable", "?",
 })
 
@@ -32,13 +32,59 @@ NULL_TOKENS = frozenset({
 MIN_YEAR = 1850
 MAX_YEAR = 2199
 
-#: Largest absolute money value that fits DECIMAL(18,4).
-_MONEY_LIMIT = Decimal("99999999999999.9999")
-_Q4 = Decimal("0.0001")
+#: raw.* stores money as DECIMAL(MONEY_PRECISION, MONEY_SCALE): amounts are rounded to
+#: MONEY_SCALE decimals, and an amount of MONEY_PRECISION - MONEY_SCALE whole digits or
+#: more is rejected as too large (never an error from the decimal module).
+MONEY_PRECISION, MONEY_SCALE = 18, 4
+_Q4 = Decimal(1).scaleb(-MONEY_SCALE)
+#: Largest absolute money value that fits DECIMAL(18,4): 99999999999999.9999.
+_MONEY_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE) - _Q4
+#: raw.* stores whole numbers as BIGINT.
+INT_MIN, INT_MAX = -2**63, 2**63 - 1
+
+#: The error values Excel shows in a cell whose formula failed. In a typed or mandatory
+#: column such a cell is rejected as what it is (never read as blank or as text).
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+})
+
+#: Invisible format characters (zero-width spaces and joiners, direction marks, the
+#: byte-order mark, soft hyphen, word joiner): a cell of only these (and whitespace,
+#: which includes the no-break space) is blank.
+INVISIBLE = ("\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+             "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
+
+
+def excel_error(s: str) -> str | None:
+    """The Excel error value ``s`` is ('#REF!', ...), or None."""
+    t = s.strip()
+    if t.startswith("#"):
+        t = t.upper()
+        if t in EXCEL_ERRORS:
+            return t
+    return None
+
+
+def check_excel_error(s: str) -> None:
+    """Raises InvalidValue for an Excel error value."""
+    err = excel_error(s)
+    if err is not None:
+        raise InvalidValue(f"Excel error {err} in cell")
+
+
+def is_invisible(s: str) -> bool:
+    """True for text of only whitespace and invisible format characters (blank)."""
+    return not s.strip().strip(INVISIBLE).strip()
 
 
 def _is_blank_token(s: str) -> bool:
-    return s.strip().lower() in NULL_TOKENS
+    """True for a cell that means "no value" in a typed column; raises InvalidValue for
+    an Excel error value (#REF!, #N/A, ...)."""
+    t = s.strip().lower()
+    if t.startswith("#"):
+        check_excel_error(t)
+    return t in NULL_TOKENS or is_invisible(t)
 
 
 def _number_text(v: float | int) -> str:
@@ -59,6 +105,8 @@ def parse_text(v) -> str | None:
         return None
     if isinstance(v, str):
         s = v.strip()
+        if s and not s.strip(INVISIBLE).strip():  # only zero-width or format characters
+            return None
         return s or None
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
@@ -70,6 +118,14 @@ def parse_text(v) -> str | None:
         return v.isoformat()
     s = str(v).strip()
     return s or None
+
+
+def parse_text_checked(v) -> str | None:
+    """Text for a mandatory column: as :func:`parse_text`, but an Excel error value
+    (#REF!, #N/A, ...) is rejected rather than taken as the text."""
+    if isinstance(v, str):
+        check_excel_error(v)
+    return parse_text(v)
 
 
 # ------------------------------------------------------------------------ integer
@@ -84,10 +140,10 @@ def parse_integer(v) -> int | None:
     if isinstance(v, bool):
         raise InvalidValue("not a whole number")
     if isinstance(v, int):
-        return v
+        return _integer_range(v)
     if isinstance(v, float):
         if v.is_integer():
-            return int(v)
+            return _integer_range(int(v))
         raise InvalidValue("not a whole number")
     if not isinstance(v, str):
         raise InvalidValue("not a whole number")
@@ -95,14 +151,24 @@ def parse_integer(v) -> int | None:
     if _is_blank_token(s):
         return None
     if _INT_RE.match(s):
-        n = int(s.replace(",", ""))
-        if abs(n) >= 2**63:
-            raise InvalidValue("number too large")
-        return n
+        return _integer_text(s.replace(",", ""))
     m = re.match(r"^([+-]?\d+)\.0*$", s)
     if m:
-        return int(m.group(1))
+        return _integer_text(m.group(1))
     raise InvalidValue("not a whole number")
+
+
+def _integer_text(digits: str) -> int:
+    # int() refuses text of more than 4,300 digits (ValueError); BIGINT holds 19 at most.
+    if len(digits.lstrip("+-").lstrip("0")) > 19:
+        raise InvalidValue("number too large")
+    return _integer_range(int(digits))
+
+
+def _integer_range(n: int) -> int:
+    if not INT_MIN <= n <= INT_MAX:
+        raise InvalidValue("number too large")
+    return n
 
 
 # -------------------------------------------------------------------------- money
@@ -157,10 +223,19 @@ def parse_money(v) -> Decimal | None:
 
 
 def _money_range(d: Decimal) -> Decimal:
+    if not d.is_finite():
+        raise InvalidValue("not an amount of money")
+    # Checked before rounding: quantize() of a number of more digits than the decimal
+    # context's precision (28) raises InvalidOperation.
+    if d.adjusted() >= MONEY_PRECISION - MONEY_SCALE:
+        raise InvalidValue(_TOO_LARGE)
     d = d.quantize(_Q4, rounding=ROUND_HALF_EVEN)
     if abs(d) > _MONEY_LIMIT:
-        raise InvalidValue("amount too large")
+        raise InvalidValue(_TOO_LARGE)
     return d + Decimal(0)  # turns -0.0000 into 0.0000
+
+
+_TOO_LARGE = f"amount too large (at most {_MONEY_LIMIT:,} either way)"
 
 
 # --------------------------------------------------------------------------- date
@@ -219,6 +294,8 @@ def parse_date(v) -> _dt.date | None:
     if isinstance(v, bool):
         raise InvalidValue("not a date")
     if isinstance(v, (int, float)):
+        if isinstance(v, int) and not -2**53 <= v <= 2**53:  # float() of it could overflow
+            raise InvalidValue("not a date")
         if float(v).is_integer() and 19000101 <= v <= 21991231:
             s = str(int(v))
             return _make_date(int(s[:4]), int(s[4:6]), int(s[6:]), "yyyymmdd")
@@ -298,6 +375,8 @@ def parse_nhs_number(v) -> str | None:
     if isinstance(v, bool):
         raise InvalidValue("not an NHS number")
     if isinstance(v, (int, float)):
+        if isinstance(v, int) and not 0 <= v < 10**10:
+            raise InvalidValue("not an NHS number (must be 10 digits)")
         if not float(v).is_integer() or v < 0:
             raise InvalidValue("not an NHS number (must be 10 digits)")
         s = str(int(v)).zfill(10)  # Excel drops leading zeros from numbers
@@ -375,6 +454,8 @@ def parse_frequency(v, default: str | None = None) -> str | None:
     text = parse_text(v) or ""
     name = _FREQ.get(frequency_key(text))
     if name is None:
+        # The value, quoted, is taken out of the reason where it reaches a terminal
+        # (costcalc.ingest.landing.describe_error); the provider's error report keeps it.
         raise InvalidValue(f"unknown frequency {text!r} (known: {', '.join(load_frequencies())})")
     return name
 

@@ -32,6 +32,7 @@ from typing import Callable
 
 from costcalc.ingest import messages
 from costcalc.ingest.landing import REPORT_COLUMNS, error_report_path, write_error_report
+from costcalc.safe_output import spreadsheet_row
 from costcalc.safefs import UnsafePath, move_no_clobber, name_max, open_regular, opened_dir, write_atomic
 from costcalc.watch.filetype import decide_file_type
 from costcalc.watch.names import LOADED, REJECTED, free_name
@@ -293,9 +294,10 @@ class FileHandler:
                 def write(fh) -> None:
                     # the loader's layout: a summary line, then the columns (costcalc.ingest.landing)
                     w = csv.writer(fh)
-                    w.writerow([messages.summary("rejected", 0, 0, report_text, [])])
+                    # CSV injection: a file name in the reason is the provider's (costcalc.safe_output)
+                    w.writerow(spreadsheet_row([messages.summary("rejected", 0, 0, report_text, [])]))
                     w.writerow(REPORT_COLUMNS)
-                    w.writerow(["", "", "", report_text, ""])
+                    w.writerow(spreadsheet_row(["", "", "", report_text, ""]))
                 write_atomic(dfd, report_name, write, encoding="utf-8-sig", newline="")
                 report_dest = pdir / folder / report_name
             moved = move_no_clobber(sfd, cand.path.name, dfd, name,
