@@ -59,7 +59,9 @@ class RawWarehouse:
                 dates = [r[schema.extract_date_column] for r in rows if r.get(schema.extract_date_column)]
                 extract_date = max(dates) if dates else None
             con.execute(
-                "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'loaded', null, ?)",
+                "insert into raw.load_log (load_id, source_file, sha256, schema_code, file_type, provider, "
+                "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'loaded', null, ?)",
                 [load_id, source_file, f"sha-{load_id}", schema_code, file_type, "test",
                  extract_date or loaded_at.date(), len(rows), len(rows), loaded_at])
             for i, row in enumerate(rows, start=2):

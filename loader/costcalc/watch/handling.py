@@ -56,6 +56,14 @@ class FileChanged(Exception):
     """The dropped file changed while it was being copied or loaded."""
 
 
+def refusal_report_rows(reason: str) -> list[list]:
+    """The rows of the error report for a file the watcher refuses itself: the loader's
+    layout (a summary line, then the columns; costcalc.ingest.landing), every cell escaped
+    against CSV injection, since the reason can quote names the provider chose."""
+    return [spreadsheet_row([messages.summary("rejected", 0, 0, reason, [])]), list(REPORT_COLUMNS),
+            spreadsheet_row(["", "", "", reason, ""])]
+
+
 @dataclass
 class Outcome:
     candidate: Candidate
@@ -292,12 +300,7 @@ class FileHandler:
                 report_dest = pdir / folder / report_name
             elif report_text is not None:
                 def write(fh) -> None:
-                    # the loader's layout: a summary line, then the columns (costcalc.ingest.landing)
-                    w = csv.writer(fh)
-                    # CSV injection: a file name in the reason is the provider's (costcalc.safe_output)
-                    w.writerow(spreadsheet_row([messages.summary("rejected", 0, 0, report_text, [])]))
-                    w.writerow(REPORT_COLUMNS)
-                    w.writerow(spreadsheet_row(["", "", "", report_text, ""]))
+                    csv.writer(fh).writerows(refusal_report_rows(report_text))
                 write_atomic(dfd, report_name, write, encoding="utf-8-sig", newline="")
                 report_dest = pdir / folder / report_name
             moved = move_no_clobber(sfd, cand.path.name, dfd, name,
