@@ -97,7 +97,8 @@
     {% endif %}
   {% endif %}
   {{ adapter.rename_relation(result_relation, target_relation) }}
-  {% do store_raw_result('main', message='converged after ' ~ state.round ~ ' rounds', code='FIXED_POINT', rows_affected=none) %}
+  {% do store_raw_result('main', message='converged after ' ~ state.round ~ (' round' if state.round == 1 else ' rounds'),
+                         code='FIXED_POINT', rows_affected=none) %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
 
