@@ -29,7 +29,8 @@ def compiled(tmp_path_factory):
 def test_every_model_compiles_for_sqlserver_and_parses_as_tsql(compiled):
     assert compiled.dbt_error is None, compiled.dbt_error
     for name in ("stg_h01a", "int_records", "int_months", "int_client_id_assignments", "fct_cost_monthly",
-                 "fct_service_use", "dim_client", "client_record_links", "client_identity", "rpt_spend_by_service"):
+                 "fct_service_use", "dim_client", "client_record_links", "client_identity", "rpt_spend_by_service",
+                 "int_match_cc", "int_match_merge"):
         assert name in compiled.compiled, name
     assert compiled.errors == {}, compiled.errors
 

@@ -1,12 +1,11 @@
 {#-
-  The connected components of the link graph (after the last round,
-  int_match_cc_06), and which of them must be rebuilt under constraints:
-  those that would hold two different valid NHS numbers, two different valid
-  NI numbers, or a pair from int_match_cannot. cc_converged = 1 when the
-  last round changed nothing (so more rounds would change nothing either).
+  The connected components of the link graph (int_match_cc), and which of
+  them must be rebuilt under constraints (int_match_merge): those that would
+  hold two different valid NHS numbers, two different valid NI numbers, or a
+  pair from int_match_cannot.
 -#}
 with cc as (
-    select node, label from {{ ref('int_match_cc_06') }}
+    select node, label from {{ ref('int_match_cc') }}
 ),
 
 nodes as (
@@ -24,13 +23,6 @@ constrained as (
     join cc ca on ca.node = c.a
     join cc cb on cb.node = c.b
     where ca.label = cb.label
-),
-
-changed as (
-    select count(*) as n
-    from {{ ref('int_match_cc_06') }} a
-    join {{ ref('int_match_cc_05') }} b on b.node = a.node
-    where a.label <> b.label
 )
 
 select
@@ -38,9 +30,7 @@ select
     cc.label,
     n.nhs,
     n.ni,
-    case when k.label is null then 0 else 1 end as is_constrained,
-    case when ch.n = 0 then 1 else 0 end as cc_converged
+    case when k.label is null then 0 else 1 end as is_constrained
 from cc
 join nodes n on n.node = cc.node
 left join constrained k on k.label = cc.label
-cross join changed ch

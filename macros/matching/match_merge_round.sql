@@ -1,48 +1,20 @@
-{#-
-  Clustering in rounds, one dbt model (table) per round, so that no engine
-  has to plan a chain of CTEs: DuckDB and PostgreSQL would materialise one,
-  Spark and SQL Server inline it and the plan grows exponentially. The
-  rounds are the models int_match_cc_NN and int_match_merge_NN; see
-  int_match_clusters.sql and docs/matching.md.
--#}
-
-{#- The score a manual link counts as: above any automatic score. -#}
-{% macro match_manual_score() %}1000000{% endmacro %}
-
-{#- One round of connected components: min-label propagation, then pointer
-    jumping (a node takes its label's label). Input/output: (node, label). -#}
-{% macro match_cc_round(previous) -%}
-with prev as (
-    select node, label from {{ ref(previous) }}
-),
-
-edges as (
-    select a as src, b as dst from {{ ref('int_match_edges') }}
-    union all
-    select b as src, a as dst from {{ ref('int_match_edges') }}
-),
-
-m as (
-    select node, min(label) as label
-    from (
-        select node, label from prev
-        union all
-        select e.src as node, p.label from edges e join prev p on p.node = e.dst
-    ) x
-    group by node
-)
-
-select m.node, case when j.label < m.label then j.label else m.label end as label
-from m
-left join m j on j.node = m.label
+{#- One round of the constrained rebuild (int_match_merge; Kruskal's
+    algorithm in rounds): each cluster picks its best link (highest score,
+    then smallest label) to a cluster it may join, and two clusters that
+    picked each other merge under the smaller label. Clusters may join when
+    no pair between them is in int_match_cannot and they hold no two
+    different valid NHS numbers nor NI numbers; a manual link (score
+    match_manual_score()) may join them despite those, but never despite a
+    manual unlink (by_person = 1).
+    previous: the relation holding the round before, (node, label).
+    Output: (node, label). -#}
+{% macro match_merge_round(previous) -%}
+  {{ return(adapter.dispatch('match_merge_round', 'costcalc')(previous)) }}
 {%- endmacro %}
 
-{#- One round of the constrained rebuild (Kruskal in rounds): each cluster
-    picks its best link to a cluster it may join, and two clusters that
-    picked each other merge. Input/output: (node, label). -#}
-{% macro match_merge_round(previous) -%}
+{% macro default__match_merge_round(previous) -%}
 with k as (
-    select node, label from {{ ref(previous) }}
+    select node, label from {{ previous }}
 ),
 
 h as (

@@ -1,2 +1,0 @@
-{#- Constrained rebuild, round 11 (macros/matching/match_clustering.sql). -#}
-{{ match_merge_round('int_match_merge_10') }}
