@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from costcalc.placeholders import count_placeholders, summary as placeholder_summary
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
@@ -358,6 +359,7 @@ class _Loader:
         read = accepted = rejected = 0
         shown: list[CellError] = []
         newest: str | None = None
+        placeholders: dict[str, int] = {}  # identity field -> accepted rows holding a placeholder
         strict_failed = False
         bar = self._progress_bar(source)
         # A batch is inserted by a helper thread while the main thread reads and checks
@@ -401,6 +403,8 @@ class _Loader:
                 if not strict_failed and batch.rows_accepted:
                     pending = inserter.submit(self._insert_batch, insert_sql, load_id, batch)
                     accepted += batch.rows_accepted
+                    for ident, n in count_placeholders(schema.identity, batch.columns).items():
+                        placeholders[ident] = placeholders.get(ident, 0) + n
                     edc = schema.extract_date_column
                     if edc and edc in batch.max_dates:
                         newest = max(newest or "", batch.max_dates[edc])
@@ -424,6 +428,7 @@ class _Loader:
                 message = f"{self.name}: loaded {accepted} of {read} rows into raw.{schema.table}"
                 if rejected:
                     message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
+                message += placeholder_summary(placeholders)
                 if read == 0:
                     message += " (the file has a header but no data rows)"
             self._log_row(load_id, status, read, accepted, rejected, message, extract)
