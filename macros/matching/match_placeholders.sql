@@ -37,3 +37,10 @@
              or (ph.kind = 'prefix' and {{ match_substr(expr, 1, dbt.length('ph.value')) }} = ph.value)))
   then 1 else 0 end
 {%- endmacro %}
+
+{#- The share of placeholder-free profiles with this value of `col` (counting
+    the profile itself when it has a placeholder). -#}
+{% macro match_clean_tf(col) -%}
+    cast(sum(1 - has_placeholder) over (partition by {{ col }}) + has_placeholder as {{ dbt.type_float() }})
+      / (case when sum(1 - has_placeholder) over () > 0 then sum(1 - has_placeholder) over () else 1 end)
+{%- endmacro %}
