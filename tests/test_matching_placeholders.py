@@ -288,3 +288,31 @@ def test_one_list_two_readers():
     assert is_placeholder("postcode", "zz99 3vz") and is_placeholder("dob", dt.date(1900, 1, 1))
     assert is_placeholder("ni_number", "TN 01 01 80 M") and is_placeholder("nhs_number", "000 000 0000")
     assert not is_placeholder("surname", "Smith") and not is_placeholder("postcode", "LS1 1AA")
+
+
+def test_no_fixed_abode_reaches_dim_client_and_links_on_real_details(tmp_path):
+    """The whole dbt project on a DuckDB warehouse: a homeless client's ZZ99 3VZ
+    records link on name and date of birth, not on the pseudo-postcode, and the
+    client is counted as of no fixed abode."""
+    from dbt_warehouse_helpers import RawWarehouse, d, person
+
+    def gs(extref, surname, firstname, dob, postcode):
+        return dict(person(surname, firstname, dob, postcode, extref=extref), startdate=d("2024-01-01"),
+                    cost=1, costfrequency="Daily", servicedesc="Support")
+
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "gs.csv", [
+        gs("N1", "Ramsden", "Keith", "1966-02-02", "ZZ99 3VZ"),
+        gs("N2", "Ramsden", "Keith", "1966-02-02", "ZZ99 3VZ"),
+        gs("N3", "Holroyd", "Mavis", "1950-03-03", "ZZ99 3VZ"),   # another homeless person
+        gs("H1", "Crowther", "Joan", "1949-04-04", "LS1 1AA"),
+        gs("U1", "Unknown", "Ali", "1900-01-01", "LS2 2BB"),
+        gs("U2", "Unknown", "Ali", "1900-01-01", "LS2 2BB"),       # identical placeholders: not evidence
+    ])
+    w.build()
+    ids = dict(w.query("""select r.reference, c.client_id from intermediate.int_record_client_ids c
+                          join intermediate.int_identity_records r using (record_key)"""))
+    assert ids["N1"] == ids["N2"] and ids["N1"] != ids["N3"] and ids["U1"] != ids["U2"]
+    nfa = dict(w.query("select client_id, no_fixed_abode from marts.dim_client"))
+    assert nfa[ids["N1"]] is True and nfa[ids["N3"]] is True
+    assert nfa[ids["H1"]] is False and nfa[ids["U1"]] is False
