@@ -316,3 +316,22 @@ def test_no_fixed_abode_reaches_dim_client_and_links_on_real_details(tmp_path):
     nfa = dict(w.query("select client_id, no_fixed_abode from marts.dim_client"))
     assert nfa[ids["N1"]] is True and nfa[ids["N3"]] is True
     assert nfa[ids["H1"]] is False and nfa[ids["U1"]] is False
+
+
+def test_costcalc_build_reports_the_skew_warning_without_the_value(tmp_path):
+    """`costcalc build` runs dbt quietly; the skipped-block warning still reaches
+    its summary (BuildResult.warnings), by identifier and count."""
+    from dbt_warehouse_helpers import RawWarehouse, d, person
+
+    rng = random.Random(500)
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "defaults.csv", [
+        dict(person("Zzyzx", "".join(rng.choice(string.ascii_uppercase) for _ in range(8)), "1905-05-05",
+                    matchgen.postcode(rng), extref=f"Z{i}"),
+             startdate=d("2024-01-01"), cost=1, costfrequency="Daily", servicedesc="Support")
+        for i in range(460)])
+    result = w.build()
+    text = result.summary()
+    assert "460 records" in text and "date of birth + first three letters of surname" in text
+    assert "ZZYZX" not in text.upper() and "1905" not in text
+    assert len({c for _, c in w.query("select record_key, client_id from intermediate.int_record_client_ids")}) == 460

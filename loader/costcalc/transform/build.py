@@ -36,6 +36,9 @@ class BuildResult:
     counts: Counter = field(default_factory=Counter)  # status -> number of nodes
     failures: list[str] = field(default_factory=list)  # "<node>: <message>"
     error: str | None = None  # an error that stopped dbt before it ran nodes
+    #: warnings the project raises for people (exceptions.warn, e.g. matching's skipped
+    #: blocking values: docs/matching.md "Skew"); never personal values
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.error and not self.counts:
@@ -44,6 +47,7 @@ class BuildResult:
         head = "build succeeded" if self.success else "build FAILED"
         lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
         lines += [f"  {f}" for f in self.failures]
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -126,12 +130,18 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     if target_path is not None:
         # dbt's artefacts and logs go there instead of the shared dbt_project/ folder
         cmd += ["--target-path", str(target_path), "--log-path", str(Path(target_path) / "logs")]
+    warnings: list[str] = []
+
+    def on_event(event) -> None:  # --quiet hides warnings: keep the project's own
+        if event.info.name == "JinjaLogWarning" and "costcalc" in event.data.msg:
+            warnings.append(event.data.msg.strip())
+
     with _DBT_LOCK, _env(WAREHOUSE_ENV, str(warehouse)):
         try:
-            res = dbtRunner().invoke(cmd)
+            res = dbtRunner(callbacks=[on_event]).invoke(cmd)
         finally:
             _release_warehouse()
-    out = BuildResult(success=bool(res.success))
+    out = BuildResult(success=bool(res.success), warnings=warnings)
     if res.exception is not None:
         out.error = str(res.exception).strip().splitlines()[0] if str(res.exception).strip() else repr(res.exception)
     results = getattr(res.result, "results", None) or []
