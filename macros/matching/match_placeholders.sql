@@ -26,16 +26,31 @@
   {{ dbt.replace(dbt.replace('upper(trim(' ~ expr ~ '))', "' '", "''"), "'-'", "''") }}
 {%- endmacro %}
 
-{#- 1 when `expr` (normalised as above) is a listed placeholder of `identifier`
-    (or carries `flag`), else 0; `rows` names the CTE of match_placeholder_rows(). -#}
-{% macro match_is_placeholder(identifier, expr, rows='placeholders', flag=none) -%}
-  case when {{ expr }} is not null and exists (
-      select 1 from {{ rows }} ph
-      where ph.identifier = '{{ identifier }}'
-        {%- if flag %} and ph.flag = '{{ flag }}'{% endif %}
-        and (ph.value = {{ expr }}
-             or (ph.kind = 'prefix' and {{ match_substr(expr, 1, dbt.length('ph.value')) }} = ph.value)))
-  then 1 else 0 end
+{#- Which records hold placeholders: a query with one row per record of
+    `source` (aliased s) that holds at least one, with a 0/1 column per field.
+    `fields` is a list of (identifier, expression over s, column name[, flag]);
+    with a flag, only placeholders listed with that flag count. `rows` names the
+    CTE of match_placeholder_rows(). A join, not EXISTS in the select list, so
+    that every engine (Spark too) runs it. -#}
+{% macro match_placeholder_hits(source, key, fields, rows='placeholders') -%}
+  {%- set conds = [] -%}
+  {%- for f in fields -%}
+    {%- set cond = "ph.identifier = '" ~ f[0] ~ "'" ~ (" and ph.flag = '" ~ f[3] ~ "'" if f | length > 3 else "")
+        ~ " and (ph.value = " ~ f[1] ~ " or (ph.kind = 'prefix' and "
+        ~ match_substr(f[1], 1, dbt.length('ph.value')) ~ " = ph.value))" -%}
+    {%- do conds.append(cond) -%}
+  {%- endfor %}
+    select
+        s.{{ key }},
+        {%- for f in fields %}
+        max(case when {{ conds[loop.index0] }} then 1 else 0 end) as {{ f[2] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source }} s
+    join {{ rows }} ph on
+        {%- for c in conds %}
+        ({{ c }}){{ ' or' if not loop.last }}
+        {%- endfor %}
+    group by s.{{ key }}
 {%- endmacro %}
 
 {#- The share of placeholder-free profiles with this value of `col` (counting

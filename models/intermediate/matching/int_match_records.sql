@@ -32,17 +32,30 @@ src as (
     from {{ ref('int_identity_records') }} as r
 ),
 
+hits as (
+    {{ match_placeholder_hits('src', 'record_key', [
+        ('surname', 's.sn', 'ph_sn'),
+        ('firstname', 's.fn_full', 'ph_fn'),
+        ('dob', 'cast(s.dob as ' ~ dbt.type_string() ~ ')', 'ph_dob'),
+        ('postcode', 's.pc', 'ph_pc'),
+        ('nhs_number', 's.nhs_raw', 'ph_nhs'),
+        ('ni_number', 's.ni_raw', 'ph_ni'),
+        ('postcode', 's.pc', 'is_no_fixed_abode', 'no_fixed_abode'),
+    ]) }}
+),
+
 checked as (
     select
         src.*,
-        {{ match_is_placeholder('surname', 'sn') }} as ph_sn,
-        {{ match_is_placeholder('firstname', 'fn_full') }} as ph_fn,
-        {{ match_is_placeholder('dob', 'cast(dob as ' ~ dbt.type_string() ~ ')') }} as ph_dob,
-        {{ match_is_placeholder('postcode', 'pc') }} as ph_pc,
-        {{ match_is_placeholder('nhs_number', 'nhs_raw') }} as ph_nhs,
-        {{ match_is_placeholder('ni_number', 'ni_raw') }} as ph_ni,
-        {{ match_is_placeholder('postcode', 'pc', flag='no_fixed_abode') }} as is_no_fixed_abode
+        coalesce(h.ph_sn, 0) as ph_sn,
+        coalesce(h.ph_fn, 0) as ph_fn,
+        coalesce(h.ph_dob, 0) as ph_dob,
+        coalesce(h.ph_pc, 0) as ph_pc,
+        coalesce(h.ph_nhs, 0) as ph_nhs,
+        coalesce(h.ph_ni, 0) as ph_ni,
+        coalesce(h.is_no_fixed_abode, 0) as is_no_fixed_abode
     from src
+    left join hits h on h.record_key = src.record_key
 ),
 
 cleaned as (
