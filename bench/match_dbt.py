@@ -126,7 +126,7 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
         "select * from bench_input.identity_records\n")
     (root / "models" / "int_source_rows.sql").write_text(
         "select * from bench_input.source_rows\n")
-    for name in ("match_name_variants.csv", "match_decisions.yml"):
+    for name in ("match_name_variants.csv", "match_decisions.yml", "match_placeholders.csv"):
         shutil.copy(REPO / "seeds" / name, root / "seeds" / name)
     write_decisions(root / "seeds" / "match_decisions.csv", decisions or [])
     (root / "dbt_project.yml").write_text(
@@ -135,7 +135,10 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
         "flags:\n  send_anonymous_usage_stats: false\n  use_colors: false\n"
         "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
         "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
-        "seeds:\n  costcalc:\n    +schema: staging\n")
+        "on-run-end:\n  - \"{{ match_warn_skipped_blocks() }}\"\n"
+        "seeds:\n  costcalc:\n    +schema: staging\n"
+        "    match_placeholders:\n      +column_types: {identifier: varchar, kind: varchar, value: varchar, "
+        "flag: varchar, meaning: varchar}\n")
     if postgres:
         (root / "profiles.yml").write_text(
             "costcalc_bench:\n  target: postgres\n  outputs:\n    postgres:\n      type: postgres\n"

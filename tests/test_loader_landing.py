@@ -260,7 +260,7 @@ def test_every_row_rejection_reason(tmp_path, wh, monkeypatch):
         ({"cost": "12,34"}, "cost", "not an amount of money"),
         ({"postcode": "XYZ"}, "postcode", "not a UK postcode"),
         ({"nhsno": "9434765918"}, "nhsno", "not an NHS number (check digit wrong)"),
-        ({"nhsno": "1111111111"}, "nhsno", "not an NHS number (all digits the same)"),
+        ({"nhsno": "94347659"}, "nhsno", "not an NHS number (must be 10 digits)"),
         ({"start": "01/04/2024", "end": "01/03/2024"}, "start", "'start' is after 'end'"),
         ({"pricestart": "01/02/2024", "priceend": "31/01/2024"}, "pricestart",
          "'pricestart' is after 'priceend'"),

@@ -180,13 +180,13 @@ def test_nhs_number_checksum():
         v.parse_nhs_number("94347A5919")
 
 
-def test_nhs_number_all_same_digits_rejected():
-    # 0000000000 passes the modulus-11 sum; it is still not a number anyone has.
+def test_nhs_number_all_same_digits_are_accepted_placeholders():
+    # 0000000000 .. 9999999999 pass the modulus-11 sum but nobody has them: they are
+    # listed placeholders (seeds/match_placeholders.csv), accepted and kept, never
+    # evidence for matching (docs/loading.md "Placeholders").
     for d in "0123456789":
-        with pytest.raises(InvalidValue):
-            v.parse_nhs_number(d * 10)
-    with pytest.raises(InvalidValue, match="all digits the same"):
-        v.parse_nhs_number("0000000000")
+        assert v.parse_nhs_number(d * 10) == d * 10
+    assert v.parse_nhs_number("000 000 0000") == "0000000000"
 
 
 def test_nhs_check_digit_of_ten_is_invalid():
@@ -204,8 +204,13 @@ def test_ni_number():
     assert v.parse_ni_number("AB123456C") == "AB123456C"
     assert v.parse_ni_number("ab 12 34 56 c") == "AB123456C"
     assert v.parse_ni_number("QQ 12 34 56 A") == "QQ123456A"  # the gov.uk example prefix
+    # TN: a temporary reference (TN + date of birth + M/F), a listed placeholder: accepted
+    assert v.parse_ni_number("TN 01 01 80 M") == "TN010180M"
+    assert v.parse_ni_number("TN123456A") == "TN123456A"
+    with pytest.raises(InvalidValue, match="National Insurance"):
+        v.parse_ni_number("TN12")  # not even its shape
     for bad in ("AB123456", "AB123456E", "A1234567C", "BG123456A", "GB123456A", "NK123456A",
-                "TN123456A", "ZZ123456A", "DA123456A", "AO123456A", "AB12345C", "123456789"):
+                "ZZ123456A", "DA123456A", "AO123456A", "AB12345C", "123456789"):
         with pytest.raises(InvalidValue, match="National Insurance"):
             v.parse_ni_number(bad)
 

@@ -10,6 +10,12 @@
   than a rare surname or a family home.
 -#}
 {% macro match_weight(name) -%}
+  {{- return(match_weights_used()[name]) -}}
+{%- endmacro %}
+
+{#- Every weight as this build uses it (defaults, then the var's overrides):
+    also recorded per build in int_match_build_log. -#}
+{% macro match_weights_used() -%}
   {%- set defaults = {
       'threshold': 20,
       'nhs_agree': 15, 'ni_agree': 15,
@@ -20,8 +26,9 @@
       'dob_exact': 13, 'dob_swapped': 7, 'dob_one_digit': 6, 'dob_different': -12,
       'pc_m': 0.7, 'pc_exact_min': 2, 'pc_exact_max': 9, 'pc_sector': 1, 'pc_different': -1.5,
   } -%}
-  {%- set overrides = var('match_weights', {}) -%}
-  {{- return(overrides.get(name, defaults[name])) -}}
+  {%- set used = defaults.copy() -%}
+  {%- do used.update(var('match_weights', {})) -%}
+  {{- return(used) -}}
 {%- endmacro %}
 
 {#- A term-frequency weight log2(m / tf), clamped to [lo, hi]. -#}
@@ -32,16 +39,19 @@
 {%- endmacro %}
 
 {#- The blocking rules: pairs of identity profiles are compared only when
-    they agree on at least one of these. -#}
+    they agree on all the columns of at least one rule (columns of
+    int_match_profiles; a NULL, such as a placeholder, never agrees). A value of
+    a rule shared by so many profiles that it would bring more than
+    var('match_max_block_comparisons') pairs is left out (int_match_block_keys). -#}
 {% macro match_blocking_rules() -%}
   {{ return([
-      "a.nhs = b.nhs",
-      "a.ni = b.ni",
-      "a.dob = b.dob and a.sn_prefix = b.sn_prefix",
-      "a.dob = b.dob and a.pc = b.pc",
-      "a.dob = b.dob and a.fn_canon = b.fn_canon",
-      "a.dob = b.dob and a.sn_last = b.sn_last",
-      "a.sn = b.sn and a.fn_canon = b.fn_canon and a.dob_year = b.dob_year",
-      "a.sn = b.sn and a.pc = b.pc and a.fn_initial = b.fn_initial",
+      {'name': 'NHS number', 'columns': ['nhs']},
+      {'name': 'NI number', 'columns': ['ni']},
+      {'name': 'date of birth + first three letters of surname', 'columns': ['dob', 'sn_prefix']},
+      {'name': 'date of birth + postcode', 'columns': ['dob', 'pc']},
+      {'name': 'date of birth + first name', 'columns': ['dob', 'fn_canon']},
+      {'name': 'date of birth + last part of surname', 'columns': ['dob', 'sn_last']},
+      {'name': 'surname + first name + birth year', 'columns': ['sn', 'fn_canon', 'dob_year']},
+      {'name': 'surname + postcode + first initial', 'columns': ['sn', 'pc', 'fn_initial']},
   ]) }}
 {%- endmacro %}

@@ -1,12 +1,14 @@
 -- One row per client, pseudonymous: age and age band (at build date), status
--- flags and counts. No names, dates of birth, addresses or references.
+-- flags (no_fixed_abode: a ZZ99 3VZ-style postcode on any record) and counts. No names, dates of birth, addresses or references.
 with records as (
 
     select
         records.*,
-        ids.client_id
+        ids.client_id,
+        matching.is_no_fixed_abode
     from {{ ref('int_records') }} as records
     inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = records.record_key
+    left join {{ ref('int_match_records') }} as matching on matching.record_key = records.record_key
 
 ),
 
@@ -32,7 +34,9 @@ per_client as (
         count(*) as record_count,
         {{ as_flag("max(case when schema_code = 'H01A' then 1 else 0 end) = 1") }} as ever_temporary_accommodation,
         {{ as_flag("max(case when schema_code = 'TF01' then 1 else 0 end) = 1") }} as in_troubled_families,
-        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch
+        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch,
+        -- a no-fixed-abode pseudo-postcode (seeds/match_placeholders.csv) on any record
+        {{ as_flag("max(coalesce(is_no_fixed_abode, 0)) = 1") }} as no_fixed_abode
     from records
     group by client_id
 
@@ -66,6 +70,7 @@ select
     per_client.ever_temporary_accommodation,
     per_client.in_troubled_families,
     per_client.housing_benefit_switch,
+    per_client.no_fixed_abode,
     coalesce(services.service_count, 0) as service_count,
     services.first_service_date,
     services.last_service_date,

@@ -35,6 +35,7 @@ import pandas as pd
 from costcalc.safefs import fit_name, write_atomic_path
 from costcalc.settings import load_settings
 from costcalc.ingest.extract_date import DATA, GIVEN, GUESSED, LOAD_DATE
+from costcalc.placeholders import count_placeholders, summary as placeholder_summary
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.safe_output import spreadsheet_row, terminal_text
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
@@ -546,6 +547,7 @@ class _Loader:
         message = f"{self.name}: loaded {tally.accepted} of {tally.read} rows into raw.{self.schema.table}"
         if tally.rejected:
             message += f"; {tally.rejected} row{'s' if tally.rejected != 1 else ''} rejected"
+        message += placeholder_summary(tally.placeholders)
         unknown = self.review.unknown if self.review else []
         if unknown:
             message += f"; {len(unknown)} column{'s' if len(unknown) != 1 else ''} not recognised: " \
@@ -657,6 +659,7 @@ class LoadTally:
     newest_any: str | None = None  # newest value of any date column but dates of birth (ISO)
     strict_failed: bool = False
     costs_given: int = 0  # accepted rows with a unit cost
+    placeholders: dict[str, int] = field(default_factory=dict)  # identity field -> accepted rows with a placeholder
 
     def count(self, batch: Batch) -> None:
         self.read += batch.rows_read
@@ -668,6 +671,8 @@ class LoadTally:
     def accept(self, batch: Batch, schema: Schema) -> None:
         self.accepted += batch.rows_accepted
         self.costs_given += batch.costs_given
+        for ident, n in count_placeholders(schema.identity, batch.columns).items():
+            self.placeholders[ident] = self.placeholders.get(ident, 0) + n
         edc = schema.extract_date_column
         if edc and edc in batch.max_dates:
             self.newest = max(self.newest or "", batch.max_dates[edc])

@@ -37,6 +37,9 @@ class BuildResult:
     counts: Counter = field(default_factory=Counter)  # status -> number of nodes
     failures: list[str] = field(default_factory=list)  # "<node>: <message>"
     error: str | None = None  # an error that stopped dbt before it ran nodes
+    #: warnings the project raises for people (exceptions.warn, e.g. matching's skipped
+    #: blocking values: docs/matching.md "Skew"); never personal values
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.error and not self.counts:
@@ -45,6 +48,7 @@ class BuildResult:
         head = "build succeeded" if self.success else "build FAILED"
         lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
         lines += [f"  {f}" for f in self.failures]
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -129,12 +133,18 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         spark_session()  # dbt-spark's session method reuses this process's session
     prepare()
     cmd = [*flags, *args, *dbt_project_args(target_path)]
+    warnings: list[str] = []
+
+    def on_event(event) -> None:  # --quiet hides warnings: keep the project's own
+        if event.info.name == "JinjaLogWarning" and "costcalc" in event.data.msg:
+            warnings.append(event.data.msg.strip())
+
     with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse), GENERATED_ENV: str(generated_dbt_dir())}):
         try:
-            res = dbtRunner().invoke(cmd)
+            res = dbtRunner(callbacks=[on_event]).invoke(cmd)
         finally:
             _release_warehouse()
-    out = BuildResult(success=bool(res.success))
+    out = BuildResult(success=bool(res.success), warnings=warnings)
     if res.exception is not None:
         out.error = str(res.exception).strip().splitlines()[0] if str(res.exception).strip() else repr(res.exception)
     results = getattr(res.result, "results", None) or []

@@ -6,6 +6,8 @@
   typing error of one another) without an agreeing NHS or NI number make a
   conflict: never a link, and kept apart by clustering (is_apart), so that
   twins stay two people even when a record without a first name resembles both.
+  A missing value (blank, or a placeholder: int_match_records) is level
+  'missing' and weighs nothing.
 -#}
 {{ config(materialized='table') }}
 
@@ -13,12 +15,14 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
+keys as (
+    select rule_no, block_key, profile_key from {{ ref('int_match_block_keys') }} where is_skipped = 0
+),
+
 candidates as (
-    {%- for rule in match_blocking_rules() %}
-    select a.profile_key as pk_a, b.profile_key as pk_b
-    from p a join p b on {{ rule }} and a.profile_key < b.profile_key
-    {% if not loop.last %}union{% endif %}
-    {%- endfor %}
+    select distinct a.profile_key as pk_a, b.profile_key as pk_b
+    from keys a
+    join keys b on a.rule_no = b.rule_no and a.block_key = b.block_key and a.profile_key < b.profile_key
 ),
 
 levels as (
@@ -30,7 +34,8 @@ levels as (
              when a.nhs = b.nhs then 'agree' else 'conflict' end as nhs_level,
         case when a.ni is null or b.ni is null then 'missing'
              when a.ni = b.ni then 'agree' else 'conflict' end as ni_level,
-        case when a.sn = b.sn then 'exact'
+        case when a.sn is null or b.sn is null then 'missing'
+             when a.sn = b.sn then 'exact'
              when (a.sn_p1 is not null and {{ dbt.length('a.sn_p1') }} >= 3 and (a.sn_p1 = b.sn or a.sn_p1 = b.sn_p1 or a.sn_p1 = b.sn_p2))
                or (a.sn_p2 is not null and {{ dbt.length('a.sn_p2') }} >= 3 and (a.sn_p2 = b.sn or a.sn_p2 = b.sn_p1 or a.sn_p2 = b.sn_p2))
                or (b.sn_p1 is not null and {{ dbt.length('b.sn_p1') }} >= 3 and b.sn_p1 = a.sn)
@@ -45,7 +50,8 @@ levels as (
                   case when a.fn_initial = b.fn_initial then 'initial' else 'different' end
              when {{ match_fuzzy_name('a.fn', 'b.fn') }} then 'fuzzy'
              else 'different' end as fn_level,
-        case when a.dob = b.dob then 'exact'
+        case when a.dob is null or b.dob is null then 'missing'
+             when a.dob = b.dob then 'exact'
              when a.dob_num - {{ match_mod('a.dob_num', '10000') }} = b.dob_num - {{ match_mod('b.dob_num', '10000') }}
               and {{ match_mod('a.dob_num', '100') }} * 100 + ({{ match_mod('a.dob_num', '10000') }} - {{ match_mod('a.dob_num', '100') }}) / 100 = {{ match_mod('b.dob_num', '10000') }}
                  then 'swapped'
@@ -57,7 +63,8 @@ levels as (
                 {%- endfor %}) = 1
                  then 'one_digit'
              else 'different' end as dob_level,
-        case when a.pc = b.pc then 'exact'
+        case when a.pc is null or b.pc is null then 'missing'
+             when a.pc = b.pc then 'exact'
              when {{ match_substr('a.pc', 1, dbt.length('a.pc') ~ ' - 2') }} = {{ match_substr('b.pc', 1, dbt.length('b.pc') ~ ' - 2') }} then 'sector'
              else 'different' end as pc_level,
         a.tf_sn, a.tf_fn, a.tf_pc
@@ -75,6 +82,7 @@ scored as (
             when 'exact' then {{ match_tf_weight('tf_sn', match_weight('sn_m'), match_weight('sn_exact_min'), match_weight('sn_exact_max')) }}
             when 'part' then {{ match_weight('sn_part') }}
             when 'fuzzy' then {{ match_weight('sn_fuzzy') }}
+            when 'missing' then 0
             else {{ match_weight('sn_different') }} end
       + case fn_level
             when 'exact' then {{ match_tf_weight('tf_fn', match_weight('fn_m'), match_weight('fn_exact_min'), match_weight('fn_exact_max')) }}
@@ -87,10 +95,12 @@ scored as (
             when 'exact' then {{ match_weight('dob_exact') }}
             when 'swapped' then {{ match_weight('dob_swapped') }}
             when 'one_digit' then {{ match_weight('dob_one_digit') }}
+            when 'missing' then 0
             else {{ match_weight('dob_different') }} end
       + case pc_level
             when 'exact' then {{ match_tf_weight('tf_pc', match_weight('pc_m'), match_weight('pc_exact_min'), match_weight('pc_exact_max')) }}
             when 'sector' then {{ match_weight('pc_sector') }}
+            when 'missing' then 0
             else {{ match_weight('pc_different') }} end
         as score
     from levels l

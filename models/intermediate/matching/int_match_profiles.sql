@@ -3,6 +3,10 @@
   details): the nodes that blocking, scoring and clustering work on, with
   term frequencies for surname, first name and postcode (a shared hostel
   postcode or a common surname is weaker evidence than a rare one).
+  Frequencies are counted among profiles without placeholders, so a file of
+  placeholder records (thousands of "Unknown"s with real first names) does
+  not change how anyone else's details are weighed; a profile with a
+  placeholder is weighed as if it were one more of them.
 -#}
 {{ config(materialized='table') }}
 
@@ -13,7 +17,8 @@ with profiles as (
         count(*) as n_records,
         min(sn) as sn, min(sn_p1) as sn_p1, min(sn_p2) as sn_p2,
         min(fn) as fn, min(fn_canon) as fn_canon,
-        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni
+        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni,
+        max(has_placeholder) as has_placeholder
     from {{ ref('int_match_records') }}
     group by profile_key
 )
@@ -27,8 +32,8 @@ select
     cast({{ match_date_part('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
       + cast({{ match_date_part('month', 'dob') }} as {{ dbt.type_int() }}) * 100
       + cast({{ match_date_part('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
-    cast(count(*) over (partition by sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
-    case when fn is not null
-         then cast(count(*) over (partition by fn) as {{ dbt.type_float() }}) / count(*) over () end as tf_fn,
-    cast(count(*) over (partition by pc) as {{ dbt.type_float() }}) / count(*) over () as tf_pc
+    {{ match_clean_tf('sn') }} as tf_sn,
+    case when fn is not null then {{ match_clean_tf('fn') }} end as tf_fn,
+    {{ match_clean_tf('pc') }} as tf_pc
 from profiles p
+

@@ -3,30 +3,84 @@
   records whose matching details are identical share a profile and are
   compared once. A record named in a manual decision keeps a profile of its
   own, so that the decision applies to it alone.
+
+  Placeholders (seeds/match_placeholders.csv: surname "Unknown", date of birth
+  1900-01-01, postcode ZZ99 3VZ ...) are missing values here: set to NULL, so
+  they carry no weight and are in no blocking key. A record holding one keeps
+  a profile of its own, so a placeholder is never the reason two records share
+  a profile. A no-fixed-abode postcode stays a fact: is_no_fixed_abode.
 -#}
 {{ config(materialized='table') }}
 
-with src as (
+with placeholders as (
+    {{ match_placeholder_rows() }}
+),
+
+src as (
     select
         r.record_key,
         {{ match_letters('coalesce(r.surname, r.surname_norm)') }} as sn,
         {{ match_parts_text('coalesce(r.surname, r.surname_norm)') }} as sn_text,
         {{ match_letters(dbt.split_part(match_parts_text('coalesce(r.firstname, r.firstname_norm)'), "' '", 1)) }} as fn,
+        {{ match_letters('coalesce(r.firstname, r.firstname_norm)') }} as fn_full,
         r.dob,
         {{ dbt.replace('upper(trim(r.postcode_norm))', "' '", "''") }} as pc,
+        {{ match_compact('r.nhs_number') }} as nhs_raw,
+        {{ match_compact('r.ni_number') }} as ni_raw,
         {{ match_valid_nhs('r.nhs_number') }} as nhs,
         {{ match_valid_ni('upper(r.ni_number)') }} as ni
     from {{ ref('int_identity_records') }} as r
 ),
 
-parts as (
+hits as (
+    {{ match_placeholder_hits('src', 'record_key', [
+        ('surname', 's.sn', 'ph_sn'),
+        ('firstname', 's.fn_full', 'ph_fn'),
+        ('dob', 'cast(s.dob as ' ~ dbt.type_string() ~ ')', 'ph_dob'),
+        ('postcode', 's.pc', 'ph_pc'),
+        ('nhs_number', 's.nhs_raw', 'ph_nhs'),
+        ('ni_number', 's.ni_raw', 'ph_ni'),
+        ('postcode', 's.pc', 'is_no_fixed_abode', 'no_fixed_abode'),
+    ]) }}
+),
+
+checked as (
     select
         src.*,
+        coalesce(h.ph_sn, 0) as ph_sn,
+        coalesce(h.ph_fn, 0) as ph_fn,
+        coalesce(h.ph_dob, 0) as ph_dob,
+        coalesce(h.ph_pc, 0) as ph_pc,
+        coalesce(h.ph_nhs, 0) as ph_nhs,
+        coalesce(h.ph_ni, 0) as ph_ni,
+        coalesce(h.is_no_fixed_abode, 0) as is_no_fixed_abode
+    from src
+    left join hits h on h.record_key = src.record_key
+),
+
+cleaned as (
+    select
+        record_key,
+        case when ph_sn = 1 then null else sn end as sn,
+        case when ph_sn = 1 then '' else sn_text end as sn_text,
+        case when ph_fn = 1 then null else fn end as fn,
+        case when ph_dob = 1 then null else dob end as dob,
+        case when ph_pc = 1 then null else pc end as pc,
+        case when ph_nhs = 1 then null else nhs end as nhs,
+        case when ph_ni = 1 then null else ni end as ni,
+        case when ph_sn + ph_fn + ph_dob + ph_pc + ph_nhs + ph_ni > 0 then 1 else 0 end as has_placeholder,
+        is_no_fixed_abode
+    from checked
+),
+
+parts as (
+    select
+        cleaned.*,
         case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
              then {{ match_letters(dbt.split_part('sn_text', "' '", 1)) }} end as sn_p1,
         case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
              then {{ match_letters(dbt.split_part('sn_text', "' '", 2)) }} end as sn_p2
-    from src
+    from cleaned
 ),
 
 first_seen as (
@@ -54,9 +108,11 @@ select
     p.pc,
     p.nhs,
     p.ni,
+    p.has_placeholder,
+    p.is_no_fixed_abode,
     {{ dbt.concat(["coalesce(fs.seen_key, '')", "':'", "p.record_key"]) }} as seen_key,
     case
-        when d.record_key is not null
+        when d.record_key is not null or p.has_placeholder = 1
             then {{ dbt.hash(dbt.concat(["'r|'", "p.record_key"])) }}
         else {{ dbt.hash(dbt.concat([
             "'p|'", "coalesce(p.sn, '')", "'|'", "coalesce(p.sn_p1, '')", "'|'", "coalesce(p.sn_p2, '')",
