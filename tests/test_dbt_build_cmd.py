@@ -23,5 +23,5 @@ def test_build_command_summarises_and_fails_non_zero(tmp_path, monkeypatch):
         assert con.execute("select count(*) from raw.h01a").fetchone() == (0,)
 
     bad = runner.invoke(main, ["--warehouse", str(tmp_path), "build", "--select", "stg_load_log"])
-    assert bad.exit_code == 1
-    assert "fail" in bad.output.lower()
+    assert bad.exit_code == 2  # an option error: a folder is not a warehouse file
+    assert "is a folder; give the DuckDB file" in bad.output

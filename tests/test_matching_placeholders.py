@@ -253,17 +253,17 @@ def test_skew_limit_is_a_var(tmp_path):
 
 # ------------------------------------------------------------------ the loader
 
-GS00_HEADER = "extref,postcode,ni,nhsno,firstname,surname,dob,startdate,servicedesc\n"
+GS00_HEADER = "extref,postcode,ni,nhsno,firstname,surname,dob,startdate,servicedesc,cost,costfrequency\n"
 
 
 def test_loader_accepts_and_counts_placeholders(tmp_path):
     rows = [
-        "A1,ZZ99 3VZ,TN010180M,0000000000,John,Unknown,01/01/1900,01/04/2024,Meals",
-        "A2,ZZ99 3WZ,,,Baby of Smith,Smith,01/01/1900,01/04/2024,Meals",
-        "A3,LS1 1AA,,1111111111,Ann,NK,02/03/1980,01/04/2024,Meals",
-        "A4,LS1 1AA,,,Ann,Ackroyd,02/03/1980,01/04/2024,Meals",
-        "A5,ZZ99,,,Ann,Ackroyd,02/03/1980,01/04/2024,Meals",     # not a postcode, nor a listed one
-        "A6,LS1 1AA,,1234567890,Ann,Ackroyd,02/03/1980,01/04/2024,Meals",  # bad check digit
+        "A1,ZZ99 3VZ,TN010180M,0000000000,John,Unknown,01/01/1900,01/04/2024,Meals,25,Weekly",
+        "A2,ZZ99 3WZ,,,Baby of Smith,Smith,01/01/1900,01/04/2024,Meals,25,Weekly",
+        "A3,LS1 1AA,,1111111111,Ann,NK,02/03/1980,01/04/2024,Meals,25,Weekly",
+        "A4,LS1 1AA,,,Ann,Ackroyd,02/03/1980,01/04/2024,Meals,25,Weekly",
+        "A5,ZZ99,,,Ann,Ackroyd,02/03/1980,01/04/2024,Meals,25,Weekly",     # not a postcode, nor a listed one
+        "A6,LS1 1AA,,1234567890,Ann,Ackroyd,02/03/1980,01/04/2024,Meals,25,Weekly",  # bad check digit
     ]
     f = tmp_path / "gs_march.csv"
     f.write_text(GS00_HEADER + "\n".join(rows) + "\n")

@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from costcalc.paths import SEEDS_DIR
+from costcalc.paths import seed_file
 
 SEED_FILE = "match_placeholders.csv"
 #: The identity fields a placeholder can stand in, with the words the load summary uses.
@@ -62,11 +62,16 @@ def normalise(identifier: str, value) -> str | None:
     return re.sub(r"[\s\-]", "", s).upper() or None
 
 
+def load_placeholders(seeds_dir: Path | None = None) -> tuple[Placeholder, ...]:
+    """The seed's rows: the project's copy where it has one (docs/project.md), else the
+    shipped list; a row naming an unknown identifier or match kind is an error."""
+    return _read_placeholders(Path(seeds_dir) / SEED_FILE if seeds_dir is not None else seed_file(SEED_FILE))
+
+
 @lru_cache(maxsize=4)
-def load_placeholders(seeds_dir: Path = SEEDS_DIR) -> tuple[Placeholder, ...]:
-    """The seed's rows; a row naming an unknown identifier or match kind is an error."""
+def _read_placeholders(path: Path) -> tuple[Placeholder, ...]:
     out = []
-    with open(Path(seeds_dir) / SEED_FILE, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             ident, match = (row.get("identifier") or "").strip(), (row.get("kind") or "").strip()
             if ident not in IDENTIFIERS or match not in ("value", "prefix"):

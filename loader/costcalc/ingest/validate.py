@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from costcalc.ingest.fastpaths import PY_WHITESPACE, fast_parse, trim
 from costcalc.ingest.messages import quoted, say
+from costcalc.placeholders import placeholder_mask
 from costcalc.schemas import Column, Schema, load_date_limits, load_schemas
 from costcalc.ingest.values import (EXCEL_ERRORS, INVISIBLE, InvalidValue, parse_date, parse_frequency,
                                     parse_integer, parse_money, parse_nhs_number, parse_ni_number,
@@ -421,16 +422,21 @@ class BatchValidator:
         return out
 
     def _check_date_window(self, out: dict, cols: list, reject) -> None:
-        """Rejects dates outside the plausible window (see :meth:`_date_window`)."""
+        """Rejects dates outside the plausible window (see :meth:`_date_window`); a listed
+        placeholder date of birth (01/01/1900: "not known", seeds/match_placeholders.csv)
+        is no implausible date but a missing one, and stays."""
         for name, lo, hi, early, late in self.window:
             pos = self.positions.get(name)
             if pos is None:
                 continue
             vals = out[name]
+            listed = placeholder_mask("dob", vals) if name == self.dob_column else None
             for bound, test, reason in ((lo, pc.less, early), (hi, pc.greater, late)):
                 if bound is None:
                     continue
                 hit = pc.fill_null(test(vals, bound), False)
+                if listed is not None:
+                    hit = pc.and_(hit, pc.invert(listed))
                 if hit.true_count:
                     col = self.schema.column(name)
                     for i in pc.indices_nonzero(hit).to_pylist():
