@@ -426,6 +426,7 @@ class _Loader:
                     message += f"; {rejected} row{'s' if rejected != 1 else ''} rejected"
                 if read == 0:
                     message += " (the file has a header but no data rows)"
+                message += self._older_extract_note(extract)
             self._log_row(load_id, status, read, accepted, rejected, message, extract)
             con.execute("COMMIT")
         except BaseException:
@@ -443,6 +444,19 @@ class _Loader:
         return LoadResult(load_id, status, schema.code,
                           self.file_type.file_type if self.file_type else None, self.name,
                           read, accepted, rejected, message, None, shown)
+
+    def _older_extract_note(self, extract: _dt.date) -> str:
+        """The note for a file older than the newest extract of its file type already
+        loaded (docs/contract.md §2: the newer extract keeps its values)."""
+        if self.file_type is None:
+            return ""
+        newest = self.con.execute(
+            "SELECT max(extract_date) FROM raw.load_log WHERE file_type = ? AND status = 'loaded'",
+            [self.file_type.file_type]).fetchall()[0][0]
+        if newest is None or _dt.date.fromisoformat(str(newest)[:10]) <= extract:
+            return ""
+        return (f"; its extract date {extract.isoformat()} is older than the newest extract of this "
+                f"file type ({str(newest)[:10]}): it cannot change what newer files say")
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
