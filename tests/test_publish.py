@@ -316,3 +316,24 @@ def test_sigterm_during_build_keeps_the_snapshot_and_records_it(published, tmp_p
     assert snapshot(published_path(wh)) == before
     st = build_state.read_status(wh)
     assert st.owed and st.last_attempt and st.last_attempt[1] == "interrupted"
+
+
+def test_the_sql_server_swap_is_one_transaction_that_parses():
+    """No SQL Server in the tests: the T-SQL is checked to parse (sqlglot, tsql)
+    and to move every table inside one transaction, dropping the old ones after."""
+    import sqlglot
+
+    from costcalc.transform.publish import postgres_swap_statements, sqlserver_swap_statements
+
+    stmts = sqlserver_swap_statements(["dim_client", "fct_cost_monthly"], ["dim_client", "fct_cost_monthly",
+                                                                           "build_info"], 7)
+    begin, commit = stmts.index("BEGIN TRANSACTION"), stmts.index("COMMIT TRANSACTION")
+    moves = [i for i, s in enumerate(stmts) if " TRANSFER " in s]
+    assert len(moves) == 5 and all(begin < i < commit for i in moves)
+    assert all(i > commit for i, s in enumerate(stmts) if s.startswith("DROP TABLE marts_old"))
+    assert stmts[0] == "SET XACT_ABORT ON"  # any error rolls the whole swap back
+    for s in stmts:
+        sqlglot.parse(s, read="tsql")
+    pg = postgres_swap_statements(7)
+    assert pg[0] == "DROP SCHEMA IF EXISTS marts_old_7 CASCADE"
+    assert "ALTER SCHEMA marts_build RENAME TO marts" in pg

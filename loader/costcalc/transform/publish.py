@@ -271,8 +271,11 @@ class BuildInterrupted(KeyboardInterrupt):
 
 @contextmanager
 def _sigterm_interrupts():
-    """While building in the main thread, SIGTERM stops dbt the way Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
+    """While building in the main thread, SIGTERM stops dbt the way Ctrl-C does
+    (unless the caller handles SIGTERM itself, as the watcher does: it stops
+    after the current build)."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
 
