@@ -116,6 +116,14 @@ def _check_warehouse(warehouse: Path, wait_seconds: float) -> str | None:
             time.sleep(0.5)
 
 
+def warehouse_problem(warehouse: Path, exc: BaseException) -> str:
+    """Why the warehouse cannot be used, in one line (for an error opening it)."""
+    if Path(warehouse).is_dir():
+        return f"the warehouse path {warehouse} is a folder, not a DuckDB file"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = None,
                quiet: bool = True, wait_seconds: float = 30.0) -> BuildResult:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on ``warehouse``."""

@@ -300,7 +300,12 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
     target = target_name()
     if target == "spark":  # no build log or swap on Spark yet (docs/engines.md)
         return build(warehouse, select, target_path=target_path, regenerate=regenerate)
-    build_id, last_load_id = build_state.start(warehouse)
+    try:
+        build_id, last_load_id = build_state.start(warehouse)
+    except Exception as exc:  # noqa: BLE001 - a folder, a busy or unreadable warehouse: say why
+        from costcalc.transform.build import warehouse_problem
+
+        return BuildResult(success=False, error=warehouse_problem(warehouse, exc))
     try:
         with _sigterm_interrupts():
             result = build(warehouse, select, target_path=target_path, regenerate=regenerate)
