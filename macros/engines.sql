@@ -99,14 +99,15 @@
     where spread.month_start < date '2200-01-01'
 {%- endmacro %}
 
-{#- (table_name, column_name) of every table in the marts schema. Spark has no
+{#- (table_name, column_name) of every table in the marts schema as dbt builds it
+    (marts_build on PostgreSQL / SQL Server, see generate_schema_name). Spark has no
     information_schema: the columns are read from the catalog while compiling. -#}
 {% macro marts_columns() %}{{ return(adapter.dispatch('marts_columns', 'costcalc')()) }}{% endmacro %}
 {% macro default__marts_columns() -%}
     select table_name, column_name
     from information_schema.columns
     where lower(table_catalog) = lower('{{ target.database }}')
-      and lower(table_schema) = 'marts'
+      and lower(table_schema) = '{{ generate_schema_name('marts', none) | trim }}'
 {%- endmacro %}
 {% macro spark__marts_columns() -%}
     {%- set rows = [] -%}

@@ -29,14 +29,14 @@ def target_env(target: str, **extra: str):
 
 def run_scenario(root, people: int = e2e_demo.PEOPLE, seed: int = e2e_demo.SEED, generate=None):
     """Generate, load, build (asserting success), print reports, load the first file again."""
-    from costcalc.transform import build as build_mod
+    from costcalc.transform import publish as publish_mod
     from costcalc.commands import demo as demo_cmd
     from costcalc.warehouse.engines import server_connection
 
     printed: list[str] = []
 
     def build(wh):
-        result = build_mod.build(wh, target_path=root / "dbt_target")
+        result = publish_mod.build_and_publish(wh, target_path=root / "dbt_target")
         assert result.success, result.summary()
         return True
 
@@ -45,7 +45,7 @@ def run_scenario(root, people: int = e2e_demo.PEOPLE, seed: int = e2e_demo.SEED,
                             **(generate or e2e_demo.GENERATE))
     again = e2e_demo.demo_cmd_load_again(root / "unused.duckdb", run.data.files[0])
     # a second build of the client-id ledger (incremental, append-only) after the repeated load
-    rebuilt = build_mod.build(root / "unused.duckdb", select="int_client_id_assignments",
+    rebuilt = publish_mod.build_and_publish(root / "unused.duckdb", select="int_client_id_assignments",
                               target_path=root / "dbt_target")
     con = server_connection()
     return SimpleNamespace(root=root, data=run.data, run=run, con=con, printed="\n".join(printed), again=again,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from costcalc.transform.publish import publish_duckdb
+
 # service_use_id, client_id, schema_code, file_type, service, service_type, need,
 # start_date, end_date, is_ongoing, frequency, unit_cost, cost_per_day, one_off_cost
 SERVICE_USE = [
@@ -139,6 +141,7 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
                 con.executemany("INSERT INTO restricted.match_links VALUES (?,?,?,?)", [list(r) for r in MATCH_LINKS])
     finally:
         con.close()
+    publish_duckdb(path, build_id=1, last_load_id=None)  # what `costcalc report` reads
     return path
 
 

@@ -32,7 +32,7 @@ import pytest
 from costcalc import reports
 from costcalc.schemas import load_file_types
 
-build_mod = pytest.importorskip("costcalc.transform.build")
+publish_mod = pytest.importorskip("costcalc.transform.publish")
 demo_cmd = pytest.importorskip("costcalc.commands.demo")
 
 PEOPLE, SEED = 500, 12
@@ -181,7 +181,7 @@ def e2e(tmp_path_factory):
     printed: list[str] = []
 
     def build(wh):
-        result = build_mod.build(wh, target_path=root / "dbt_target")
+        result = publish_mod.build_and_publish(wh, target_path=root / "dbt_target")
         assert result.success, result.summary()
         return True
 

@@ -93,5 +93,7 @@ from costcalc.commands.roles import setup_roles_command as _setup_roles  # noqa:
 main.add_command(_setup_roles)
 from costcalc.commands.schema import schema as _schema  # noqa: E402
 main.add_command(_schema)
+from costcalc.commands.status import status_command as _status  # noqa: E402
+main.add_command(_status)
 from costcalc.commands.watch import watch_command as _watch  # noqa: E402
 main.add_command(_watch)

@@ -302,6 +302,26 @@ def connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def connect_published(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts of ``warehouse`` (the last
+    build that succeeded, costcalc.transform.publish): what ``costcalc report``
+    reads, so a load or build running meanwhile neither blocks it nor shows it
+    half a build. On a server engine the published schema is ``marts`` itself."""
+    from costcalc.transform.publish import published_path
+    from costcalc.warehouse.targets import is_server
+
+    if is_server():
+        return connect(warehouse)
+    path = published_path(warehouse)
+    if not path.exists():
+        if not Path(warehouse).exists():
+            raise ReportError(f"No warehouse at {warehouse}. Load files and run `costcalc build` first.")
+        raise ReportError(f"Nothing has been published from the warehouse {Path(warehouse).name} yet: run "
+                          "`costcalc build` (reports read the last build that succeeded; `costcalc status` "
+                          "says why none has).")
+    return connect(path)
+
+
 def check_marts(con: duckdb.DuckDBPyConnection) -> None:
     have = {
         (s, t)

@@ -1,6 +1,8 @@
 -- One row per record (natural key, docs/contract.md §2). Every field comes from
--- the row of the most recently loaded file (within a file, the later row);
--- lineage columns summarise all the rows of the record.
+-- the row of the file with the latest extract date; between files of the same
+-- extract date, the file loaded last (load order = load_id, never the wall-clock
+-- loaded_at); within a file, the later row. Lineage columns summarise all the
+-- rows of the record.
 with source_rows as (
 
     select * from {{ ref('int_source_rows') }}
@@ -12,7 +14,9 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by record_key order by load_order desc, source_row desc
+            partition by record_key
+            order by case when extract_date is null then 1 else 0 end, extract_date desc,
+                     load_order desc, source_row desc
         ) as recency,
         count(*) over (partition by record_key) as source_row_count,
         min(loaded_at) over (partition by record_key) as first_loaded_at,

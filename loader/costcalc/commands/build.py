@@ -1,5 +1,8 @@
 """``costcalc build``: refresh the generated schema registry, then run dbt to
-build staging, intermediate, marts and restricted from the raw layer.
+build staging, intermediate, marts and restricted from the raw layer, and
+publish the marts when the build and its tests succeeded
+(``costcalc.transform.publish``). A failed or interrupted build leaves the
+previous published marts in place and a build owed (``costcalc status``).
 
 There is no --full-refresh: the client-id ledger is never rebuilt, so client
 ids stay stable. Output is a one-line summary (plus any failing node); dbt's
@@ -12,7 +15,7 @@ import sys
 
 import click
 
-from costcalc.transform.build import build
+from costcalc.transform.publish import build_and_publish
 
 
 @click.command("build")
@@ -20,7 +23,13 @@ from costcalc.transform.build import build
               help="Build only these dbt nodes (dbt selection syntax, e.g. 'marts' or '+fct_cost_monthly').")
 @click.pass_obj
 def build_command(obj, select):
-    """Build the warehouse's models from the loaded files (runs dbt build)."""
-    result = build(obj.warehouse, select)
+    """Build the warehouse's models from the loaded files (runs dbt build), then
+    publish the marts that reports and BI tools read."""
+    try:
+        result = build_and_publish(obj.warehouse, select)
+    except KeyboardInterrupt:
+        click.echo("build interrupted: the previous published marts stay in place; a build is owed "
+                   "(run `costcalc build` again)", err=True)
+        sys.exit(130)
     click.echo(result.summary(), err=not result.success)
     sys.exit(0 if result.success else 1)

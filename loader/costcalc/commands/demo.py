@@ -109,7 +109,7 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
 
     t0 = time.perf_counter()
     filters = reports.ReportFilters(date_from=REPORT_FROM, date_to=REPORT_TO)
-    con = reports.connect(warehouse)
+    con = reports.connect_published(warehouse)
     try:
         for make in (lambda: reports.top_clients(con, filters, limit=20),
                      lambda: reports.services(con, filters),

@@ -84,9 +84,9 @@ def _filters(kw: dict) -> ReportFilters:
 
 
 def _run(ctx: click.Context, build, fmt: str) -> None:
-    """Open the warehouse read-only, build the report, print it; errors become clean messages."""
+    """Open the published marts read-only, build the report, print it; errors become clean messages."""
     try:
-        con = reports.connect(ctx.obj.warehouse)
+        con = reports.connect_published(ctx.obj.warehouse)
         try:
             report = build(con)
         finally:

@@ -548,6 +548,7 @@ class _Loader:
         if tally.rejected:
             message += f"; {tally.rejected} row{'s' if tally.rejected != 1 else ''} rejected"
         message += placeholder_summary(tally.placeholders)
+        message += self._older_extract_note(extract)
         unknown = self.review.unknown if self.review else []
         if unknown:
             message += f"; {len(unknown)} column{'s' if len(unknown) != 1 else ''} not recognised: " \
@@ -565,6 +566,19 @@ class _Loader:
         if rejected > share * read:
             return say("too_many_rejected", rejected=rejected, read=read, share=f"{share:.0%}")
         return None
+
+    def _older_extract_note(self, extract: _dt.date) -> str:
+        """The note for a file older than the newest extract of its file type already
+        loaded (docs/contract.md §2: the newer extract keeps its values)."""
+        if self.file_type is None:
+            return ""
+        newest = self.con.execute(
+            "SELECT max(extract_date) FROM raw.load_log WHERE file_type = ? AND status = 'loaded'",
+            [self.file_type.file_type]).fetchall()[0][0]
+        if newest is None or _dt.date.fromisoformat(str(newest)[:10]) <= extract:
+            return ""
+        return (f"; its extract date {extract.isoformat()} is older than the newest extract of this "
+                f"file type ({str(newest)[:10]}): it cannot change what newer files say")
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
         # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL

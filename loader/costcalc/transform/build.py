@@ -40,15 +40,26 @@ class BuildResult:
     #: warnings the project raises for people (exceptions.warn, e.g. matching's skipped
     #: blocking values: docs/matching.md "Skew"); never personal values
     warnings: list[str] = field(default_factory=list)
+    build_id: int | None = None  # raw.build_log (costcalc.transform.build_state)
+    published: bool = False  # the marts were published (costcalc.transform.publish)
+    notes: list[str] = field(default_factory=list)  # what was (not) published, and why
+
+    def failed_models(self) -> list[str]:
+        return [f.split(":", 1)[0] for f in self.failures]
 
     def summary(self) -> str:
         if self.error and not self.counts:
-            return f"dbt failed: {self.error}"
-        parts = [f"{n} {status}" for status, n in sorted(self.counts.items())]
-        head = "build succeeded" if self.success else "build FAILED"
-        lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
+            lines = [f"dbt failed: {self.error}" if not self.error.startswith("not published")
+                     else f"build FAILED: {self.error}"]
+        else:
+            parts = [f"{n} {status}" for status, n in sorted(self.counts.items())]
+            head = "build succeeded" if self.success else "build FAILED"
+            lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
+            if self.error and self.counts:
+                lines.append(f"  {self.error}")
         lines += [f"  {f}" for f in self.failures]
         lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  {n}" for n in self.notes]
         return "\n".join(lines)
 
 
@@ -71,7 +82,7 @@ def _failure_message(result) -> str:
     return msg[0] if msg else str(getattr(result, "status", ""))
 
 
-def _release_warehouse() -> None:
+def release_warehouse() -> None:
     """Close dbt-duckdb's cached DuckDB instance so the warehouse file is not
     left locked in this process after dbt returns (other processes, such as
     the loader, must be able to open it)."""
@@ -111,6 +122,14 @@ def _check_warehouse(warehouse: Path, wait_seconds: float) -> str | None:
             time.sleep(0.5)
 
 
+def warehouse_problem(warehouse: Path, exc: BaseException) -> str:
+    """Why the warehouse cannot be used, in one line (for an error opening it)."""
+    if Path(warehouse).is_dir():
+        return f"the warehouse path {warehouse} is a folder, not a DuckDB file"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = None,
                quiet: bool = True, wait_seconds: float = 30.0) -> BuildResult:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on ``warehouse``, after
@@ -143,7 +162,9 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         try:
             res = dbtRunner(callbacks=[on_event]).invoke(cmd)
         finally:
-            _release_warehouse()
+            release_warehouse()
+    if isinstance(res.exception, KeyboardInterrupt):  # Ctrl-C or SIGTERM (costcalc.transform.publish)
+        raise res.exception
     out = BuildResult(success=bool(res.success), warnings=warnings)
     if res.exception is not None:
         out.error = str(res.exception).strip().splitlines()[0] if str(res.exception).strip() else repr(res.exception)
@@ -171,5 +192,9 @@ def build(warehouse: Path, select: str | None = None, *, target_path: Path | Non
 
 
 def run_build(warehouse: Path, select: str | None = None) -> bool:
-    """Build the warehouse (or the selected models); True when every node succeeded."""
-    return build(warehouse, select).success
+    """Build the warehouse (or the selected models) and publish the marts
+    (costcalc.transform.publish); True when every node succeeded and, for a
+    whole build, the marts were published."""
+    from costcalc.transform.publish import build_and_publish
+
+    return build_and_publish(warehouse, select).success
