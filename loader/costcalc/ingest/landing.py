@@ -30,11 +30,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from costcalc.ingest.readers import ReadError, RowSource, open_rows
 from costcalc.schemas import FileType, Schema, get_schema, load_file_types, load_schemas
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
-from costcalc.warehouse.connection import connect, ensure_raw, next_load_id, quote
+from costcalc.warehouse.connection import ensure_raw, insert_from, next_load_id, open_warehouse, quote
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ BATCH_ROWS = 50_000
 ERRORS_SHOWN = 20
 
 WITHHELD = "value withheld: personal data; see the error report"
+
+#: The names a batch of accepted rows, and of cell errors, is registered under for its INSERT.
+BATCH_NAME = "_costcalc_batch"
+ERRORS_NAME = "_costcalc_errors"
 
 
 @dataclass
@@ -183,7 +188,7 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
 
 def _open_warehouse(warehouse):
     """A connection to the warehouse, with the raw tables made if missing."""
-    con = connect(warehouse)
+    con = open_warehouse(path=warehouse)
     try:
         ensure_raw(con)
     except BaseException:
@@ -316,7 +321,8 @@ class _Loader:
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = next_load_id(con)
-            con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
+            con.execute("INSERT INTO raw.rejected_rows (load_id, source_file, source_row, reason) "
+                        "VALUES (?, ?, ?, ?)",
                         [load_id, self.name, row, message]).fetchall()
             self._log_row(load_id, "rejected", 0, 0, 0, message, None)
             con.execute("COMMIT")
@@ -347,13 +353,15 @@ class _Loader:
             sql_type = {"date": "DATE", "money": "DECIMAL(18,4)", "integer": "BIGINT"}.get(c.type)
             # Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
             # DuckDB takes them as they are. Server engines receive the batch as text
-            # (costcalc.warehouse.engines), hence the casts.
+            # (their register(), costcalc.warehouse.engines), hence the casts.
             if typed:
                 casts.append(f"c{i}")
             else:
                 casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
+        loaded_at = "_loaded_at" if typed else "CAST(_loaded_at AS TIMESTAMP)"
         insert_sql = (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
-                      f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
+                      f"_extra, {cols}) SELECT _load_id, _source_file, _source_row, {loaded_at}, _extra, "
+                      f"{', '.join(casts)} FROM {BATCH_NAME}")
 
         read = accepted = rejected = 0
         shown: list[CellError] = []
@@ -445,24 +453,29 @@ class _Loader:
                           read, accepted, rejected, message, None, shown)
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
-        # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
-        # names this local variable). Not con.register(): inside an open transaction a
-        # registered view keeps its table alive until the commit, so memory would grow
-        # with the file. (Server engines find the table the same way: costcalc.warehouse.engines.)
-        _costcalc_batch = batch.table([f"c{i}" for i in range(len(self.schema.columns))])  # noqa: F841
-        self.con.execute(insert_sql, [load_id, self.name, self.started]).fetchall()
+        # An Arrow table of typed columns with its lineage, passed by name to the
+        # INSERT ... SELECT (costcalc.warehouse.connection.insert_from).
+        table = batch.table([f"c{i}" for i in range(len(self.schema.columns))])
+        n = table.num_rows
+        table = (table.append_column("_load_id", pa.repeat(pa.scalar(load_id, pa.int64()), n))
+                 .append_column("_source_file", pa.repeat(pa.scalar(self.name, pa.string()), n))
+                 .append_column("_loaded_at", pa.repeat(pa.scalar(self.started, pa.timestamp("us")), n)))
+        insert_from(self.con, BATCH_NAME, table, insert_sql)
 
     def _insert_errors(self, load_id: int, errors: list[CellError]) -> None:
-        _costcalc_errors = pd.DataFrame({  # noqa: F841 (read by name, see _insert_batch)
+        n = len(errors)
+        frame = pd.DataFrame({
+            "load_id": pd.Series([load_id] * n, dtype="int64"),
+            "source_file": pd.Series([self.name] * n, dtype=object),
             "source_row": pd.Series([e.row for e in errors], dtype="int64"),
             "column_name": pd.Series([e.column or None for e in errors], dtype=object),
             "value": pd.Series([e.value for e in errors], dtype=object),
             "reason": pd.Series([e.reason for e in errors], dtype=object),
         })
-        self.con.execute(
-            "INSERT INTO raw.rejected_rows SELECT ?, ?, source_row, CAST(column_name AS VARCHAR), "
-            "CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM _costcalc_errors",
-            [load_id, self.name]).fetchall()
+        insert_from(self.con, ERRORS_NAME, frame,
+                    "INSERT INTO raw.rejected_rows (load_id, source_file, source_row, column_name, value, reason) "
+                    "SELECT load_id, CAST(source_file AS VARCHAR), source_row, CAST(column_name AS VARCHAR), "
+                    f"CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM {ERRORS_NAME}")
 
     def _progress_bar(self, source: RowSource):
         if not self.progress or not sys.stderr.isatty():
@@ -511,7 +524,7 @@ def _write_error_report(warehouse, path: Path, result: LoadResult) -> None:
         except (FileNotFoundError, PermissionError, OSError):
             pass
         return
-    con = connect(warehouse)
+    con = open_warehouse(path=warehouse)
     tmp = report.with_name("." + report.name + ".tmp")
     try:
         cur = con.execute("SELECT source_row, column_name, value, reason FROM raw.rejected_rows "
