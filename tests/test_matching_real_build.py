@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,7 @@ import costcalc.transform.build
 from costcalc.cli import main as cli
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import matchgen  # noqa: E402
+from helpers import matchgen
 
 REPO = Path(__file__).resolve().parents[1]
 NHS1 = matchgen.valid_nhs(random.Random(11))
