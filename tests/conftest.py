@@ -5,8 +5,9 @@
   skipped without a server, failed with COSTCALC_TEST_POSTGRES=1);
 - ``engine``: each warehouse engine the tests run on everywhere, DuckDB and PostgreSQL
   (Spark and SQL Server have their own modules), with the settings that select it;
-- ``e2e``: the end-to-end demo scenario (tests/helpers/e2e_demo.py) built once per
-  session on each ``engine``.
+- ``fresh_engine``: ``engine`` on an empty warehouse of its own;
+- ``e2e`` / ``pg_e2e``: the end-to-end demo scenario (tests/helpers/e2e_demo.py) built
+  once per session on each ``engine`` / on PostgreSQL.
 
 With COSTCALC_NO_SKIP=1 (make test) a skipped test fails (tests/helpers/no_skip.py).
 Shared code that is not a fixture lives in tests/helpers/ (import it as ``helpers``).
@@ -14,37 +15,14 @@ Shared code that is not a fixture lives in tests/helpers/ (import it as ``helper
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-
 import pytest
 
 from helpers import e2e_demo
 from helpers import postgres as pg
+from helpers.engines import Engine
 from helpers.no_skip import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks)
 
 ENGINES = ("duckdb", "postgres")
-
-
-@dataclass(frozen=True)
-class Engine:
-    """A warehouse engine and the environment that selects it (COSTCALC_TARGET and its settings)."""
-
-    name: str
-    env: dict = field(default_factory=dict)
-
-    @contextmanager
-    def selected(self):
-        """Select this engine for the loader, dbt, reports and lookup inside the block."""
-        with e2e_demo.target_env(self.name, **self.env):
-            yield self
-
-    def open(self, warehouse=None, **kw):
-        """The engine's warehouse (the DuckDB file ``warehouse``; a server ignores it)."""
-        from costcalc.warehouse.connection import open_warehouse
-
-        with self.selected():
-            return open_warehouse(self.name, warehouse, **kw)
 
 
 @pytest.fixture
@@ -73,6 +51,16 @@ def engine(request) -> Engine:
     if request.param == "postgres":
         return request.getfixturevalue("pg_engine")
     return Engine("duckdb")
+
+
+@pytest.fixture
+def fresh_engine(engine):
+    """``engine`` on an empty warehouse of its own (PostgreSQL: a new database, dropped after)."""
+    if engine.name == "postgres":
+        with pg.fresh_database() as name:
+            yield Engine("postgres", {"COSTCALC_PG_DATABASE": name})
+    else:
+        yield engine
 
 
 @pytest.fixture(scope="session")
