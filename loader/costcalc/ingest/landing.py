@@ -457,9 +457,11 @@ class _Loader:
         # INSERT ... SELECT (costcalc.warehouse.connection.insert_from).
         table = batch.table([f"c{i}" for i in range(len(self.schema.columns))])
         n = table.num_rows
-        table = (table.append_column("_load_id", pa.repeat(pa.scalar(load_id, pa.int64()), n))
-                 .append_column("_source_file", pa.repeat(pa.scalar(self.name, pa.string()), n))
-                 .append_column("_loaded_at", pa.repeat(pa.scalar(self.started, pa.timestamp("us")), n)))
+        one = pa.repeat(pa.scalar(0, pa.int8()), n)  # constants as one-entry dictionaries: no copies
+        table = (table.append_column("_load_id", pa.DictionaryArray.from_arrays(one, pa.array([load_id], pa.int64())))
+                 .append_column("_source_file", pa.DictionaryArray.from_arrays(one, pa.array([self.name])))
+                 .append_column("_loaded_at", pa.DictionaryArray.from_arrays(
+                     one, pa.array([self.started], pa.timestamp("us")))))
         insert_from(self.con, BATCH_NAME, table, insert_sql)
 
     def _insert_errors(self, load_id: int, errors: list[CellError]) -> None:

@@ -295,6 +295,8 @@ def _arrow_frame(table) -> pd.DataFrame:
 
     data = {}
     for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_dictionary(col.type):  # the loader's constant lineage columns
+            col = col.cast(col.type.value_type)
         if pa.types.is_integer(col.type) and col.null_count == 0:
             data[name] = col.to_pandas()
         else:
