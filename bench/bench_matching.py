@@ -1,7 +1,7 @@
 """Matching benchmark: pairwise precision, recall and F1 (and run time) of
 (a) the 2017 exact rule, (b) Splink (DuckDB backend, EM-trained on the same
 data) and (c) costcalc's matching models run by dbt on a DuckDB file, on
-synthetic identity records with ground truth (bench/matchgen.py).
+synthetic identity records with ground truth (tests/helpers/matchgen.py).
 
     .venv/bin/python bench/bench_matching.py --records 200000
     .venv/bin/python bench/bench_matching.py --records 1000000 --skip splink --skip portable
@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import match_dbt  # noqa: E402
-import matchgen  # noqa: E402
+# the labelled record generator and the dbt runner live with the tests, which use them too
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers import match_dbt, matchgen  # noqa: E402
 
 
 def pair_scores(assign: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float, float]:

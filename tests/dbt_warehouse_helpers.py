@@ -13,24 +13,14 @@ from pathlib import Path
 import duckdb
 
 from costcalc.transform.build import BuildResult, invoke_dbt
-from costcalc.transform.registry import DOC_TYPES, LINEAGE_COLUMNS, LOAD_LOG_COLUMNS, REJECTED_ROWS_COLUMNS, SQL_TYPES
 from costcalc.schemas import load_file_types, load_schemas
-
-
-def _q(name: str) -> str:
-    return '"' + name + '"'
+from costcalc.warehouse.connection import ensure_raw
 
 
 def create_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
-    """raw.load_log, raw.rejected_rows and raw.<code> per docs/architecture.md."""
-    con.execute("create schema if not exists raw")
-    for table, cols in (("load_log", LOAD_LOG_COLUMNS), ("rejected_rows", REJECTED_ROWS_COLUMNS)):
-        body = ", ".join(f"{_q(n)} {DOC_TYPES[t]}" for n, t, _ in cols)
-        con.execute(f"create table if not exists raw.{table} ({body})")
-    for schema in load_schemas().values():
-        cols = [f"{_q(n)} {DOC_TYPES[t]}" for n, t, _ in LINEAGE_COLUMNS]
-        cols += [f"{_q(c.name)} {DOC_TYPES[SQL_TYPES[c.type]]}" for c in schema.columns]
-        con.execute(f"create table if not exists raw.{schema.table} ({', '.join(cols)})")
+    """raw.load_log, raw.rejected_rows and raw.<code>, made by the loader's own DDL
+    (costcalc.warehouse.raw_layer, as docs/architecture.md describes it)."""
+    ensure_raw(con)
 
 
 class RawWarehouse:

@@ -1,142 +1,108 @@
-"""costcalc on a real PostgreSQL server: the DuckDB end-to-end scenario (load,
-dbt build, dbt tests, reports, lookup), and the access roles.
+"""costcalc on a real PostgreSQL server, beyond the end-to-end checks every engine
+runs (tests/test_e2e_demo.py): the warehouse really is PostgreSQL, a failed load
+leaves nothing, `costcalc match` audits there, batches are passed explicitly, and
+the access roles.
 
 Needs a server: COSTCALC_PG_HOST/PORT/USER/PASSWORD (scripts/start-postgres.sh
-starts a local one and prints them). Without one the tests skip, saying so;
-with COSTCALC_TEST_POSTGRES=1 (CI) a missing server is a failure.
+starts a local one and prints them); see tests/helpers/postgres.py.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-
+import pandas as pd
+import psycopg2
 import pytest
+from click.testing import CliRunner
 
-import engine_e2e_helpers as eh
-import test_e2e_demo as e2e_demo
-
-psycopg2 = pytest.importorskip("psycopg2")
-
-REQUIRED = os.environ.get("COSTCALC_TEST_POSTGRES") == "1"
+from costcalc.cli import main
+from helpers import postgres as pg
+from helpers.e2e_demo import target_env
 
 
-def _admin_settings(dbname: str = "postgres") -> dict:
-    from costcalc.warehouse.engines import postgres_settings
-
-    s = postgres_settings()
-    s["dbname"] = dbname
-    return s
-
-
-def _server_or_skip() -> None:
-    if not os.environ.get("COSTCALC_PG_HOST"):
-        reason = "no PostgreSQL server configured (set COSTCALC_PG_HOST etc., e.g. eval \"$(scripts/start-postgres.sh)\")"
-        if REQUIRED:
-            pytest.fail("COSTCALC_TEST_POSTGRES=1 but " + reason)
-        pytest.skip(reason)
-    try:
-        psycopg2.connect(**_admin_settings(), connect_timeout=5).close()
-    except psycopg2.OperationalError as exc:
-        reason = f"PostgreSQL at {os.environ['COSTCALC_PG_HOST']}:{os.environ.get('COSTCALC_PG_PORT', '5432')} " \
-                 f"is not reachable ({str(exc).strip().splitlines()[0]})"
-        if REQUIRED:
-            pytest.fail("COSTCALC_TEST_POSTGRES=1 but " + reason)
-        pytest.skip(reason)
-
-
-def _admin(sql: str, dbname: str = "postgres") -> list:
-    con = psycopg2.connect(**_admin_settings(dbname))
-    con.autocommit = True
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall() if cur.description else []
-    finally:
-        con.close()
-
-
-@pytest.fixture(scope="module")
-def pg_database():
-    """A fresh database for this module, dropped afterwards."""
-    _server_or_skip()
-    name = f"costcalc_test_{uuid.uuid4().hex[:10]}"
-    _admin(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture(scope="module")
-def e2e(pg_database, tmp_path_factory):
-    with eh.target_env("postgres", COSTCALC_PG_DATABASE=pg_database):
-        ns = eh.run_scenario(tmp_path_factory.mktemp("pg_e2e"))
-        try:
-            yield ns
-        finally:
-            ns.con.close()
-
-
-# The DuckDB end-to-end checks, run here against this module's `e2e` (PostgreSQL).
-test_every_file_loads_and_only_the_planted_rows_are_rejected = \
-    e2e_demo.test_every_file_loads_and_only_the_planted_rows_are_rejected
-test_loading_the_same_file_again_changes_nothing = e2e_demo.test_loading_the_same_file_again_changes_nothing
-test_every_accepted_row_is_linked_to_a_client = e2e_demo.test_every_accepted_row_is_linked_to_a_client
-test_monthly_cost_per_service_type_matches_the_contract = \
-    e2e_demo.test_monthly_cost_per_service_type_matches_the_contract
-test_service_and_grand_totals = e2e_demo.test_service_and_grand_totals
-test_services_report_matches_the_contract = e2e_demo.test_services_report_matches_the_contract
-test_the_demo_printed_its_reports_and_timings = e2e_demo.test_the_demo_printed_its_reports_and_timings
-
-
-def test_the_warehouse_is_really_postgres(e2e):
-    version = e2e.con.execute("select version()").fetchone()[0]
+def test_the_warehouse_is_really_postgres(pg_e2e):
+    version = pg_e2e.con.execute("select version()").fetchone()[0]
     assert version.startswith("PostgreSQL")
-    n = e2e.con.execute("select count(*) from raw.load_log where status = 'loaded'").fetchone()[0]
-    assert n == len(e2e.data.files)
+    n = pg_e2e.con.execute("select count(*) from raw.load_log where status = 'loaded'").fetchone()[0]
+    assert n == len(pg_e2e.data.files)
 
 
-def test_client_ids_are_stable_across_rebuilds(e2e):
-    eh.check_client_ids_stable(e2e)
-
-
-def test_reports_and_lookup_on_postgres(e2e):
-    with eh.target_env("postgres", COSTCALC_PG_DATABASE=e2e.con.raw.info.dbname):
-        eh.check_reports_and_lookup(e2e)
-
-
-def test_a_failed_load_leaves_nothing_behind(e2e, tmp_path, monkeypatch):
+def test_a_failed_load_leaves_nothing_behind(pg_e2e, pg_engine, tmp_path, monkeypatch):
     """One transaction per file: a load that fails half-way commits nothing."""
     from costcalc.ingest import landing
 
+    e2e = pg_e2e
     f = e2e.data.files[-1]
     copy = tmp_path / ("copy_" + f.name)
     copy.write_bytes(f.path.read_bytes() + (b"\n" if f.name.endswith(".csv") else b""))
     before = e2e.con.execute("select count(*) from raw.load_log").fetchone()[0]
     calls = {"n": 0}
-    original = landing._Loader._log_row
 
     def boom(self, *a, **k):
         calls["n"] += 1
         raise RuntimeError("killed before the load log row")
 
-    monkeypatch.setattr(landing._Loader, "_log_row", boom)
-    with eh.target_env("postgres", COSTCALC_PG_DATABASE=e2e.con.raw.info.dbname):
+    with monkeypatch.context() as m, pg_engine.selected():
+        m.setattr(landing._Loader, "_log_row", boom)
         with pytest.raises(RuntimeError):
             landing.load_file(tmp_path / "unused.duckdb", copy, schema=f.schema_code, file_type=f.file_type,
                               provider=f.provider, extract_date=f.extract_date)
-    monkeypatch.setattr(landing._Loader, "_log_row", original)
     assert calls["n"] == 1
     assert e2e.con.execute("select count(*) from raw.load_log").fetchone()[0] == before
     table = f.schema_code.lower()
     assert e2e.con.execute(f"select count(*) from raw.{table} where _source_file = ?", [copy.name]).fetchone()[0] == 0
 
 
+def test_match_link_writes_its_audit_to_postgres(pg_e2e, pg_engine, tmp_path):
+    """`costcalc --target postgres match link` checks the records and audits on the server,
+    not in a local DuckDB file."""
+    rows = pg_e2e.con.execute("select schema_code, source_file, source_row from marts.client_record_links "
+                              "order by source_file, source_row limit 2").fetchall()
+    a, b = (f"{s}:{f}:{r}" for s, f, r in rows)
+    local = tmp_path / "no_such_warehouse.duckdb"
+    decisions = tmp_path / "decisions.csv"
+    reason = "Same person, confirmed by phone 2026-11-30"
+    with pg_engine.selected():
+        res = CliRunner().invoke(main, ["--target", "postgres", "--warehouse", str(local), "match", "link", a, b,
+                                        "--reason", reason, "--user", "pg-test", "--decisions-file", str(decisions)])
+    assert res.exit_code == 0, res.output
+    audit = pg_e2e.con.execute("select decided_by, decision, record_a, record_b, reason from audit.match_log "
+                               "where reason = ?", [reason]).fetchall()
+    assert audit == [("pg-test", "link", a, b, reason)]
+    assert not local.exists()
+    assert decisions.read_text(encoding="utf-8").count("\n") == 2  # header and the decision
+    # a record the server does not hold is refused, and nothing is audited for it
+    with pg_engine.selected():
+        bad = CliRunner().invoke(main, ["--target", "postgres", "match", "unlink", a, "H01A:nobody.csv:2",
+                                        "--reason", reason + " (2)", "--decisions-file", str(decisions)])
+    assert bad.exit_code != 0 and "No such row" in bad.output
+    assert pg_e2e.con.execute("select count(*) from audit.match_log where reason = ?",
+                              [reason + " (2)"]).fetchone()[0] == 0
+
+
+def test_a_batch_is_passed_explicitly_not_found_in_the_callers_variables(pg_engine):
+    """The server connection reads a DataFrame only when it is registered, never by
+    walking the caller's frames for a variable named in the SQL."""
+    from costcalc.warehouse.connection import insert_from
+
+    con = pg_engine.open()
+    try:
+        _costcalc_batch = pd.DataFrame({"a": [1, 2, 3]})  # noqa: F841 (a local of that name must not be read)
+        with pytest.raises(psycopg2.errors.UndefinedTable):
+            con.execute("select count(*) from _costcalc_batch")
+        con.execute("create temp table got (a bigint)")
+        insert_from(con, "_costcalc_batch", pd.DataFrame({"a": [4, 5]}),
+                    "insert into got select a from _costcalc_batch")
+        assert con.execute("select a from got order by a").fetchall() == [(4,), (5,)]
+        with pytest.raises(psycopg2.errors.UndefinedTable):  # unregistered after the insert
+            con.execute("select count(*) from _costcalc_batch")
+    finally:
+        con.close()
+
+
 # ----------------------------------------------------------------- roles
 
 def _as(login: str, dbname: str, sql: str):
-    con = psycopg2.connect(**{**_admin_settings(dbname), "user": login, "password": ""})
+    con = psycopg2.connect(**{**pg.admin_settings(dbname), "user": login, "password": ""})
     con.autocommit = True
     try:
         with con.cursor() as cur:
@@ -147,27 +113,23 @@ def _as(login: str, dbname: str, sql: str):
 
 
 @pytest.fixture(scope="module")
-def roles(e2e):
+def roles(pg_e2e):
     """Logins for each role, made members by `costcalc setup-roles`."""
-    from click.testing import CliRunner
-
-    from costcalc.cli import main
-
-    db = e2e.con.raw.info.dbname
+    db = pg_e2e.con.raw.info.dbname
     suffix = db.rsplit("_", 1)[-1]
     logins = {k: f"cc_{k}_{suffix}" for k in ("uploader", "analyst", "caseworker")}
     for login in logins.values():
-        _admin(f"CREATE ROLE {login} LOGIN")
+        pg.admin(f"CREATE ROLE {login} LOGIN")
     try:
-        with eh.target_env("postgres", COSTCALC_PG_DATABASE=db):
+        with target_env("postgres", COSTCALC_PG_DATABASE=db):
             res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles"]
                                      + [a for k, v in logins.items() for a in ("--member", f"{k}={v}")])
         assert res.exit_code == 0, res.output
         yield db, logins
     finally:
         for login in logins.values():
-            _admin(f"DROP OWNED BY {login} CASCADE", db)
-            _admin(f"DROP ROLE IF EXISTS {login}")
+            pg.admin(f"DROP OWNED BY {login} CASCADE", db)
+            pg.admin(f"DROP ROLE IF EXISTS {login}")
 
 
 def _denied(login, db, sql) -> bool:
@@ -191,7 +153,7 @@ def test_an_analyst_reads_marts_only(roles):
         assert _denied(a, db, sql), sql
 
 
-def test_an_uploader_writes_raw_only(roles, e2e, tmp_path):
+def test_an_uploader_writes_raw_only(roles, pg_e2e, tmp_path):
     db, logins = roles
     u = logins["uploader"]
     _as(u, db, "insert into raw.rejected_rows (load_id, reason) values (-1, 'role test')")
@@ -203,12 +165,12 @@ def test_an_uploader_writes_raw_only(roles, e2e, tmp_path):
     # the loader itself runs as the uploader: a file seen before changes nothing, a new one loads
     from costcalc.ingest.landing import load_file
 
-    f = next(f for f in e2e.data.files if f.name.endswith(".csv"))
+    f = next(f for f in pg_e2e.data.files if f.name.endswith(".csv"))
     same = tmp_path / f.name
     same.write_bytes(f.path.read_bytes())
     new = tmp_path / ("resent_" + f.name)
     new.write_bytes(f.path.read_bytes() + b"\r\n")  # a trailing blank row: other bytes, same rows
-    with eh.target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=u):
+    with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=u):
         kw = dict(schema=f.schema_code, file_type=f.file_type, provider=f.provider, extract_date=f.extract_date)
         assert load_file(tmp_path / "unused.duckdb", same, **kw).status == "unchanged"
         res = load_file(tmp_path / "unused.duckdb", new, **kw)
@@ -222,7 +184,7 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
     client = _as(c, db, "select client_id from restricted.client_identity limit 1")[0][0]
     from costcalc.lookup import lookup_client
 
-    with eh.target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=c):
+    with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=c):
         result = lookup_client("unused.duckdb", client, "Safeguarding referral 77, duty team",
                                user="director.of.finance")
     assert result.found and result.lookup_id > 0
@@ -231,17 +193,13 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
     for sql in ("select * from raw.load_log limit 1", "select * from audit.lookup_log limit 1",
                 "delete from audit.lookup_log", "select * from intermediate.int_records limit 1"):
         assert _denied(c, db, sql), sql
-    n = _admin(f"select count(*) from audit.lookup_log where looked_up_by = '{c}' "
-               "and claimed_user = 'director.of.finance'", db)[0][0]
+    n = pg.admin("select count(*) from audit.lookup_log where looked_up_by = %s "
+                 "and claimed_user = 'director.of.finance'", db, [c])[0][0]
     assert n == 1
 
 
 def test_setup_roles_prints_its_statements():
-    from click.testing import CliRunner
-
-    from costcalc.cli import main
-
-    with eh.target_env("duckdb"):  # the CLI sets COSTCALC_TARGET for what it runs; restore it after
+    with target_env("duckdb"):  # the CLI sets COSTCALC_TARGET for what it runs; restore it after
         res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
         bad = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--member", "boss=alice"])
         duck = CliRunner().invoke(main, ["--target", "duckdb", "setup-roles"])
@@ -254,20 +212,17 @@ def test_setup_roles_prints_its_statements():
 
 def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch):
     """COSTCALC_TEST_POSTGRES=1 turns 'no server' from a skip into a failure."""
-    import sys
-
-    mod = sys.modules[__name__]
     monkeypatch.delenv("COSTCALC_PG_HOST", raising=False)
-    monkeypatch.setattr(mod, "REQUIRED", True)
+    monkeypatch.setenv("COSTCALC_TEST_POSTGRES", "1")
     with pytest.raises(pytest.fail.Exception, match="COSTCALC_TEST_POSTGRES=1"):
-        _server_or_skip()
-    monkeypatch.setattr(mod, "REQUIRED", False)
+        pg.server_or_skip()
+    monkeypatch.setenv("COSTCALC_TEST_POSTGRES", "0")
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server configured"):
-        _server_or_skip()
+        pg.server_or_skip()
     monkeypatch.setenv("COSTCALC_PG_HOST", "127.0.0.1")
     monkeypatch.setenv("COSTCALC_PG_PORT", "1")  # nothing listens there
     with pytest.raises(pytest.skip.Exception, match="not reachable"):
-        _server_or_skip()
+        pg.server_or_skip()
 
 
 # --------------------------------------------------------------------------- publishing (issue 10)
@@ -278,7 +233,7 @@ _SNAPSHOT = ("select (select build_id from marts.build_info), "
 
 
 def _snapshot(db) -> tuple:
-    con = psycopg2.connect(**_admin_settings(db))
+    con = psycopg2.connect(**pg.admin_settings(db))
     try:
         with con.cursor() as cur:
             cur.execute(_SNAPSHOT)
@@ -288,7 +243,7 @@ def _snapshot(db) -> tuple:
         con.close()
 
 
-def test_the_marts_are_published_by_a_schema_swap(e2e, tmp_path):
+def test_the_marts_are_published_by_a_schema_swap(pg_e2e, tmp_path):
     """dbt builds marts_build; publishing swaps it into marts in one transaction.
     A reader on its own connection keeps querying through a failed build and a
     good one: it never errors and only sees complete snapshots; the failed build
@@ -300,8 +255,8 @@ def test_the_marts_are_published_by_a_schema_swap(e2e, tmp_path):
     from costcalc.cli import main
     from costcalc.transform import build_state
 
-    db = e2e.con.raw.info.dbname
-    schemas = {r[0] for r in _admin("select nspname from pg_namespace", db)}
+    db = pg_e2e.con.raw.info.dbname
+    schemas = {r[0] for r in pg.admin("select nspname from pg_namespace", db)}
     assert "marts" in schemas and "marts_build" not in schemas
     assert not [s for s in schemas if s.startswith("marts_old_")]
     before = _snapshot(db)
@@ -322,8 +277,8 @@ def test_the_marts_are_published_by_a_schema_swap(e2e, tmp_path):
     t = threading.Thread(target=reader)
     t.start()
     try:
-        with eh.target_env("postgres", COSTCALC_PG_DATABASE=db):
-            _admin("alter table raw.h01a rename column proptype to proptype_gone", db)
+        with target_env("postgres", COSTCALC_PG_DATABASE=db):
+            pg.admin("alter table raw.h01a rename column proptype to proptype_gone", db)
             try:
                 res = CliRunner().invoke(main, ["--target", "postgres", "build"])
                 assert res.exit_code == 1 and "stg_h01a" in res.output and "a build is owed" in res.output
@@ -331,7 +286,7 @@ def test_the_marts_are_published_by_a_schema_swap(e2e, tmp_path):
                 st = build_state.read_status(None)
                 assert st.last_attempt[1] == "failed" and "stg_h01a" in st.last_attempt[3] and st.owed
             finally:
-                _admin("alter table raw.h01a rename column proptype_gone to proptype", db)
+                pg.admin("alter table raw.h01a rename column proptype_gone to proptype", db)
             res = CliRunner().invoke(main, ["--target", "postgres", "build"])
             assert res.exit_code == 0, res.output
             status = CliRunner().invoke(main, ["--target", "postgres", "status"])

@@ -14,12 +14,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import dbt.adapters.spark  # noqa: F401 (dbt-spark's session method; `make test` installs it)
+import pyspark  # noqa: F401
 import pytest
 
-import engine_e2e_helpers as eh
-
-pytest.importorskip("pyspark")
-pytest.importorskip("dbt.adapters.spark")
+from helpers import e2e_demo
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +34,13 @@ def spark_e2e():
     # its own folder, not pytest's numbered ones (another pytest run may rotate those away
     # during this long test)
     root = Path(tempfile.mkdtemp(prefix="costcalc_spark_e2e_"))
-    with eh.target_env("spark", COSTCALC_SPARK_DIR=str(root / "spark")):
+    env = {"COSTCALC_SPARK_DIR": str(root / "spark")}
+    with e2e_demo.target_env("spark", **env):
         from costcalc.warehouse.engines import spark_session
 
         session = spark_session()
         try:
-            ns = eh.run_scenario(root)  # the DuckDB end-to-end test's borough
+            ns = e2e_demo.run_scenario(root, "spark", env)  # the borough of tests/test_e2e_demo.py
             yield ns
         finally:
             session.stop()
@@ -52,8 +52,8 @@ def test_the_whole_project_on_spark(spark_e2e):
     assert e2e.con.spark.version.startswith("4")
     formats = {r[0] for r in e2e.con.spark.sql("DESCRIBE TABLE EXTENDED raw.load_log").collect()}
     assert "Provider" in formats  # a datasource (parquet) table, not a Hive text table
-    with eh.target_env("spark", COSTCALC_SPARK_DIR=str(e2e.root / "spark")):
-        eh.check_everything(e2e)
+    with e2e_demo.target_env("spark", **e2e.env):
+        e2e_demo.check_everything(e2e)
     # Spark's 'transaction': a load's rows and its load-log row are written together at commit
     loads = e2e.con.execute("select count(*) from raw.load_log where status = 'loaded'").fetchone()[0]
     assert loads == len(e2e.data.files)

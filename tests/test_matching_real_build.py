@@ -8,7 +8,6 @@ manual decisions made with `costcalc match` survive every rebuild.
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,7 @@ from costcalc.paths import PROJECT_ENV
 from costcalc.lookup import default_user
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import matchgen  # noqa: E402
+from helpers import matchgen
 
 REPO = Path(__file__).resolve().parents[1]
 NHS1 = matchgen.valid_nhs(random.Random(11))

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import match_dbt  # noqa: E402
-import matchgen  # noqa: E402
+from helpers import match_dbt, matchgen
 
 _rng = random.Random(7)
 NHS1, NHS2, NHS3, NHS4 = (matchgen.valid_nhs(_rng) for _ in range(4))

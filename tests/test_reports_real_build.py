@@ -14,10 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from costcalc import reports
+from costcalc.ingest import landing
 from costcalc.reports import ReportFilters
-
-landing = pytest.importorskip("costcalc.ingest.landing")
-build_mod = pytest.importorskip("costcalc.transform.build")
+from costcalc.transform import build as build_mod
 
 FILES = {
     "ta_2024.csv": ("H01A", "temporary_accommodation", [

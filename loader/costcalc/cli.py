@@ -10,7 +10,7 @@ import click
 
 from costcalc import __version__
 from costcalc.schemas import clear_caches
-from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, require_engine
+from costcalc.warehouse.targets import TARGET_ENV, TARGETS, EngineError, require_engine, target_name
 from costcalc.paths import PROJECT_ENV, WAREHOUSE_ENV, warehouse_path
 from costcalc.safe_output import terminal_text
 
@@ -25,7 +25,8 @@ class Context:
             clear_caches()
         self.warehouse = warehouse_path(warehouse)
         try:
-            self.target = require_engine(target)
+            self.target = target_name(target)
+            require_engine(self.target)  # a server engine without its extra: one line naming it
         except EngineError as exc:
             raise click.ClickException(str(exc)) from None
         if self.target == "duckdb" and self.warehouse.is_dir():

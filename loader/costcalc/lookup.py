@@ -229,24 +229,19 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     client_id = str(client_id or "").strip()
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
-    path = Path(warehouse)
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, open_warehouse
     from costcalc.warehouse.targets import EngineError, is_server
 
-    if is_server():  # the same statements, translated, on the server engine (costcalc.warehouse.engines)
-        from costcalc.warehouse.engines import server_connection
-
-        try:
-            con = server_connection()
-        except EngineError as exc:
-            raise LookupFailed(str(exc)) from None
-    elif not path.exists():
+    path = Path(warehouse)
+    if not is_server() and not path.exists():  # a lookup never creates a warehouse
         raise LookupFailed(f"No warehouse at {path}. Load files and run `costcalc build` first.")
-    else:
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.Error as exc:
-            raise LookupFailed(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
-                               "Try again when it has finished.") from exc
+    try:
+        con = open_warehouse(path=path, wait_seconds=0)
+    except (EngineError, WarehouseMissing) as exc:
+        raise LookupFailed(str(exc)) from None
+    except (WarehouseBusy, duckdb.Error) as exc:
+        raise LookupFailed(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
+                           "Try again when it has finished.") from exc
     try:
         ensure_audit(con)
         who = audited_user(con)

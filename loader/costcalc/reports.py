@@ -268,37 +268,27 @@ def _plain(value):
 # --------------------------------------------------------------------------- connection
 
 
-def connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse: reports never write. On a server
-    engine ($COSTCALC_TARGET, costcalc.warehouse.engines) the same statements run there,
-    translated, with every value still a bound parameter."""
-    from costcalc.warehouse.targets import EngineError, is_server
+def connect(warehouse: str | Path | None = None, *, target: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse of ``target`` (default: $COSTCALC_TARGET),
+    checked to hold the marts: reports never write. On a server engine
+    (costcalc.warehouse.engines) the same statements run there, translated, with every
+    value still a bound parameter."""
+    from costcalc.paths import warehouse_path
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, open_warehouse
+    from costcalc.warehouse.targets import EngineError
 
-    if is_server():
-        from costcalc.warehouse.engines import server_connection
-
-        try:
-            con = server_connection()
-        except EngineError as exc:
-            raise ReportError(str(exc)) from None
-        check_marts(con)
-        return con
-    path = Path(warehouse)
-    if not path.exists():
-        raise ReportError(f"No warehouse at {path}. Load files and run `costcalc build` first.")
     try:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.ConnectionException:
-            # This process already holds the file open read-write (dbt-duckdb keeps its
-            # connection after an in-process build, e.g. `costcalc demo`): DuckDB then
-            # refuses a second, read-only configuration, so share the existing one.
-            # The reports still only ever run SELECTs.
-            con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        raise ReportError(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
-                          "Try again when it has finished.") from exc
-    check_marts(con)
+        con = open_warehouse(target, warehouse, read_only=True, wait_seconds=0)
+    except (EngineError, WarehouseMissing) as exc:
+        raise ReportError(str(exc)) from None
+    except WarehouseBusy:
+        raise ReportError(f"Cannot open the warehouse {warehouse_path(warehouse).name}: it is in use (a load or build "
+                          "running?). Try again when it has finished.") from None
+    try:
+        check_marts(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -22,9 +22,9 @@ REPORT_TO = dt.date(2026, 3, 31)
 
 def _is_demo_warehouse(path: Path) -> bool:
     """True when ``path`` holds nothing but demo loads (or no loads at all)."""
-    import duckdb
+    from costcalc.warehouse.connection import open_warehouse
 
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_warehouse("duckdb", path, read_only=True)
     try:
         has_log = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'load_log'"

@@ -4,7 +4,7 @@ A decision is one row appended to ``seeds/match_decisions.csv`` (the dbt seed
 the matching models read on every build), so it is reviewed and versioned
 with the repository, and survives every rebuild: ``unlink`` beats any
 automatic link, ``link`` forces one. It is also written to
-``audit.match_log`` in the warehouse.
+``audit.match_log`` in the warehouse of the selected target (``--target``).
 
 A record is named either by its record key (as shown by ``costcalc lookup``)
 or by where it came from: ``SCHEMA:FILE:ROW`` (schema code, file name as
@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import duckdb
 
 from costcalc.lookup import LookupRefused, check_claimed_user, default_user
 from costcalc.paths import project_seeds_dir
+from costcalc.warehouse.connection import WarehouseBusy, open_warehouse
+from costcalc.warehouse.targets import EngineError, is_server
 
 #: The decisions file's name in the project directory's seeds/ (docs/project.md).
 DECISIONS_NAME = "match_decisions.csv"
@@ -86,7 +87,7 @@ def _table_exists(con, schema: str, table: str) -> bool:
                        [schema, table]).fetchone()[0] > 0
 
 
-def check_ref(con: duckdb.DuckDBPyConnection, ref: RecordRef) -> None:
+def check_ref(con, ref: RecordRef) -> None:
     """The record exists in the built warehouse (and belongs to the client named, if one is)."""
     if ref.record_key:
         if not _table_exists(con, "restricted", "identity_records"):
@@ -127,7 +128,7 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
     if a == b or (a.record_key and a.record_key == b.record_key):
         raise MatchRefused("Both references name the same record.")
     warehouse = Path(warehouse)
-    if not warehouse.exists():
+    if not is_server() and not warehouse.exists():
         raise click.ClickException(f"No warehouse at {warehouse}: run `costcalc build` first.")
     decided_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
     # decided_by is the operating-system account; --user is only a claim, kept beside it.
@@ -136,7 +137,10 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
     except LookupRefused as exc:
         raise MatchRefused(str(exc)) from None
     user = default_user()
-    con = duckdb.connect(str(warehouse))
+    try:
+        con = open_warehouse(path=warehouse)  # the selected target's: its audit.match_log
+    except (EngineError, WarehouseBusy) as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         check_ref(con, a)
         check_ref(con, b)

@@ -28,7 +28,8 @@ def setup_roles_command(ctx: click.Context, members: tuple[str, ...], print_only
     analysts read marts.* only; caseworkers read restricted.* (and write the
     lookup audit); administrators may do everything.
     """
-    from costcalc.warehouse.engines import EngineError, server_connection
+    from costcalc.warehouse.connection import open_warehouse
+    from costcalc.warehouse.targets import EngineError
     from costcalc.warehouse.roles import member_statement, postgres_statements, setup_roles, sqlserver_statements
 
     target = ctx.obj.target
@@ -41,7 +42,7 @@ def setup_roles_command(ctx: click.Context, members: tuple[str, ...], print_only
         click.echo(";\n".join(stmts) + ";")
         return
     try:
-        con = server_connection(target)
+        con = open_warehouse(target)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     try:

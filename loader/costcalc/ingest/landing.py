@@ -31,6 +31,7 @@ from typing import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from costcalc.safefs import fit_name, write_atomic_path
 from costcalc.settings import load_settings
@@ -43,7 +44,7 @@ from costcalc.ingest import messages
 from costcalc.ingest.headers import HeaderReview, column_letter, review_headers
 from costcalc.ingest.messages import data_set_name, expected, listed, quoted, say
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
-from costcalc.warehouse.connection import connect, ensure_raw, next_load_id, quote
+from costcalc.warehouse.connection import ensure_raw, insert_from, next_load_id, open_warehouse, quote
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ BATCH_ROWS = 50_000
 #: How many cell errors a LoadResult carries for display (all go to the report and the table).
 ERRORS_SHOWN = 20
 
+
+#: The names a batch of accepted rows, and of cell errors, is registered under for its INSERT.
+BATCH_NAME = "_costcalc_batch"
+ERRORS_NAME = "_costcalc_errors"
 
 
 @dataclass
@@ -221,7 +226,7 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
 
 def _open_warehouse(warehouse):
     """A connection to the warehouse, with the raw tables made if missing."""
-    con = connect(warehouse)
+    con = open_warehouse(path=warehouse)
     try:
         ensure_raw(con)
     except BaseException:
@@ -394,7 +399,8 @@ class _Loader:
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = next_load_id(con)
-            con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, ?, NULL, NULL, ?)",
+            con.execute("INSERT INTO raw.rejected_rows (load_id, source_file, source_row, reason) "
+                        "VALUES (?, ?, ?, ?)",
                         [load_id, self.name, row, message]).fetchall()
             self._log_row(load_id, "rejected", 0, 0, 0, message, None)
             self._commit()
@@ -581,24 +587,31 @@ class _Loader:
                 f"file type ({str(newest)[:10]}): it cannot change what newer files say")
 
     def _insert_batch(self, insert_sql: str, load_id: int, batch: Batch) -> None:
-        # An Arrow table of typed columns, read by DuckDB's replacement scan (the SQL
-        # names this local variable). Not con.register(): inside an open transaction a
-        # registered view keeps its table alive until the commit, so memory would grow
-        # with the file. (Server engines find the table the same way: costcalc.warehouse.engines.)
-        _costcalc_batch = batch.table([f"c{i}" for i in range(len(self.schema.columns))])  # noqa: F841
-        self.con.execute(insert_sql, [load_id, self.name, self.started]).fetchall()
+        # An Arrow table of typed columns with its lineage, passed by name to the
+        # INSERT ... SELECT (costcalc.warehouse.connection.insert_from).
+        table = batch.table([f"c{i}" for i in range(len(self.schema.columns))])
+        n = table.num_rows
+        one = pa.repeat(pa.scalar(0, pa.int8()), n)  # constants as one-entry dictionaries: no copies
+        table = (table.append_column("_load_id", pa.DictionaryArray.from_arrays(one, pa.array([load_id], pa.int64())))
+                 .append_column("_source_file", pa.DictionaryArray.from_arrays(one, pa.array([self.name])))
+                 .append_column("_loaded_at", pa.DictionaryArray.from_arrays(
+                     one, pa.array([self.started], pa.timestamp("us")))))
+        insert_from(self.con, BATCH_NAME, table, insert_sql)
 
     def _insert_errors(self, load_id: int, errors: list[CellError]) -> None:
-        _costcalc_errors = pd.DataFrame({  # noqa: F841 (read by name, see _insert_batch)
+        n = len(errors)
+        frame = pd.DataFrame({
+            "load_id": pd.Series([load_id] * n, dtype="int64"),
+            "source_file": pd.Series([self.name] * n, dtype=object),
             "source_row": pd.Series([e.row for e in errors], dtype="int64"),
             "column_name": pd.Series([e.column or None for e in errors], dtype=object),
             "value": pd.Series([e.value for e in errors], dtype=object),
             "reason": pd.Series([e.reason for e in errors], dtype=object),
         })
-        self.con.execute(
-            "INSERT INTO raw.rejected_rows SELECT ?, ?, source_row, CAST(column_name AS VARCHAR), "
-            "CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM _costcalc_errors",
-            [load_id, self.name]).fetchall()
+        insert_from(self.con, ERRORS_NAME, frame,
+                    "INSERT INTO raw.rejected_rows (load_id, source_file, source_row, column_name, value, reason) "
+                    "SELECT load_id, CAST(source_file AS VARCHAR), source_row, CAST(column_name AS VARCHAR), "
+                    f"CAST(value AS VARCHAR), CAST(reason AS VARCHAR) FROM {ERRORS_NAME}")
 
     def _progress_bar(self, source: RowSource) -> "ProgressBar | None":
         if not self.progress or not sys.stderr.isatty():
@@ -645,11 +658,12 @@ def _chunks(source: RowSource, rest: list[list] | None):
 
 
 def insert_statement(schema: Schema, typed: bool) -> str:
-    """The INSERT of one batch (the Arrow table ``_costcalc_batch``) into ``raw.<code>``.
+    """The INSERT of one batch (the Arrow table named ``BATCH_NAME``, with its lineage
+    columns: see ``_Loader._insert_batch``) into ``raw.<code>``; it has no parameters.
 
     Values arrive typed as the column (Arrow, see validate.Batch), blanks as NULL:
     DuckDB (``typed``) takes them as they are. Server engines receive the batch as
-    text (costcalc.warehouse.engines), hence the casts."""
+    text (their register(), costcalc.warehouse.engines), hence the casts."""
     cols = ", ".join(quote(c.name) for c in schema.columns)
     casts = []
     for i, c in enumerate(schema.columns):
@@ -658,8 +672,10 @@ def insert_statement(schema: Schema, typed: bool) -> str:
             casts.append(f"c{i}")
         else:
             casts.append(f"CAST(c{i} AS {sql_type})" if sql_type else f"NULLIF(CAST(c{i} AS VARCHAR), '')")
+    loaded_at = "_loaded_at" if typed else "CAST(_loaded_at AS TIMESTAMP)"
     return (f"INSERT INTO raw.{quote(schema.table)} (_load_id, _source_file, _source_row, _loaded_at, "
-            f"_extra, {cols}) SELECT ?, ?, _source_row, ?, _extra, {', '.join(casts)} FROM _costcalc_batch")
+            f"_extra, {cols}) SELECT _load_id, _source_file, _source_row, {loaded_at}, _extra, "
+            f"{', '.join(casts)} FROM {BATCH_NAME}")
 
 
 @dataclass
@@ -773,7 +789,7 @@ def write_error_report(warehouse, load_id: int, report: Path, *, name: str | Non
     does not know). Without ``result`` (a report written again after a crash) the summary
     comes from ``raw.load_log``. False (nothing written) when there is nothing to report
     or the report cannot be written (logged)."""
-    con = connect(warehouse)
+    con = open_warehouse(path=warehouse)
     try:
         if result is not None:
             status, read, rejected, refusal = result.status, result.rows_read, result.rows_rejected, result.refusal

@@ -18,7 +18,6 @@ from __future__ import annotations
 import gc
 import os
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,25 +100,27 @@ def release_warehouse() -> None:
     gc.collect()
 
 
-def _check_warehouse(warehouse: Path, wait_seconds: float) -> str | None:
-    """Open and close the warehouse once, waiting while another process holds
-    it; return why it cannot be used, or None."""
+def _check_warehouse(target: str, warehouse: Path, wait_seconds: float) -> str | None:
+    """Open the warehouse of ``target`` once (waiting while another process holds a DuckDB
+    file), bring its raw layer up to date (``ensure_raw``: missing tables and columns),
+    and close it; return why it cannot be used, or None."""
     import duckdb
 
-    if warehouse.is_dir():
-        return f"the warehouse path {warehouse} is a folder, not a DuckDB file"
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            duckdb.connect(str(warehouse)).close()
-            return None
-        except duckdb.Error as exc:
-            text = str(exc)
-            if "lock" not in text.lower():
-                return text.strip().splitlines()[0]
-            if time.monotonic() >= deadline:
-                return f"the warehouse {warehouse.name} is in use by another process; try again when it has finished"
-            time.sleep(0.5)
+    from costcalc.warehouse.connection import WarehouseBusy, ensure_raw, open_warehouse
+    from costcalc.warehouse.targets import EngineError, require_engine
+
+    try:
+        require_engine(target, for_build=True)
+        con = open_warehouse(target, warehouse, wait_seconds=wait_seconds)
+    except (EngineError, WarehouseBusy) as exc:
+        return str(exc)
+    except duckdb.Error as exc:
+        return str(exc).strip().splitlines()[0]
+    try:
+        ensure_raw(con)
+    finally:
+        con.close()
+    return None
 
 
 def warehouse_problem(warehouse: Path, exc: BaseException) -> str:
@@ -142,7 +143,7 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     from costcalc.warehouse.targets import target_name
 
     target = target_name()
-    problem = _check_warehouse(warehouse, wait_seconds) if target == "duckdb" else None
+    problem = _check_warehouse(target, warehouse, wait_seconds)
     if problem:
         return BuildResult(success=False, error=problem)
     if target == "spark":

@@ -35,9 +35,9 @@ CREATE TABLE IF NOT EXISTS raw.build_log (
 
 
 def _connect(warehouse, wait_seconds: float = 30.0):
-    from costcalc.warehouse.connection import connect, ensure_raw
+    from costcalc.warehouse.connection import ensure_raw, open_warehouse
 
-    con = connect(warehouse, wait_seconds=wait_seconds)
+    con = open_warehouse(path=warehouse, wait_seconds=wait_seconds)
     ensure_raw(con)
     con.execute(BUILD_LOG_DDL)
     return con

@@ -108,14 +108,14 @@ def publish_duckdb(warehouse: str | os.PathLike, build_id: int, last_load_id: in
     published path (atomic: readers see the old snapshot or the new one)."""
     import duckdb
 
-    from costcalc.warehouse.connection import duckdb_connect, quote
+    from costcalc.warehouse.connection import open_warehouse, quote
 
     warehouse = Path(warehouse)
     target = published_path(warehouse)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     for stale in target.parent.glob(f"{target.name}.*.tmp"):  # left by a killed publish
         _remove(stale)
-    con = duckdb_connect(warehouse)
+    con = open_warehouse("duckdb", warehouse)
     try:
         tables = _tables(con, PUBLIC_SCHEMA)
         if not tables:
@@ -324,9 +324,9 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
                 if target == "duckdb":
                     publish_duckdb(warehouse, build_id, last_load_id)
                 else:
-                    from costcalc.warehouse.connection import connect
+                    from costcalc.warehouse.connection import open_warehouse
 
-                    con = connect(warehouse)
+                    con = open_warehouse(target, warehouse)
                     try:
                         publish_server(con, build_id, last_load_id, target)
                     finally:

@@ -1,7 +1,11 @@
-"""The warehouse: connecting to the DuckDB file and the raw layer's tables.
+"""Opening the warehouse, and the raw layer's tables in it.
 
-The raw layer's layout is documented in docs/architecture.md; this module is
-its one definition in code (``raw.<code>``, ``raw.load_log``, ``raw.rejected_rows``).
+:func:`open_warehouse` is the one way every part of costcalc (loader, build,
+reports, lookup, match, roles) opens the warehouse of a target: the DuckDB
+file by default, else a server engine (:mod:`costcalc.warehouse.engines`,
+imported only then, so the base package needs no server driver) with the same
+DuckDB-like interface. The raw layer is declared in
+:mod:`costcalc.warehouse.raw_layer`; :func:`ensure_raw` makes it, and migrates it.
 """
 
 from __future__ import annotations
@@ -11,135 +15,112 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from costcalc.schemas import Schema, load_schemas
-from costcalc.warehouse.targets import is_server
-
-#: Column type -> DuckDB type in raw.<code>.
-SQL_TYPES = {
-    "text": "VARCHAR",
-    "postcode": "VARCHAR",
-    "nhs_number": "VARCHAR",
-    "ni_number": "VARCHAR",
-    "frequency": "VARCHAR",
-    "integer": "BIGINT",
-    "money": "DECIMAL(18,4)",
-    "date": "DATE",
-}
-
-LINEAGE_COLUMNS = (
-    ("_load_id", "BIGINT"),
-    ("_source_file", "VARCHAR"),
-    ("_source_row", "INTEGER"),
-    ("_loaded_at", "TIMESTAMP"),
-    ("_extra", "VARCHAR"),
-)
+from costcalc.paths import warehouse_path
+from costcalc.schemas import load_schemas
+from costcalc.warehouse import raw_layer
+from costcalc.warehouse.raw_layer import quote  # noqa: F401 (re-exported for the loader)
+from costcalc.warehouse.targets import ENGINE_MODULES, EngineError, require_engine, target_name
 
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse file."""
 
 
-def quote(identifier: str) -> str:
-    """A double-quoted SQL identifier (for names from the schema registry only)."""
-    return '"' + identifier.replace('"', '""') + '"'
+class WarehouseMissing(FileNotFoundError):
+    """A read-only open of a DuckDB warehouse file that does not exist."""
 
 
-def connect(path: str | os.PathLike | None, *, wait_seconds: float = 30.0):
-    """The warehouse connection of the selected target ($COSTCALC_TARGET, see
-    costcalc.warehouse.engines): the DuckDB file ``path`` by default, else a server engine
-    with the same DuckDB-like interface."""
-    if is_server():
-        from costcalc.warehouse.engines import server_connection
+def open_warehouse(target: str | None = None, path: str | os.PathLike | None = None, *,
+                   read_only: bool = False, wait_seconds: float = 30.0):
+    """A connection to the warehouse of ``target`` (default: $COSTCALC_TARGET, else duckdb).
 
-        return server_connection()
-    return duckdb_connect(path, wait_seconds=wait_seconds)
+    DuckDB: the file ``path`` (default: $COSTCALC_WAREHOUSE, else
+    ./warehouse/costcalc.duckdb), created with its folder when missing unless
+    ``read_only`` (then :class:`WarehouseMissing`); waits up to ``wait_seconds``
+    while another process holds it (then :class:`WarehouseBusy`). A read-only
+    open in a process that already holds the file read-write (dbt-duckdb keeps
+    its connection after an in-process build) shares that configuration: DuckDB
+    refuses a second one; the caller still only reads.
+
+    Server engines: ``path`` is not used; the connection settings come from the
+    environment (docs/engines.md). A missing optional package or an unreachable
+    server raises :class:`~costcalc.warehouse.targets.EngineError` with a clear message.
+    """
+    name = target_name(target)
+    if name == "duckdb":
+        return _open_duckdb(warehouse_path(path), read_only=read_only, wait_seconds=wait_seconds)
+    require_engine(name)
+    try:
+        from costcalc.warehouse import engines
+    except ImportError as exc:  # require_engine imported them: only a half-installed package gets here
+        raise EngineError(f"the {name} engine cannot be loaded ({exc}); "
+                          f"modules needed: {', '.join(ENGINE_MODULES[name])}") from exc
+    return engines.server_connection(name)
 
 
-def duckdb_connect(path: str | os.PathLike, *, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
-    """Open (creating folders and file as needed) the warehouse, waiting up to
-    ``wait_seconds`` while another process holds its lock."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _open_duckdb(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    if path.is_dir():
+        raise EngineError(f"the warehouse path {path} is a folder, not a DuckDB file")
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"No warehouse at {path}. Load files and run `costcalc build` first.")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(path))
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.ConnectionException:
+                if not read_only:
+                    raise
+                return duckdb.connect(str(path))  # see open_warehouse: already open read-write here
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                if "lock" in str(exc).lower():
-                    raise WarehouseBusy(f"the warehouse {path.name} is in use by another process; "
-                                        "try again when it has finished") from None
+            locked = "lock" in str(exc).lower()
+            if not locked:
                 raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"the warehouse {path.name} is in use by another process; "
+                                    "try again when it has finished") from None
             time.sleep(0.5)
 
 
-def raw_table_ddl(schema: Schema) -> str:
-    cols = [f"{quote(n)} {t}" for n, t in LINEAGE_COLUMNS]
-    cols += [f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in schema.columns]
-    return f"CREATE TABLE IF NOT EXISTS raw.{quote(schema.table)} (\n    " + ",\n    ".join(cols) + "\n)"
-
-
-LOAD_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS raw.load_log (
-    load_id BIGINT PRIMARY KEY,
-    source_file VARCHAR NOT NULL,
-    sha256 VARCHAR NOT NULL,
-    schema_code VARCHAR,
-    file_type VARCHAR,
-    provider VARCHAR,
-    extract_date DATE,
-    rows_read BIGINT,
-    rows_accepted BIGINT,
-    rows_rejected BIGINT,
-    status VARCHAR NOT NULL,
-    message VARCHAR,
-    loaded_at TIMESTAMP NOT NULL,
-    extract_date_source VARCHAR,
-    warning VARCHAR
-)"""
-
-#: Columns added to raw.load_log after it was first released: (name, type). A warehouse
-#: made before gets them from :func:`migrate_raw` (NULL in the rows already there).
-LOAD_LOG_ADDED_COLUMNS = (
-    ("extract_date_source", "VARCHAR"),  # 'data' | 'given' | 'file name' | 'sidecar' | 'folder' | 'drop date' | 'load date'
-    ("warning", "VARCHAR"),  # a warning about the load as a whole (e.g. its extract date)
-)
-
-REJECTED_ROWS_DDL = """
-CREATE TABLE IF NOT EXISTS raw.rejected_rows (
-    load_id BIGINT,
-    source_file VARCHAR,
-    source_row INTEGER,
-    column_name VARCHAR,
-    value VARCHAR,
-    reason VARCHAR
-)"""
-
-
-def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and every raw table that is missing (idempotent)."""
+def ensure_raw(con) -> None:
+    """Create the raw schema and every raw table that is missing, and add every declared
+    column an existing raw table lacks (the migration of costcalc.warehouse.raw_layer). Idempotent."""
+    tables = raw_layer.raw_tables(load_schemas().values())
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(LOAD_LOG_DDL)
-    migrate_raw(con)
-    con.execute(REJECTED_ROWS_DDL)
-    for schema in load_schemas().values():
-        con.execute(raw_table_ddl(schema))
+    existing = con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                           "WHERE table_schema = 'raw'").fetchall()
+    for table, col in raw_layer.missing_columns(tables, existing):
+        con.execute(raw_layer.add_column_sql(table, col))
+    for table in tables:
+        con.execute(raw_layer.create_table_sql(table))
 
 
-def migrate_raw(con) -> None:
-    """Add the columns of :data:`LOAD_LOG_ADDED_COLUMNS` that an older raw.load_log lacks.
-    Only a missing column is added (ALTER TABLE ... ADD COLUMN, translated for each engine),
-    so roles that may not alter tables (costcalc.warehouse.roles) never try once it is done."""
-    cur = con.execute("SELECT * FROM raw.load_log WHERE 1 = 0")
-    have = {d[0].lower() for d in (cur.description or [])}
-    cur.fetchall()
-    for name, sql_type in LOAD_LOG_ADDED_COLUMNS:
-        if name not in have:
-            con.execute(f"ALTER TABLE raw.load_log ADD COLUMN {name} {sql_type}")
+def insert_from(con, name: str, data, sql: str) -> None:
+    """Run ``sql``, an ``INSERT ... SELECT ... FROM <name>`` without parameters, reading
+    ``data`` (a pyarrow Table or a pandas DataFrame) under ``name``: the data is passed
+    explicitly, on every engine.
+
+    DuckDB runs the statement on a relation over the data, named ``name`` for that one
+    query (``con.register()`` would keep every batch registered inside the load's open
+    transaction alive until its commit: memory would grow with the file, see
+    docs/decisions/0005). Server engines register it (a temporary table, bulk-copied)
+    and drop it after."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        relation = con.from_df(data) if isinstance(data, pd.DataFrame) else con.from_arrow(data)
+        relation.query(name, sql)
+        return
+    con.register(name, data)
+    try:
+        con.execute(sql).fetchall()
+    finally:
+        con.unregister(name)
 
 
-def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+def next_load_id(con) -> int:
     """The next load id (inside the caller's transaction, so concurrent loads
     cannot both take it: the load_log primary key makes the second one fail)."""
     engine_next = getattr(con, "next_load_id", None)

@@ -4,12 +4,16 @@ SQL Server and Spark.
 The loader, the reports and the lookup are written against DuckDB's Python
 API (``con.execute(sql, params).fetchall() / .fetchone() / .df()``,
 ``con.register(name, dataframe)``, ``BEGIN TRANSACTION`` / ``COMMIT`` /
-``ROLLBACK``) with DuckDB SQL and ``?`` parameters. ``connect(target)``
-returns that interface for any engine:
+``ROLLBACK``) with DuckDB SQL and ``?`` parameters. ``server_connection(target)``
+returns that interface for each server engine; callers open the warehouse with
+``costcalc.warehouse.connection.open_warehouse``, which imports this module only
+when a server engine is chosen (it needs sqlglot and the engine's driver, from
+the ``engines`` extra). This module imports nothing from ``connection``.
 
-- ``duckdb``   (default): the DuckDB file itself (``costcalc.warehouse.connection.connect``).
+- ``duckdb``   (default): the DuckDB file itself (not this module).
 - ``postgres``: psycopg2. Statements are translated (sqlglot, DuckDB -> PostgreSQL)
-  and every ``?`` becomes a psycopg2 ``%s`` parameter. A registered DataFrame is
+  and every ``?`` becomes a psycopg2 ``%s`` parameter. A registered DataFrame (or
+  pyarrow Table: the loader registers each batch by name before its INSERT) is
   bulk-copied (``COPY ... FROM STDIN``) into a temporary table. Transactions are real.
 - ``sqlserver``: pyodbc (ODBC Driver 18). Statements are translated to T-SQL and
   keep ``?`` parameters; a registered DataFrame goes to a ``#temp`` table with
@@ -39,7 +43,6 @@ import decimal
 import io
 import os
 import re
-import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -283,7 +286,6 @@ class Result:
 
 _CREATE_IF_NOT_EXISTS = re.compile(r'\s*CREATE\s+(SCHEMA|TABLE|SEQUENCE)\s+IF\s+NOT\s+EXISTS\s+([\w.\"]+)',
                                    re.IGNORECASE)
-_FRAME_NAME = re.compile(r"\bFROM\s+(_costcalc_\w+)", re.IGNORECASE)
 
 
 def _arrow_frame(table) -> pd.DataFrame:
@@ -293,6 +295,8 @@ def _arrow_frame(table) -> pd.DataFrame:
 
     data = {}
     for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_dictionary(col.type):  # the loader's constant lineage columns
+            col = col.cast(col.type.value_type)
         if pa.types.is_integer(col.type) and col.null_count == 0:
             data[name] = col.to_pandas()
         else:
@@ -300,19 +304,15 @@ def _arrow_frame(table) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _caller_frame(name: str) -> pd.DataFrame | None:
-    """The DataFrame a caller holds in a local variable ``name`` (as DuckDB would find it)."""
-    frame = sys._getframe(2)
-    for _ in range(6):
-        if frame is None:
-            return None
-        value = frame.f_locals.get(name)
-        if isinstance(value, pd.DataFrame):
-            return value
-        if type(value).__name__ == "Table" and hasattr(value, "schema"):  # a pyarrow Table (loader batches)
-            return _arrow_frame(value)
-        frame = frame.f_back
-    return None
+def as_frame(data) -> pd.DataFrame:
+    """What ``register`` takes: a DataFrame, or a pyarrow Table (a loader batch)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return _arrow_frame(data)
+    raise TypeError(f"cannot register a {type(data).__name__}: give a pandas DataFrame or a pyarrow Table")
 
 
 class _Base:
@@ -329,20 +329,7 @@ class _Base:
             return self.commit()
         if word in ("ROLLBACK", "ROLLBACK TRANSACTION"):
             return self.rollback()
-        # DuckDB's replacement scan reads a DataFrame named in the SQL from the caller's
-        # local variables (``FROM _costcalc_batch``); do the same: bulk-load it first.
-        frames = {}
-        for name in set(_FRAME_NAME.findall(sql)):
-            frame = _caller_frame(name)
-            if frame is not None:
-                frames[name] = frame
-        for name, frame in frames.items():
-            self.register(name, frame)
-        try:
-            return self._run(sql, params)
-        finally:
-            for name in frames:
-                self.unregister(name)
+        return self._run(sql, params)
 
     def __enter__(self):
         return self
@@ -404,8 +391,10 @@ class PostgresConnection(_Base):
             cur.execute("ROLLBACK")
         return Result([], None)
 
-    def register(self, name: str, frame: pd.DataFrame) -> None:
-        """Bulk-copy ``frame`` into a temporary table ``name`` (COPY ... FROM STDIN)."""
+    def register(self, name: str, data) -> None:
+        """Bulk-copy ``data`` (a DataFrame or pyarrow Table) into a temporary table ``name``
+        (COPY ... FROM STDIN)."""
+        frame = as_frame(data)
         cols = temp_table_columns(frame, '"{}"', integer="bigint", floating="double precision", text="text")
         buf = io.StringIO()
         frame.to_csv(buf, index=False, header=False)
@@ -471,8 +460,10 @@ class SqlServerConnection(_Base):
         self.raw.cursor().execute("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION")
         return Result([], None)
 
-    def register(self, name: str, frame: pd.DataFrame) -> None:
-        """Insert ``frame`` into a temporary table ``#name`` with pyodbc's fast_executemany."""
+    def register(self, name: str, data) -> None:
+        """Insert ``data`` (a DataFrame or pyarrow Table) into a temporary table ``#name``
+        with pyodbc's fast_executemany."""
+        frame = as_frame(data)
         cols = temp_table_columns(frame, "[{}]", integer="BIGINT", floating="FLOAT", text="NVARCHAR(MAX)")
         cur = self.raw.cursor()
         cur.execute(f"IF OBJECT_ID('tempdb..#{name}') IS NOT NULL DROP TABLE #{name}")
@@ -581,8 +572,11 @@ class SparkConnection(_Base):
             df.write.insertInto(table)
         return Result([(ret_value,)] if returning is not None else [], ["r"] if returning is not None else None)
 
-    def register(self, name: str, frame: pd.DataFrame) -> None:
+    def register(self, name: str, data) -> None:
+        """A temporary view ``name`` of ``data`` (a DataFrame or pyarrow Table)."""
         from pyspark.sql import types as T
+
+        frame = as_frame(data)
 
         fields = []
         for c, dtype in frame.dtypes.items():
@@ -635,17 +629,3 @@ def server_connection(target: str | None = None):
     if name == "spark":
         return SparkConnection()
     raise EngineError("duckdb is not a server engine")
-
-
-def connect(target: str | None = None, warehouse: str | os.PathLike | None = None, **kwargs):
-    """A connection to the selected engine (DuckDB: the warehouse file)."""
-    name = target_name(target)
-    if name == "duckdb":
-        from costcalc.warehouse.connection import duckdb_connect
-
-        return duckdb_connect(warehouse, **kwargs)
-    if name == "postgres":
-        return PostgresConnection()
-    if name == "sqlserver":
-        return SqlServerConnection()
-    return SparkConnection()

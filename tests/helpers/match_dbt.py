@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 IDENTITY_COLUMNS = [
     ("record_key", "VARCHAR"), ("schema_code", "VARCHAR"), ("file_type", "VARCHAR"),
@@ -43,7 +43,7 @@ def _norm_name(s):
 
 
 def identity_row(rec: dict) -> dict:
-    """A generator record (bench/matchgen.py shape) as an int_identity_records row."""
+    """A generator record (tests/helpers/matchgen.py shape) as an int_identity_records row."""
     pc = rec.get("postcode")
     return {
         "record_key": rec["record_key"], "schema_code": rec.get("schema_code", "GS00"),

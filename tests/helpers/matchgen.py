@@ -1,4 +1,4 @@
-"""Synthetic identity records with ground truth, for the matching benchmark.
+"""Synthetic identity records with ground truth, for the matching tests and benchmark.
 
 People live in households (siblings, twins, a parent sharing a child's first
 name), move house, pass through temporary accommodation (hostel postcodes

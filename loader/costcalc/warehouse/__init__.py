@@ -1,0 +1,1 @@
+"""The warehouse and its engines: connections, the raw layer's tables, server backends, roles."""
