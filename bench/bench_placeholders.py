@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import bench_matching  # noqa: E402
-import match_dbt  # noqa: E402
-import matchgen  # noqa: E402
+from helpers import match_dbt, matchgen  # noqa: E402
 
 import datetime as dt  # noqa: E402
 

@@ -24,9 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import match_dbt  # noqa: E402
-import matchgen  # noqa: E402
+from helpers import match_dbt, matchgen  # noqa: E402
 
 from costcalc.ingest.landing import load_file  # noqa: E402
 from costcalc.placeholders import is_placeholder, load_placeholders  # noqa: E402
