@@ -53,6 +53,9 @@ def wh(tmp_path_factory):
         gs("Annual", "A1", "2023-01-01", "2023-12-31", 3650, "Annual"),
         gs("Oneoff", "O1", "2024-05-31", "2024-07-15", 99, "One-off"),
         gs("Oneoff", "O2", "2024-08-01", None, 1, "One-off", desc="Deposit"),
+        # once per financial year (1 April - 31 March), on the first day in each
+        gs("Intermittent", "I1", "2023-02-10", "2025-04-05", 500, "Intermittent (per Financial Year)"),
+        gs("Fyongoing", "I2", "2024-03-01", None, 300, "Intermittent (per Financial Year)"),  # to 2024-06-30
         # the same record twice in one file: the later row wins
         gs("Samefile", "S1", "2024-06-01", "2024-06-30", 1, "Daily"),
         gs("Samefile", "S1", "2024-06-01", "2024-06-30", 2, "Daily"),
@@ -129,6 +132,20 @@ def test_one_off_is_charged_once_in_the_month_of_its_start_day(wh):
     assert (freq, per_day, one_off) == ("One-off", None, pytest.approx(99.0))
     # a one-off without an end date ends on its start day and is not ongoing
     assert use(wh, "Oneoff", "Deposit")[1:3] == (d("2024-08-01"), False)
+
+
+def test_intermittent_is_charged_once_per_financial_year_it_overlaps(wh):
+    # first days in each financial year: 10 Feb 2023 (FY 2022/23), then 1 April of 2023, 2024, 2025
+    assert monthly(wh, "Intermittent") == pytest.approx(
+        {"2023-02-01": 500.0, "2023-04-01": 500.0, "2024-04-01": 500.0, "2025-04-01": 500.0})
+    start, end, ongoing, unit, per_day, one_off, freq = use(wh, "Intermittent")
+    assert (freq, per_day, one_off) == ("Intermittent (per Financial Year)", None, None)
+    per_fy = wh.scalar("""select s.cost_per_financial_year from marts.fct_service_use s
+                          join restricted.client_identity c using (client_id) where c.surname = 'Intermittent'""")
+    assert per_fy == pytest.approx(500.0)
+    # ongoing to the GS00 extract date (2024-06-30), so it reaches FY 2024/25
+    assert use(wh, "Fyongoing")[1:3] == (d("2024-06-30"), True)
+    assert monthly(wh, "Fyongoing") == pytest.approx({"2024-03-01": 300.0, "2024-04-01": 300.0})
 
 
 def test_date_range_costs_from_fct_service_use(wh):

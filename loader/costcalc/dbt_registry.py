@@ -114,6 +114,7 @@ def registry(schemas_dir: Path = SCHEMAS_DIR) -> dict:
         "schemas": {code: _schema_entry(s) for code, s in schemas.items()},
         "frequencies": {
             f.name: {"multiply": f.multiply, "divide": f.divide, "one_off": f.one_off,
+                     "per_financial_year": f.per_financial_year,
                      "synonyms": list(f.synonyms)}
             for f in freqs.values()
         },

@@ -97,6 +97,8 @@ class Frequency:
     multiply: int | None = None
     divide: int | None = None
     one_off: bool = False
+    #: charged once per financial year (1 April - 31 March) the record overlaps
+    per_financial_year: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def load_frequencies(directory: Path = SCHEMAS_DIR) -> dict[str, Frequency]:
     return {
         name: Frequency(name=name, synonyms=tuple(spec.get("synonyms", ())),
                         multiply=spec.get("multiply"), divide=spec.get("divide"),
-                        one_off=bool(spec.get("one_off", False)))
+                        one_off=bool(spec.get("one_off", False)),
+                        per_financial_year=bool(spec.get("per_financial_year", False)))
         for name, spec in data.items()
     }
 

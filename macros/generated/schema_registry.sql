@@ -260,43 +260,57 @@
         "multiply": 1,
         "divide": 1,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Nightly", "Per day"]
       },
       "Weekly": {
         "multiply": 1,
         "divide": 7,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Per week", "pw"]
       },
       "Fortnightly": {
         "multiply": 1,
         "divide": 14,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Every 2 weeks", "2 Weekly"]
       },
       "4 Weekly": {
         "multiply": 1,
         "divide": 28,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Four weekly", "Every 4 weeks"]
       },
       "Monthly": {
         "multiply": 12,
         "divide": 365,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Per month", "pcm"]
       },
       "Annual": {
         "multiply": 1,
         "divide": 365,
         "one_off": false,
+        "per_financial_year": false,
         "synonyms": ["Annually", "Yearly", "Per annum"]
       },
       "One-off": {
         "multiply": none,
         "divide": none,
         "one_off": true,
+        "per_financial_year": false,
         "synonyms": ["One off", "Single"]
+      },
+      "Intermittent (per Financial Year)": {
+        "multiply": none,
+        "divide": none,
+        "one_off": false,
+        "per_financial_year": true,
+        "synonyms": ["Intermittent", "Per financial year"]
       }
     },
     "raw_layer": {

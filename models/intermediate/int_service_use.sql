@@ -44,7 +44,8 @@ select
     records.frequency,
     records.unit_cost,
     {{ cost_per_day('records.unit_cost', 'records.frequency') }} as cost_per_day,
-    {{ one_off_cost('records.unit_cost', 'records.frequency') }} as one_off_cost
+    {{ one_off_cost('records.unit_cost', 'records.frequency') }} as one_off_cost,
+    {{ financial_year_cost('records.unit_cost', 'records.frequency') }} as cost_per_financial_year
 from records
 left join file_types on file_types.file_type = records.file_type
 left join latest_extracts on latest_extracts.file_type = records.file_type
