@@ -262,3 +262,40 @@ def test_reports_add_up(wh):
     n_ta = wh.scalar("select count(*) from marts.dim_client where ever_temporary_accommodation")
     assert ta_rows[0][:3] == ("All other clients", wh.scalar("select count(*) from marts.dim_client") - n_ta, 0)
     assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
+
+
+def _unit_test_names() -> list[str]:
+    import yaml
+    from costcalc.paths import MODELS_DIR
+    return [t["name"] for path in sorted(MODELS_DIR.rglob("*.yml"))
+            for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []]
+
+
+def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp_path, monkeypatch):
+    """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in every build (the fixture's
+    `dbt build` passed, so they did); here they run on their own, then with one expectation
+    broken in a copy of the project, which must fail."""
+    from costcalc import build as build_mod
+    from costcalc.paths import DBT_PROJECT_DIR
+
+    names = _unit_test_names()
+    assert {"fct_cost_monthly_costs_every_per_day_frequency",
+            "fct_cost_monthly_charges_one_off_and_intermittent_on_their_days",
+            "int_service_use_ends_ongoing_records_at_the_latest_extract_of_their_file_type"} <= set(names)
+    ok = wh.dbt("test", "--select", "test_type:unit")
+    assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
+
+    root = tmp_path / "project"
+    for part in ("dbt_project", "models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(DBT_PROJECT_DIR.parent / part, root / part,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    marts = root / "models" / "marts" / "_marts.yml"
+    text = marts.read_text(encoding="utf-8")
+    wrong = "service_type: Intermittent, month: 2025-04-01, cost: 500}"
+    assert text.count(wrong) == 1
+    marts.write_text(text.replace(wrong, wrong.replace("cost: 500", "cost: 501")), encoding="utf-8")
+    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
+    broken = wh.dbt("test", "--select", "test_type:unit")
+    assert not broken.success
+    assert broken.counts["fail"] == 1 and broken.counts["pass"] == len(names) - 1, broken.summary()
+    assert any("intermittent" in f for f in broken.failures), broken.failures
