@@ -18,7 +18,6 @@
   records ended in one cluster (0 for a link cut because it would have joined
   records that must stay apart).
 -#}
-{{ config(materialized='table', schema='restricted') }}
 
 with clusters as (
     select record_key, profile_key, cluster_key from {{ ref('int_match_clusters') }}
