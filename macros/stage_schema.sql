@@ -15,15 +15,16 @@
     {{ return(['reference', 'surname', 'firstname', 'dob', 'postcode', 'nhs_number', 'ni_number', 'address']) }}
 {% endmacro %}
 
-{#- The standard service-use fields of cost schemas, in output order, with their types. -#}
+{#- The standard service-use fields of cost schemas, in output order: (column,
+    key of the schema's `service_use` mapping that gives it, type). -#}
 {% macro service_use_fields() %}
     {{ return([
-        ('service_type', dbt.type_string()),
-        ('need', dbt.type_string()),
-        ('start_date', 'date'),
-        ('end_date', 'date'),
-        ('unit_cost', type_money()),
-        ('frequency', dbt.type_string()),
+        ('service_type', 'service_type', dbt.type_string()),
+        ('need', 'need', dbt.type_string()),
+        ('start_date', 'start', 'date'),
+        ('end_date', 'end', 'date'),
+        ('unit_cost', 'unit_cost', type_money()),
+        ('frequency', 'frequency', dbt.type_string()),
     ]) }}
 {% endmacro %}
 
@@ -176,8 +177,8 @@ keyed as (
     {%- endif %}
 {%- endfor %}
 {%- if s['kind'] == 'cost' %}
-    {%- for field, type in service_use_fields() %}
-        {%- set spec = s['service_use'].get(field[:-5] if field in ('start_date', 'end_date') else field) %}
+    {%- for field, key, type in service_use_fields() %}
+        {%- set spec = s['service_use'].get(key) %}
         {%- set expr = service_use_expr(spec, key_column='_cc_record_key') if spec else 'null' %}
         {%- do columns.append(('cast(' ~ expr ~ ' as ' ~ type ~ ')', field)) %}
     {%- endfor %}

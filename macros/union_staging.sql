@@ -10,7 +10,7 @@ select
     {%- for c in common %}
     {{ c }},
     {%- endfor %}
-    {%- for field, type in service_use_fields() %}
+    {%- for field, key, type in service_use_fields() %}
     {{ field if s['kind'] == 'cost' else 'cast(null as ' ~ type ~ ') as ' ~ field }}{{ ',' if not loop.last }}
     {%- endfor %}
 from {{ ref('stg_' ~ s['table']) }}

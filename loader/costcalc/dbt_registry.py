@@ -88,6 +88,7 @@ def _schema_entry(schema: Schema) -> dict:
         "natural_key": list(schema.natural_key),
         "natural_key_when_blank": schema.natural_key_when_blank,
         "service_use": schema.service_use,
+        "client_flag": schema.client_flag,
     }
 
 

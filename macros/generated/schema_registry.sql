@@ -53,8 +53,13 @@
             "earliest_of": ["end", "priceend"]
           },
           "unit_cost": {"column": "cost"},
-          "frequency": {"column": "frequency"}
-        }
+          "frequency": {"column": "frequency"},
+          "date_pairs": [
+            ["start", "end"],
+            ["pricestart", "priceend"]
+          ]
+        },
+        "client_flag": none
       },
       "GS00": {
         "code": "GS00",
@@ -99,8 +104,12 @@
           "start": {"column": "startdate"},
           "end": {"column": "enddate"},
           "unit_cost": {"column": "cost"},
-          "frequency": {"column": "costfrequency"}
-        }
+          "frequency": {"column": "costfrequency"},
+          "date_pairs": [
+            ["startdate", "enddate"]
+          ]
+        },
+        "client_flag": none
       },
       "H01A": {
         "code": "H01A",
@@ -142,8 +151,12 @@
           "start": {"column": "startdate"},
           "end": {"column": "enddate"},
           "unit_cost": {"column": "cost"},
-          "frequency": {"value": "Weekly"}
-        }
+          "frequency": {"value": "Weekly"},
+          "date_pairs": [
+            ["startdate", "enddate"]
+          ]
+        },
+        "client_flag": "ever_temporary_accommodation"
       },
       "RB01": {
         "code": "RB01",
@@ -193,7 +206,8 @@
           "end": {"max_over_key": "snapshot_date"},
           "unit_cost": {"column": "weekly_housing_benefit_entitlement"},
           "frequency": {"value": "Weekly"}
-        }
+        },
+        "client_flag": none
       },
       "RB03": {
         "code": "RB03",
@@ -222,7 +236,8 @@
         },
         "natural_key": ["nino"],
         "natural_key_when_blank": {},
-        "service_use": none
+        "service_use": none,
+        "client_flag": "housing_benefit_switch"
       },
       "TF01": {
         "code": "TF01",
@@ -252,7 +267,8 @@
         },
         "natural_key": ["individualid"],
         "natural_key_when_blank": {},
-        "service_use": none
+        "service_use": none,
+        "client_flag": "in_troubled_families"
       }
     },
     "frequencies": {

@@ -1,5 +1,16 @@
 -- One row per client, pseudonymous: age and age band (at build date), status
 -- flags and counts. No names, dates of birth, addresses or references.
+-- The flags are the schemas' `client_flag` declarations (schemas/*.yaml), in
+-- the order of this model's columns in _marts.yml (its contract).
+{%- set flags = costcalc_client_flags() %}
+{%- set flag_order = [] %}
+{%- for name in model.columns if name in flags %}{% do flag_order.append(name) %}{% endfor %}
+{%- for name in flags if name not in flag_order %}
+    {%- if execute %}
+        {{ exceptions.raise_compiler_error("client_flag " ~ name ~ " is not a dim_client column in models/marts/_marts.yml") }}
+    {%- endif %}
+    {%- do flag_order.append(name) %}
+{%- endfor %}
 with records as (
 
     select
@@ -29,10 +40,11 @@ per_client as (
 
     select
         client_id,
-        count(*) as record_count,
-        {{ as_flag("max(case when schema_code = 'H01A' then 1 else 0 end) = 1") }} as ever_temporary_accommodation,
-        {{ as_flag("max(case when schema_code = 'TF01' then 1 else 0 end) = 1") }} as in_troubled_families,
-        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch
+        {%- for name in flag_order %}
+        {%- set codes = "'" ~ (flags[name] | join("', '")) ~ "'" %}
+        {{ as_flag("max(case when schema_code in (" ~ codes ~ ") then 1 else 0 end) = 1") }} as {{ name }},
+        {%- endfor %}
+        count(*) as record_count
     from records
     group by client_id
 
@@ -63,9 +75,9 @@ select
     per_client.client_id,
     ages.age,
     coalesce(age_bands.age_band, 'Unknown') as age_band,
-    per_client.ever_temporary_accommodation,
-    per_client.in_troubled_families,
-    per_client.housing_benefit_switch,
+    {%- for name in flag_order %}
+    per_client.{{ name }},
+    {%- endfor %}
     coalesce(services.service_count, 0) as service_count,
     services.first_service_date,
     services.last_service_date,
