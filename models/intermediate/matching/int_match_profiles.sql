@@ -23,10 +23,10 @@ select
     {{ match_substr('sn', 1, 3) }} as sn_prefix,
     coalesce(sn_p2, sn) as sn_last,
     {{ match_substr('fn', 1, 1) }} as fn_initial,
-    {{ match_date_part('year', 'dob') }} as dob_year,
-    cast({{ match_date_part('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
-      + cast({{ match_date_part('month', 'dob') }} as {{ dbt.type_int() }}) * 100
-      + cast({{ match_date_part('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
+    {{ date_part_of('year', 'dob') }} as dob_year,
+    cast({{ date_part_of('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
+      + cast({{ date_part_of('month', 'dob') }} as {{ dbt.type_int() }}) * 100
+      + cast({{ date_part_of('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
     cast(count(*) over (partition by sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
     case when fn is not null
          then cast(count(*) over (partition by fn) as {{ dbt.type_float() }}) / count(*) over () end as tf_fn,

@@ -1,18 +1,3 @@
-{#- Which source rows (schema, file as dropped, Excel row, load order) each
-    identity record came from: a manual decision may name a record by any of
-    its rows, and clusters are keyed by the row seen first. -#}
-{% macro match_record_lineage() -%}
-    select distinct record_key, schema_code, source_file, source_row, load_order
-    from {{ ref('int_source_rows') }}
-{%- endmacro %}
-
-{#- A text that sorts source rows in the order they arrived (load, then row). -#}
-{% macro match_seen_key(load_order, source_row) -%}
-    {{ dbt.concat([
-        match_lpad("cast(" ~ load_order ~ " as " ~ dbt.type_string() ~ ")", 10), "':'",
-        match_lpad("cast(" ~ source_row ~ " as " ~ dbt.type_string() ~ ")", 10)]) }}
-{%- endmacro %}
-
 {#- A seed's rows, or no rows (with a warning in the log) when the seed has
     not been loaded into this warehouse yet: `dbt run` does not load seeds,
     `dbt build` and `costcalc build` do. ref() is still called, so dbt orders

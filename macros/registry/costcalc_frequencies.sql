@@ -1,0 +1,3 @@
+{% macro costcalc_frequencies() %}
+    {{ return(schema_registry()['frequencies']) }}
+{% endmacro %}
