@@ -280,8 +280,8 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
 
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
-            "fct_cost_monthly_charges_one_off_and_intermittent_on_their_days",
-            "int_service_use_ends_ongoing_records_at_the_latest_extract_of_their_file_type"} <= set(names)
+            "fct_cost_monthly_one_off_and_intermittent_days",
+            "int_service_use_ongoing_ends_at_latest_extract"} <= set(names)
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 

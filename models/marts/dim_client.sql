@@ -66,7 +66,8 @@ ages as (
 
     select
         client_id,
-        {{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as age
+        -- a whole number on every engine (PostgreSQL's extract() gives a double)
+        cast({{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as {{ dbt.type_bigint() }}) as age
     from latest_dob
 
 )
