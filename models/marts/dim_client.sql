@@ -66,7 +66,7 @@ ages as (
 
     select
         client_id,
-        -- a whole number on every engine (PostgreSQL's extract() gives a double)
+        -- a whole number on every engine (on PostgreSQL the date parts are doubles)
         cast({{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as {{ dbt.type_bigint() }}) as age
     from latest_dob
 
