@@ -264,6 +264,16 @@ def test_reports_add_up(wh):
     assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
 
 
+def _project_copy(tmp_path):
+    """A copy of the dbt project (dbt_project/, models/, macros/, seeds/, tests/dbt/) to break."""
+    from costcalc.paths import DBT_PROJECT_DIR
+    root = tmp_path / "project"
+    for part in ("dbt_project", "models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(DBT_PROJECT_DIR.parent / part, root / part,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return root
+
+
 def _unit_test_names() -> list[str]:
     import yaml
     from costcalc.paths import MODELS_DIR
@@ -276,7 +286,6 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     `dbt build` passed, so they did); here they run on their own, then with one expectation
     broken in a copy of the project, which must fail."""
     from costcalc import build as build_mod
-    from costcalc.paths import DBT_PROJECT_DIR
 
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
@@ -285,10 +294,7 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 
-    root = tmp_path / "project"
-    for part in ("dbt_project", "models", "macros", "seeds", "tests/dbt"):
-        shutil.copytree(DBT_PROJECT_DIR.parent / part, root / part,
-                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    root = _project_copy(tmp_path)
     marts = root / "models" / "marts" / "_marts.yml"
     text = marts.read_text(encoding="utf-8")
     wrong = "service_type: Intermittent, month: 2025-04-01, cost: 500}"
@@ -299,3 +305,37 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     assert not broken.success
     assert broken.counts["fail"] == 1 and broken.counts["pass"] == len(names) - 1, broken.summary()
     assert any("intermittent" in f for f in broken.failures), broken.failures
+
+
+def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, tmp_path, monkeypatch):
+    """Every public mart declares each column's type (models/marts/_marts.yml, the
+    contract_types var) and dbt checks them while building; declare `cost` a text
+    column in a copy of the project and fct_cost_monthly no longer builds."""
+    import yaml
+    from costcalc import build as build_mod
+    from costcalc.paths import MODELS_DIR
+
+    marts = yaml.safe_load((MODELS_DIR / "marts" / "_marts.yml").read_text(encoding="utf-8"))["models"]
+    public = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
+              "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population"}
+    assert {m["name"] for m in marts} == public
+    for m in marts:
+        assert m["config"]["contract"]["enforced"], m["name"]
+        assert all(c.get("data_type") for c in m["columns"]), m["name"]
+        # every column of the built table is declared, in the table's order
+        built = [c for (c,) in wh.query("select column_name from information_schema.columns where table_schema = 'marts'"
+                                        " and table_name = ? order by ordinal_position", [m["name"]])]
+        assert built == [c["name"] for c in m["columns"]], m["name"]
+
+    root = _project_copy(tmp_path)
+    marts_yml = root / "models" / "marts" / "_marts.yml"
+    text = marts_yml.read_text(encoding="utf-8")
+    cost = "      - name: cost\n        data_type: *double\n"
+    assert text.count(cost) == 1
+    marts_yml.write_text(text.replace(cost, cost.replace("*double", "*text")), encoding="utf-8")
+    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
+    broken = wh.dbt("run", "--select", "fct_cost_monthly")
+    assert not broken.success
+    # (the message stops at its first line: the contract's table of columns follows it in dbt's log)
+    assert [f.split(":")[0] for f in broken.failures] == ["fct_cost_monthly"], broken.summary()
+    assert "Compilation Error" in broken.failures[0]
