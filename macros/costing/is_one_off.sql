@@ -4,10 +4,10 @@
 {%- endmacro %}
 
 {% macro default__is_one_off(frequency) -%}
-    coalesce(upper({{ frequency }}) in ({{ _frequency_names('once') | join(', ') }}), false)
+    coalesce(upper({{ frequency }}) in ({{ frequency_names('once') | join(', ') }}), false)
 {%- endmacro %}
 
 {#- T-SQL has no boolean values (no coalesce of a predicate): the same truth, NULL-free. -#}
 {% macro sqlserver__is_one_off(frequency) -%}
-    ({{ frequency }} is not null and upper({{ frequency }}) in ({{ _frequency_names('once') | join(', ') }}))
+    ({{ frequency }} is not null and upper({{ frequency }}) in ({{ frequency_names('once') | join(', ') }}))
 {%- endmacro %}

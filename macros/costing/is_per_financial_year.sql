@@ -4,9 +4,9 @@
 {%- endmacro %}
 
 {% macro default__is_per_financial_year(frequency) -%}
-    coalesce(upper({{ frequency }}) in ({{ _frequency_names('financial_year') | join(', ') }}), false)
+    coalesce(upper({{ frequency }}) in ({{ frequency_names('financial_year') | join(', ') }}), false)
 {%- endmacro %}
 
 {% macro sqlserver__is_per_financial_year(frequency) -%}
-    ({{ frequency }} is not null and upper({{ frequency }}) in ({{ _frequency_names('financial_year') | join(', ') }}))
+    ({{ frequency }} is not null and upper({{ frequency }}) in ({{ frequency_names('financial_year') | join(', ') }}))
 {%- endmacro %}

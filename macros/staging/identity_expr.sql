@@ -4,7 +4,7 @@
     {%- if field == 'address' -%}
         {%- if col -%}
             {%- set parts = [] -%}
-            {%- for c in col -%}{%- do parts.append(_raw_col(c, qualifier)) -%}{%- endfor -%}
+            {%- for c in col -%}{%- do parts.append(raw_column(c, qualifier)) -%}{%- endfor -%}
             {{ join_non_null(parts) }}
         {%- else -%}
             cast(null as {{ dbt.type_string() }})
@@ -12,19 +12,14 @@
     {%- elif not col -%}
         cast(null as {{ 'date' if field == 'dob' else dbt.type_string() }})
     {%- elif field == 'dob' -%}
-        cast({{ _raw_col(col, qualifier) }} as date)
+        cast({{ raw_column(col, qualifier) }} as date)
     {%- elif normalised and field in ('surname', 'firstname') -%}
-        {{ normalise_name(_raw_col(col, qualifier)) }}
+        {{ normalise_name(raw_column(col, qualifier)) }}
     {%- elif normalised and field == 'postcode' -%}
-        {{ normalise_postcode(_raw_col(col, qualifier)) }}
+        {{ normalise_postcode(raw_column(col, qualifier)) }}
     {%- elif normalised -%}
-        {{ normalise_identifier(_raw_col(col, qualifier)) }}
+        {{ normalise_identifier(raw_column(col, qualifier)) }}
     {%- else -%}
-        cast({{ _raw_col(col, qualifier) }} as {{ dbt.type_string() }})
+        cast({{ raw_column(col, qualifier) }} as {{ dbt.type_string() }})
     {%- endif -%}
-{%- endmacro %}
-
-{#- A raw column, optionally qualified. -#}
-{% macro _raw_col(name, qualifier) -%}
-    {{ qualifier ~ '.' if qualifier }}{{ adapter.quote(name) }}
 {%- endmacro %}

@@ -6,7 +6,7 @@
     {%- elif part.startswith('service_use.') -%}
         {%- set expr = service_use_expr(s['service_use'][part[12:]], qualifier) -%}
     {%- else -%}
-        {%- set expr = _raw_col(part, qualifier) -%}
+        {%- set expr = raw_column(part, qualifier) -%}
     {%- endif -%}
     cast({{ expr }} as {{ dbt.type_string() }})
 {%- endmacro %}

@@ -14,7 +14,7 @@
                 {%- do fallback_parts.append("coalesce(" ~ natural_key_part(s, fb, qualifier) ~ ", '')") -%}
                 {%- do fallback_parts.append("'|'") -%}
             {%- endfor -%}
-            {%- set text = "case when " ~ _raw_col(part, qualifier) ~ " is null then "
+            {%- set text = "case when " ~ raw_column(part, qualifier) ~ " is null then "
                 ~ dbt.concat(["'~blank~|'"] + fallback_parts) ~ " else " ~ text ~ " end" -%}
         {%- endif -%}
         {%- do parts.append("'|'") -%}

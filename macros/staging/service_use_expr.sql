@@ -4,12 +4,12 @@
     (the earliest / latest value over all rows of the same record). -#}
 {% macro service_use_expr(spec, qualifier='', key_column=none) -%}
     {%- if spec is string -%}
-        {{ _raw_col(spec, qualifier) }}
+        {{ raw_column(spec, qualifier) }}
     {%- elif spec is mapping and spec | length == 1 -%}
         {%- set op = (spec.keys() | list)[0] -%}
         {%- set arg = spec[op] -%}
         {%- if op == 'column' -%}
-            {{ _raw_col(arg, qualifier) }}
+            {{ raw_column(arg, qualifier) }}
         {%- elif op == 'value' -%}
             '{{ arg | replace("'", "''") }}'
         {%- elif op in ('latest_of', 'earliest_of', 'first_of') -%}
@@ -23,7 +23,7 @@
             {%- if key_column is none -%}
                 {{ exceptions.raise_compiler_error(op ~ " cannot be used in a natural key") }}
             {%- endif -%}
-            {{ op[:3] }}({{ _raw_col(arg, qualifier) }}) over (partition by {{ key_column }})
+            {{ op[:3] }}({{ raw_column(arg, qualifier) }}) over (partition by {{ key_column }})
         {%- else -%}
             {{ exceptions.raise_compiler_error("unknown service_use form " ~ op) }}
         {%- endif -%}
