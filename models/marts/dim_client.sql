@@ -6,10 +6,10 @@
 {%- set flag_order = [] %}
 {%- for name in model.columns if name in flags %}{% do flag_order.append(name) %}{% endfor %}
 {%- for name in flags if name not in flag_order %}
-    {%- if execute %}
+{%- if execute %}
         {{ exceptions.raise_compiler_error("client_flag " ~ name ~ " is not a dim_client column in models/marts/_marts.yml") }}
     {%- endif %}
-    {%- do flag_order.append(name) %}
+{%- do flag_order.append(name) %}
 {%- endfor %}
 with records as (
 
@@ -29,7 +29,7 @@ latest_dob as (
         select
             client_id,
             dob,
-            row_number() over (partition by client_id order by last_loaded_at desc, record_key) as recency
+            row_number() over (partition by client_id order by last_loaded_at desc, record_key asc) as recency
         from records
     ) as ranked
     where recency = 1
@@ -67,7 +67,8 @@ ages as (
     select
         client_id,
         -- a whole number on every engine (on PostgreSQL the date parts are doubles)
-        cast({{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as {{ dbt.type_bigint() }}) as age
+        cast({{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as {{ dbt.type_bigint() }})
+            as age
     from latest_dob
 
 )

@@ -17,7 +17,7 @@ months as (
 
 spread as (
 
-    -- each record once per calendar month it overlaps (macros/costing/spread_over_months.sql)
+-- each record once per calendar month it overlaps (macros/costing/spread_over_months.sql)
     {{ spread_over_months('uses', 'months',
                           'case when uses.one_off_cost is not null then uses.start_date else uses.end_date end') }}
 

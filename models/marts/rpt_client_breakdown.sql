@@ -12,11 +12,18 @@ categorised as (
     union all
     select 'service_count', cast(service_count as {{ dbt.type_string() }}), client_id, total_cost from clients
     union all
-    select 'ever_temporary_accommodation', case when ever_temporary_accommodation then 'yes' else 'no' end, client_id, total_cost from clients
+    select
+        'ever_temporary_accommodation',
+        case when ever_temporary_accommodation then 'yes' else 'no' end,
+        client_id,
+        total_cost
+    from clients
     union all
-    select 'in_troubled_families', case when in_troubled_families then 'yes' else 'no' end, client_id, total_cost from clients
+    select 'in_troubled_families', case when in_troubled_families then 'yes' else 'no' end, client_id, total_cost
+    from clients
     union all
-    select 'housing_benefit_switch', case when housing_benefit_switch then 'yes' else 'no' end, client_id, total_cost from clients
+    select 'housing_benefit_switch', case when housing_benefit_switch then 'yes' else 'no' end, client_id, total_cost
+    from clients
 
 ),
 

@@ -41,8 +41,8 @@ identical as (
         cast(null as {{ dbt.type_string() }}) as decided_by,
         cast(null as {{ dbt.type_string() }}) as reason,
         1 as is_link
-    from clusters c
-    join profiles p on p.profile_key = c.profile_key
+    from clusters as c
+    inner join profiles as p on p.profile_key = c.profile_key
     where p.n_records > 1 and c.record_key <> p.rep_record_key
 ),
 
@@ -54,11 +54,11 @@ scored as (
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
         u.decided_by, u.reason,
         case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
-    from {{ ref('int_match_pairs') }} p
-    left join decisions u
+    from {{ ref('int_match_pairs') }} as p
+    left join decisions as u
         on u.decision = 'unlink'
-       and u.record_key_a = case when p.record_key_a < p.record_key_b then p.record_key_a else p.record_key_b end
-       and u.record_key_b = case when p.record_key_a < p.record_key_b then p.record_key_b else p.record_key_a end
+        and u.record_key_a = case when p.record_key_a < p.record_key_b then p.record_key_a else p.record_key_b end
+        and u.record_key_b = case when p.record_key_a < p.record_key_b then p.record_key_b else p.record_key_a end
     where p.score >= {{ match_weight('threshold') }}
 ),
 
@@ -86,6 +86,6 @@ select
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
     l.decided_by, l.reason, l.is_link,
     case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
-from all_links l
-join clusters ca on ca.record_key = l.record_key_a
-join clusters cb on cb.record_key = l.record_key_b
+from all_links as l
+inner join clusters as ca on ca.record_key = l.record_key_a
+inner join clusters as cb on cb.record_key = l.record_key_b

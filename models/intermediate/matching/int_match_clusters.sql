@@ -38,15 +38,15 @@ cc_state as (
 
 merge_changed as (
     select count(*) as n
-    from {{ ref('int_match_merge_12') }} a
-    join {{ ref('int_match_merge_11') }} b on b.node = a.node
+    from {{ ref('int_match_merge_12') }} as a
+    inner join {{ ref('int_match_merge_11') }} as b on b.node = a.node
     where a.label <> b.label
 ),
 
 profile_labels as (
     select c.node, coalesce(m.label, c.label) as label, c.is_constrained
-    from components c
-    left join merged m on m.node = c.node
+    from components as c
+    left join merged as m on m.node = c.node
 )
 
 select
@@ -56,7 +56,7 @@ select
     min(r.seen_key) over (partition by coalesce(pl.label, r.profile_key)) as cluster_key,
     coalesce(pl.is_constrained, 0) as is_constrained,
     case when cs.ok = 1 and mc.n = 0 then 1 else 0 end as rounds_converged
-from {{ ref('int_match_records') }} r
-left join profile_labels pl on pl.node = r.profile_key
-cross join cc_state cs
-cross join merge_changed mc
+from {{ ref('int_match_records') }} as r
+left join profile_labels as pl on pl.node = r.profile_key
+cross join cc_state as cs
+cross join merge_changed as mc

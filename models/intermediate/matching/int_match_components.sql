@@ -15,21 +15,21 @@ nodes as (
 
 constrained as (
     select cc.label
-    from cc join nodes n on n.node = cc.node
+    from cc inner join nodes as n on n.node = cc.node
     group by cc.label
     having count(distinct n.nhs) > 1 or count(distinct n.ni) > 1
     union
     select ca.label
-    from {{ ref('int_match_cannot') }} c
-    join cc ca on ca.node = c.a
-    join cc cb on cb.node = c.b
+    from {{ ref('int_match_cannot') }} as c
+    inner join cc as ca on ca.node = c.a
+    inner join cc as cb on cb.node = c.b
     where ca.label = cb.label
 ),
 
 changed as (
     select count(*) as n
-    from {{ ref('int_match_cc_06') }} a
-    join {{ ref('int_match_cc_05') }} b on b.node = a.node
+    from {{ ref('int_match_cc_06') }} as a
+    inner join {{ ref('int_match_cc_05') }} as b on b.node = a.node
     where a.label <> b.label
 )
 
@@ -41,6 +41,6 @@ select
     case when k.label is null then 0 else 1 end as is_constrained,
     case when ch.n = 0 then 1 else 0 end as cc_converged
 from cc
-join nodes n on n.node = cc.node
-left join constrained k on k.label = cc.label
-cross join changed ch
+inner join nodes as n on n.node = cc.node
+left join constrained as k on k.label = cc.label
+cross join changed as ch

@@ -21,14 +21,16 @@ with profiles as (
 select
     p.*,
     {{ match_substr('sn', 1, 3) }} as sn_prefix,
-    coalesce(sn_p2, sn) as sn_last,
+    coalesce(p.sn_p2, p.sn) as sn_last,
     {{ match_substr('fn', 1, 1) }} as fn_initial,
     {{ date_part_of('year', 'dob') }} as dob_year,
     cast({{ date_part_of('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
-      + cast({{ date_part_of('month', 'dob') }} as {{ dbt.type_int() }}) * 100
-      + cast({{ date_part_of('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
-    cast(count(*) over (partition by sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
-    case when fn is not null
-         then cast(count(*) over (partition by fn) as {{ dbt.type_float() }}) / count(*) over () end as tf_fn,
-    cast(count(*) over (partition by pc) as {{ dbt.type_float() }}) / count(*) over () as tf_pc
-from profiles p
+    + cast({{ date_part_of('month', 'dob') }} as {{ dbt.type_int() }}) * 100
+    + cast({{ date_part_of('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
+    cast(count(*) over (partition by p.sn) as {{ dbt.type_float() }}) / count(*) over () as tf_sn,
+    case
+        when p.fn is not null
+            then cast(count(*) over (partition by p.fn) as {{ dbt.type_float() }}) / count(*) over ()
+    end as tf_fn,
+    cast(count(*) over (partition by p.pc) as {{ dbt.type_float() }}) / count(*) over () as tf_pc
+from profiles as p

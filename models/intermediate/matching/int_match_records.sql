@@ -11,7 +11,8 @@ with src as (
         r.record_key,
         {{ match_letters('coalesce(r.surname, r.surname_norm)') }} as sn,
         {{ match_parts_text('coalesce(r.surname, r.surname_norm)') }} as sn_text,
-        {{ match_letters(dbt.split_part(match_parts_text('coalesce(r.firstname, r.firstname_norm)'), "' '", 1)) }} as fn,
+        {{ match_letters(dbt.split_part(match_parts_text('coalesce(r.firstname, r.firstname_norm)'), "' '", 1)) }}
+            as fn,
         r.dob,
         {{ dbt.replace('upper(trim(r.postcode_norm))', "' '", "''") }} as pc,
         {{ match_valid_nhs('r.nhs_number') }} as nhs,
@@ -22,16 +23,20 @@ with src as (
 parts as (
     select
         src.*,
-        case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
-             then {{ match_letters(dbt.split_part('sn_text', "' '", 1)) }} end as sn_p1,
-        case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
-             then {{ match_letters(dbt.split_part('sn_text', "' '", 2)) }} end as sn_p2
+        case
+            when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
+                then {{ match_letters(dbt.split_part('sn_text', "' '", 1)) }}
+        end as sn_p1,
+        case
+            when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
+                then {{ match_letters(dbt.split_part('sn_text', "' '", 2)) }}
+        end as sn_p2
     from src
 ),
 
 first_seen as (
     select record_key, min({{ match_seen_key('load_order', 'source_row') }}) as seen_key
-    from ({{ match_record_lineage() }}) lineage
+    from ({{ match_record_lineage() }}) as lineage
     group by record_key
 ),
 
@@ -63,7 +68,7 @@ select
             "'|'", "coalesce(p.fn, '')", "'|'", "coalesce(cast(p.dob as " ~ dbt.type_string() ~ "), '')",
             "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')"])) }}
     end as profile_key
-from parts p
-left join name_variants v on v.variant = p.fn
-left join decided d on d.record_key = p.record_key
-left join first_seen fs on fs.record_key = p.record_key
+from parts as p
+left join name_variants as v on v.variant = p.fn
+left join decided as d on d.record_key = p.record_key
+left join first_seen as fs on fs.record_key = p.record_key
