@@ -5,9 +5,8 @@
 with records as (
 
     select * from {{ ref('int_records') }}
-    where schema_code in (
-        {%- for code in costcalc_schemas('cost') %}'{{ code }}'{{ ', ' if not loop.last }}{% endfor -%}
-    )
+    {%- set cost_codes = costcalc_schemas('cost').keys() | list %}
+    where schema_code in ('{{ cost_codes | join("', '") }}')
 
 ),
 

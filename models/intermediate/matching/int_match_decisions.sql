@@ -54,8 +54,8 @@ existing as (
     from resolved as r
     where
         r.rec_a is not null and r.rec_b is not null and r.rec_a <> r.rec_b
-        and r.rec_a in (select record_key from {{ ref('int_identity_records') }})
-        and r.rec_b in (select record_key from {{ ref('int_identity_records') }})
+        and r.rec_a in (select ir.record_key from {{ ref('int_identity_records') }} as ir)
+        and r.rec_b in (select ir.record_key from {{ ref('int_identity_records') }} as ir)
 ),
 
 ranked as (
