@@ -13,6 +13,7 @@ from costcalc.transform.publish import publish_duckdb
 
 # service_use_id, client_id, schema_code, file_type, service, service_type, need,
 # start_date, end_date, is_ongoing, frequency, unit_cost, cost_per_day, one_off_cost
+# [, cost_per_financial_year] (a 14-column row has none)
 SERVICE_USE = [
     # C1: ever in TA. Weekly 350 => 50/day, all of January 2024.
     (1, "C00000001", "H01A", "temporary_accommodation", "Temporary Accommodation", "Self-contained", None,
@@ -79,11 +80,30 @@ MATCH_LINKS = [
 ]
 
 
+def _full_row(rec) -> list:
+    """A fct_service_use row with all 15 columns (cost_per_financial_year NULL when left off)."""
+    return list(rec) + [None] * (15 - len(rec))
+
+
+def financial_year_first_days(start: date, end: date) -> list[date]:
+    """The record's first day in each financial year (1 April - 31 March) it overlaps."""
+    days, d = [start], start
+    while True:
+        d = date(d.year + (d.month >= 4), 4, 1)
+        if d > end:
+            return days
+        days.append(d)
+
+
 def monthly_costs(service_use=SERVICE_USE):
     """fct_cost_monthly, worked out day by day in Python (independently of reports.py)."""
     out: dict[tuple, float] = {}
     for rec in service_use:
-        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off = rec
+        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)
+        if per_fy is not None and end is not None:
+            for first in financial_year_first_days(start, end):
+                key = (client, service, stype, first.replace(day=1))
+                out[key] = out.get(key, 0.0) + per_fy
         if one_off is not None:
             key = (client, service, stype, start.replace(day=1))
             out[key] = out.get(key, 0.0) + one_off
@@ -105,9 +125,9 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
             service_use_id BIGINT, client_id VARCHAR, schema_code VARCHAR, file_type VARCHAR,
             service VARCHAR, service_type VARCHAR, need VARCHAR, start_date DATE, end_date DATE,
             is_ongoing BOOLEAN, frequency VARCHAR, unit_cost DECIMAL(18,4), cost_per_day DOUBLE,
-            one_off_cost DECIMAL(18,4))""")
-        con.executemany("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [list(r) for r in service_use])
+            one_off_cost DECIMAL(18,4), cost_per_financial_year DOUBLE)""")
+        con.executemany("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [_full_row(r) for r in service_use])
         con.execute("""CREATE TABLE marts.dim_client (
             client_id VARCHAR, age INTEGER, age_band VARCHAR, ever_temporary_accommodation BOOLEAN,
             in_troubled_families BOOLEAN, housing_benefit_switch BOOLEAN, service_count INTEGER,

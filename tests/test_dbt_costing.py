@@ -53,6 +53,9 @@ def wh(tmp_path_factory):
         gs("Annual", "A1", "2023-01-01", "2023-12-31", 3650, "Annual"),
         gs("Oneoff", "O1", "2024-05-31", "2024-07-15", 99, "One-off"),
         gs("Oneoff", "O2", "2024-08-01", None, 1, "One-off", desc="Deposit"),
+        # once per financial year (1 April - 31 March), on the first day in each
+        gs("Intermittent", "I1", "2023-02-10", "2025-04-05", 500, "Intermittent (per Financial Year)"),
+        gs("Fyongoing", "I2", "2024-03-01", None, 300, "Intermittent (per Financial Year)"),  # to 2024-06-30
         # the same record twice in one file: the later row wins
         gs("Samefile", "S1", "2024-06-01", "2024-06-30", 1, "Daily"),
         gs("Samefile", "S1", "2024-06-01", "2024-06-30", 2, "Daily"),
@@ -129,6 +132,20 @@ def test_one_off_is_charged_once_in_the_month_of_its_start_day(wh):
     assert (freq, per_day, one_off) == ("One-off", None, pytest.approx(99.0))
     # a one-off without an end date ends on its start day and is not ongoing
     assert use(wh, "Oneoff", "Deposit")[1:3] == (d("2024-08-01"), False)
+
+
+def test_intermittent_is_charged_once_per_financial_year_it_overlaps(wh):
+    # first days in each financial year: 10 Feb 2023 (FY 2022/23), then 1 April of 2023, 2024, 2025
+    assert monthly(wh, "Intermittent") == pytest.approx(
+        {"2023-02-01": 500.0, "2023-04-01": 500.0, "2024-04-01": 500.0, "2025-04-01": 500.0})
+    start, end, ongoing, unit, per_day, one_off, freq = use(wh, "Intermittent")
+    assert (freq, per_day, one_off) == ("Intermittent (per Financial Year)", None, None)
+    per_fy = wh.scalar("""select s.cost_per_financial_year from marts.fct_service_use s
+                          join restricted.client_identity c using (client_id) where c.surname = 'Intermittent'""")
+    assert per_fy == pytest.approx(500.0)
+    # ongoing to the GS00 extract date (2024-06-30), so it reaches FY 2024/25
+    assert use(wh, "Fyongoing")[1:3] == (d("2024-06-30"), True)
+    assert monthly(wh, "Fyongoing") == pytest.approx({"2024-03-01": 300.0, "2024-04-01": 300.0})
 
 
 def test_date_range_costs_from_fct_service_use(wh):
@@ -245,3 +262,80 @@ def test_reports_add_up(wh):
     n_ta = wh.scalar("select count(*) from marts.dim_client where ever_temporary_accommodation")
     assert ta_rows[0][:3] == ("All other clients", wh.scalar("select count(*) from marts.dim_client") - n_ta, 0)
     assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
+
+
+def _project_copy(tmp_path):
+    """A copy of the dbt project (dbt_project/, models/, macros/, seeds/, tests/dbt/) to break."""
+    from costcalc.paths import DBT_PROJECT_DIR
+    root = tmp_path / "project"
+    for part in ("dbt_project", "models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(DBT_PROJECT_DIR.parent / part, root / part,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return root
+
+
+def _unit_test_names() -> list[str]:
+    import yaml
+    from costcalc.paths import MODELS_DIR
+    return [t["name"] for path in sorted(MODELS_DIR.rglob("*.yml"))
+            for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []]
+
+
+def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp_path, monkeypatch):
+    """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in every build (the fixture's
+    `dbt build` passed, so they did); here they run on their own, then with one expectation
+    broken in a copy of the project, which must fail."""
+    from costcalc import build as build_mod
+
+    names = _unit_test_names()
+    assert {"fct_cost_monthly_costs_every_per_day_frequency",
+            "fct_cost_monthly_one_off_and_intermittent_days",
+            "int_service_use_ongoing_ends_at_latest_extract"} <= set(names)
+    ok = wh.dbt("test", "--select", "test_type:unit")
+    assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
+
+    root = _project_copy(tmp_path)
+    marts = root / "models" / "marts" / "_marts.yml"
+    text = marts.read_text(encoding="utf-8")
+    wrong = "service_type: Intermittent, month: 2025-04-01, cost: 500}"
+    assert text.count(wrong) == 1
+    marts.write_text(text.replace(wrong, wrong.replace("cost: 500", "cost: 501")), encoding="utf-8")
+    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
+    broken = wh.dbt("test", "--select", "test_type:unit")
+    assert not broken.success
+    assert broken.counts["fail"] == 1 and broken.counts["pass"] == len(names) - 1, broken.summary()
+    assert any("intermittent" in f for f in broken.failures), broken.failures
+
+
+def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, tmp_path, monkeypatch):
+    """Every public mart declares each column's type (models/marts/_marts.yml, the
+    contract_types var) and dbt checks them while building; declare `cost` a text
+    column in a copy of the project and fct_cost_monthly no longer builds."""
+    import yaml
+    from costcalc import build as build_mod
+    from costcalc.paths import MODELS_DIR
+
+    marts = yaml.safe_load((MODELS_DIR / "marts" / "_marts.yml").read_text(encoding="utf-8"))["models"]
+    public = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
+              "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population"}
+    assert {m["name"] for m in marts} == public
+    for m in marts:
+        assert m["config"]["contract"]["enforced"], m["name"]
+        assert all(c.get("data_type") for c in m["columns"]), m["name"]
+        # every column of the built table is declared, in the table's order
+        built = [c for (c,) in wh.query("select column_name from information_schema.columns where table_schema = 'marts'"
+                                        " and table_name = ? order by ordinal_position", [m["name"]])]
+        assert built == [c["name"] for c in m["columns"]], m["name"]
+
+    root = _project_copy(tmp_path)
+    marts_yml = root / "models" / "marts" / "_marts.yml"
+    text = marts_yml.read_text(encoding="utf-8")
+    cost = "      - name: cost\n        data_type: *double\n"
+    assert text.count(cost) == 1
+    marts_yml.write_text(text.replace(cost, cost.replace("*double", "*text")), encoding="utf-8")
+    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
+    broken = wh.dbt("run", "--select", "fct_cost_monthly")
+    assert not broken.success
+    # (the message stops at its first line: the contract's table of columns follows it in dbt's log)
+    assert [f.split(":")[0] for f in broken.failures] == ["fct_cost_monthly"], broken.summary()
+    assert "Compilation Error" in broken.failures[0]

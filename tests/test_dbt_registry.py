@@ -62,9 +62,10 @@ def test_registry_carries_the_contract():
     assert h01a["service_use"]["frequency"] == {"value": "Weekly"}
     assert reg["schemas"]["GS00"]["natural_key_when_blank"] == {
         "extref": ["identity.surname", "identity.dob", "identity.postcode"]}
-    assert reg["frequencies"]["Monthly"] == {"multiply": 12, "divide": 365, "one_off": False,
+    assert reg["frequencies"]["Monthly"] == {"multiply": 12, "divide": 365, "one_off": False, "per_financial_year": False,
                                              "synonyms": ["Per month", "pcm"]}
     assert reg["frequencies"]["One-off"]["one_off"] is True
+    assert reg["frequencies"]["Intermittent (per Financial Year)"]["per_financial_year"] is True
     sources = yaml.safe_load(dbt_registry.render_sources())
     tables = {t["name"]: t for t in sources["sources"][0]["tables"]}
     assert set(tables) == {"load_log", "rejected_rows", "asc01", "gs00", "h01a", "rb01", "rb03", "tf01"}

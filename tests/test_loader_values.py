@@ -228,6 +228,8 @@ def test_frequency_every_name_and_synonym():
 @pytest.mark.parametrize("text, expected", [
     ("per-week", "Weekly"), ("PW", "Weekly"), ("four_weekly", "4 Weekly"), ("one off", "One-off"),
     ("oneoff", "One-off"), ("Per Annum", "Annual"), ("  nightly ", "Daily"), ("2-weekly", "Fortnightly"),
+    ("intermittent (per financial year)", "Intermittent (per Financial Year)"),
+    ("INTERMITTENT", "Intermittent (per Financial Year)"), ("per-financial-year", "Intermittent (per Financial Year)"),
 ])
 def test_frequency_spellings(text, expected):
     assert v.parse_frequency(text) == expected

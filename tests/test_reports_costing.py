@@ -9,7 +9,7 @@ import pytest
 
 from costcalc import reports
 from costcalc.reports import ReportError, ReportFilters
-from reports_marts_helper import SERVICE_USE, build_marts
+from reports_marts_helper import SERVICE_USE, build_marts, financial_year_first_days
 
 
 @pytest.fixture()
@@ -95,6 +95,42 @@ def test_record_without_end_runs_to_the_period_end(tmp_path):
     con = reports.connect(build_marts(tmp_path / "open.duckdb", service_use=rows))
     try:
         assert by_client(con, period(date(2024, 1, 1), date(2024, 1, 31)))["C00000001"] == pytest.approx(22 * 3)
+    finally:
+        con.close()
+
+
+def test_intermittent_is_charged_once_per_financial_year_on_its_first_day_in_it(tmp_path):
+    # 500 per financial year, 10 Feb 2023 to 5 Apr 2025: four financial years, first days
+    # 10 Feb 2023, 1 Apr 2023, 1 Apr 2024 and 1 Apr 2025.
+    start, end = date(2023, 2, 10), date(2025, 4, 5)
+    assert financial_year_first_days(start, end) == [start, date(2023, 4, 1), date(2024, 4, 1), date(2025, 4, 1)]
+    rows = [(1, "C00000001", "GS00", "general_service", "General Service", "Respite", None,
+             start, end, False, "Intermittent (per Financial Year)", 500.0, None, None, 500.0),
+            # starting on 1 April: one charge for that year, not two
+            (2, "C00000002", "GS00", "general_service", "General Service", "Respite", None,
+             date(2024, 4, 1), date(2024, 4, 30), False, "Intermittent (per Financial Year)", 80.0, None, None, 80.0)]
+    con = reports.connect(build_marts(tmp_path / "fy.duckdb", service_use=rows))
+
+    def expected(a, b):
+        # a client whose record overlaps the period is listed, at 0 when no first day falls in it
+        return {r[1]: r[14] * sum(a <= first <= b for first in financial_year_first_days(r[7], r[8]))
+                for r in rows if r[7] <= b and r[8] >= a}
+
+    try:
+        for a, b in [(date(2023, 2, 10), date(2023, 2, 10)),   # the start day alone
+                     (date(2023, 2, 11), date(2023, 3, 31)),   # overlaps, but holds no first day
+                     (date(2023, 3, 31), date(2023, 4, 1)),    # the year boundary, both ends included
+                     (date(2024, 1, 1), date(2024, 12, 31)),   # a calendar year holds one 1 April
+                     (date(2025, 4, 1), date(2025, 4, 5)),     # the last, part financial year
+                     (date(2025, 4, 6), date(2026, 4, 1)),     # after the end: nothing
+                     (date(2020, 1, 1), date(2030, 1, 1))]:    # all of it: four charges, and one
+            got = by_client(con, period(a, b))
+            assert got == pytest.approx(expected(a, b)), (a, b)
+        assert by_client(con, period(date(2020, 1, 1), date(2030, 1, 1))) == pytest.approx(
+            {"C00000001": 2000.0, "C00000002": 80.0})
+        by_month = reports.client_breakdown(con, "C00000001", by="month").rows
+        assert {r["period_from"]: r["cost"] for r in by_month if r["cost"]} == pytest.approx(
+            {date(2023, 2, 10): 500.0, date(2023, 4, 1): 500.0, date(2024, 4, 1): 500.0, date(2025, 4, 1): 500.0})
     finally:
         con.close()
 

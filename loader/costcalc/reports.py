@@ -5,6 +5,8 @@ record for the exact days it overlaps the report period (docs/contract.md §3):
 
     cost = cost_per_day x days of overlap of [start_date, end_date] with [from, to]
            + one_off_cost, if start_date falls in [from, to]
+           + cost_per_financial_year x the record's first days in a financial
+             year (start_date, then each 1 April up to end_date) in [from, to]
 
 both ends of both ranges included. Sums are unrounded; rounding to pence
 happens only when a table is printed (``format_report``).
@@ -174,7 +176,13 @@ _COSTED = """costed AS (
          coalesce(CAST(s.cost_per_day AS DOUBLE), 0)
            * (date_diff('day', greatest(s.start_date, b.b_from), least(coalesce(s.end_date, b.b_to), b.b_to)) + 1)
          + CASE WHEN s.one_off_cost IS NOT NULL AND s.start_date BETWEEN b.b_from AND b.b_to
-                THEN CAST(s.one_off_cost AS DOUBLE) ELSE 0 END AS cost
+                THEN CAST(s.one_off_cost AS DOUBLE) ELSE 0 END
+         + coalesce(CAST(s.cost_per_financial_year AS DOUBLE), 0)
+           * CASE WHEN s.start_date >= b.b_from
+                  THEN year(least(coalesce(s.end_date, b.b_to), b.b_to) - INTERVAL 3 MONTH)
+                       - year(s.start_date - INTERVAL 3 MONTH) + 1
+                  ELSE year(least(coalesce(s.end_date, b.b_to), b.b_to) - INTERVAL 3 MONTH)
+                       - year(b.b_from - INTERVAL 1 DAY - INTERVAL 3 MONTH) END AS cost
   FROM marts.fct_service_use s
   JOIN buckets b ON s.start_date <= b.b_to AND coalesce(s.end_date, b.b_to) >= b.b_from
   WHERE s.client_id IN (SELECT client_id FROM pool)"""

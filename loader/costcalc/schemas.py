@@ -83,6 +83,8 @@ class Schema:
     service_use: dict | None = None
     extract_date_column: str | None = None
     natural_key_when_blank: dict = field(default_factory=dict)
+    #: the marts.dim_client flag column a record of this schema sets (``client_flag``)
+    client_flag: str | None = None
     #: 'refuse': a file with a header this schema does not know is refused (YAML ``unknown_headers``).
     unknown_headers: str = "allow"
 
@@ -105,6 +107,12 @@ class Schema:
     def table(self) -> str:
         """The raw table's name (in the ``raw`` schema)."""
         return self.code.lower()
+
+    @property
+    def date_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(start, end) date columns that must not run backwards, as declared in
+        ``service_use.date_pairs`` (never guessed from column names)."""
+        return tuple((s, e) for s, e in (self.service_use or {}).get("date_pairs") or ())
 
     @property
     def mandatory(self) -> tuple[Column, ...]:
@@ -139,6 +147,8 @@ class Frequency:
     multiply: int | None = None
     divide: int | None = None
     one_off: bool = False
+    #: charged once per financial year (1 April - 31 March) the record overlaps
+    per_financial_year: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,30 @@ class FileType:
 
     def allows(self, provider: str | None) -> bool:
         return "*" in self.allowed_providers or (provider or "") in self.allowed_providers
+
+
+def _check_date_pairs(pairs, cols: list[Column], path: Path) -> None:
+    """``service_use.date_pairs``: a list of [start, end] pairs of date columns."""
+    if pairs is None:
+        return
+    types = {c.name: c.type for c in cols}
+    if not isinstance(pairs, list):
+        raise ValueError(f"{path.name}: service_use.date_pairs must be a list of [start, end] pairs")
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ValueError(f"{path.name}: service_use.date_pairs: {pair!r} is not a [start, end] pair")
+        for name in pair:
+            if types.get(name) != "date":
+                raise ValueError(f"{path.name}: service_use.date_pairs: {name!r} is not a date column")
+
+
+def _check_client_flag(name, path: Path) -> str | None:
+    """``client_flag``: a lower-case SQL column name for marts.dim_client."""
+    if name is None:
+        return None
+    if not (isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name)):
+        raise ValueError(f"{path.name}: client_flag must be a lower-case column name (letters, digits, _)")
+    return name
 
 
 def _schema_from_yaml(data: dict, path: Path) -> Schema:
@@ -175,6 +209,7 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
         ))
     if data.get("kind") not in KINDS:
         raise ValueError(f"{path.name}: kind must be one of {KINDS}")
+    _check_date_pairs((data.get("service_use") or {}).get("date_pairs"), cols, path)
     return Schema(
         code=data["code"],
         name=data["name"],
@@ -187,6 +222,7 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
         extract_date_column=data.get("extract_date_column"),
         natural_key_when_blank=dict(data.get("natural_key_when_blank") or {}),
         unknown_headers=_unknown_headers_option(data.get("unknown_headers"), path.name),
+        client_flag=_check_client_flag(data.get("client_flag"), path),
     )
 
 
@@ -299,7 +335,8 @@ def _cached_frequencies(path: Path) -> dict[str, Frequency]:
     return {
         name: Frequency(name=name, synonyms=tuple(spec.get("synonyms", ())),
                         multiply=spec.get("multiply"), divide=spec.get("divide"),
-                        one_off=bool(spec.get("one_off", False)))
+                        one_off=bool(spec.get("one_off", False)),
+                        per_financial_year=bool(spec.get("per_financial_year", False)))
         for name, spec in data.items()
     }
 

@@ -66,7 +66,9 @@
   {%- endcall %}
 
   {%- set state = namespace(round=0, changed=-1) -%}
+  {#- a round runs while the one before changed something (no `break`: the loop just skips) -#}
   {%- for n in range(1, max_rounds + 1) -%}
+   {%- if state.changed != 0 -%}
     {%- set previous = rounds[(n - 1) % 2] -%}
     {%- set current = rounds[n % 2] -%}
     {% call statement('fixed_point_round') -%}
@@ -77,7 +79,7 @@
     {%- set state.round = n -%}
     {%- set state.changed = changed -%}
     {% do log(model.name ~ ": round " ~ n ~ " changed " ~ changed ~ " rows") %}
-    {%- if changed == 0 -%}{%- break -%}{%- endif -%}
+   {%- endif -%}
   {%- endfor -%}
 
   {%- set result_relation = rounds[state.round % 2] -%}

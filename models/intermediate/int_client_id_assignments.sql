@@ -100,14 +100,14 @@ kept_ids as (
 new_ids as (
 
     select
-        cluster_key,
+        clusters.cluster_key,
         previous_build.max_seq + row_number() over (
-            order by min(first_load_order), cluster_key
+            order by min(clusters.first_load_order), clusters.cluster_key
         ) as client_seq
     from clusters
     cross join previous_build
-    where cluster_key not in (select cluster_key from kept_ids)
-    group by cluster_key, previous_build.max_seq
+    where clusters.cluster_key not in (select kept_ids.cluster_key from kept_ids)
+    group by clusters.cluster_key, previous_build.max_seq
 
 ),
 
@@ -139,7 +139,7 @@ select
         as previous_client_id,
     case
         when assigned.previous_seq is null then 'new'
-        when assigned.previous_seq in (select client_seq from kept_ids) then 'split'
+        when assigned.previous_seq in (select kept_ids.client_seq from kept_ids) then 'split'
         else 'merged'
     end as change_reason,
     previous_build.build_seq + 1 as build_seq,

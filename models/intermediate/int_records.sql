@@ -15,8 +15,9 @@ ranked as (
         *,
         row_number() over (
             partition by record_key
-            order by case when extract_date is null then 1 else 0 end, extract_date desc,
-                     load_order desc, source_row desc
+            order by
+                case when extract_date is null then 1 else 0 end, extract_date desc,
+                load_order desc, source_row desc
         ) as recency,
         count(*) over (partition by record_key) as source_row_count,
         min(loaded_at) over (partition by record_key) as first_loaded_at,

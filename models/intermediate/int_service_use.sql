@@ -5,9 +5,8 @@
 with records as (
 
     select * from {{ ref('int_records') }}
-    where schema_code in (
-        {%- for code in costcalc_schemas('cost') %}'{{ code }}'{{ ', ' if not loop.last }}{% endfor -%}
-    )
+    {%- set cost_codes = costcalc_schemas('cost').keys() | list %}
+    where schema_code in ('{{ cost_codes | join("', '") }}')
 
 ),
 
@@ -44,7 +43,8 @@ select
     records.frequency,
     records.unit_cost,
     {{ cost_per_day('records.unit_cost', 'records.frequency') }} as cost_per_day,
-    {{ one_off_cost('records.unit_cost', 'records.frequency') }} as one_off_cost
+    {{ one_off_cost('records.unit_cost', 'records.frequency') }} as one_off_cost,
+    {{ financial_year_cost('records.unit_cost', 'records.frequency') }} as cost_per_financial_year
 from records
 left join file_types on file_types.file_type = records.file_type
 left join latest_extracts on latest_extracts.file_type = records.file_type

@@ -1,5 +1,16 @@
 -- One row per client, pseudonymous: age and age band (at build date), status
 -- flags (no_fixed_abode: a ZZ99 3VZ-style postcode on any record) and counts. No names, dates of birth, addresses or references.
+-- The flags are the schemas' `client_flag` declarations (schemas/*.yaml), in
+-- the order of this model's columns in _marts.yml (its contract).
+{%- set flags = costcalc_client_flags() %}
+{%- set flag_order = [] %}
+{%- for name in model.columns if name in flags %}{% do flag_order.append(name) %}{% endfor %}
+{%- for name in flags if name not in flag_order %}
+{%- if execute %}
+        {{ exceptions.raise_compiler_error("client_flag " ~ name ~ " is not a dim_client column in models/marts/_marts.yml") }}
+    {%- endif %}
+{%- do flag_order.append(name) %}
+{%- endfor %}
 with records as (
 
     select
@@ -20,7 +31,7 @@ latest_dob as (
         select
             client_id,
             dob,
-            row_number() over (partition by client_id order by last_loaded_at desc, record_key) as recency
+            row_number() over (partition by client_id order by last_loaded_at desc, record_key asc) as recency
         from records
     ) as ranked
     where recency = 1
@@ -31,10 +42,11 @@ per_client as (
 
     select
         client_id,
+        {%- for name in flag_order %}
+        {%- set codes = "'" ~ (flags[name] | join("', '")) ~ "'" %}
+        {{ as_flag("max(case when schema_code in (" ~ codes ~ ") then 1 else 0 end) = 1") }} as {{ name }},
+        {%- endfor %}
         count(*) as record_count,
-        {{ as_flag("max(case when schema_code = 'H01A' then 1 else 0 end) = 1") }} as ever_temporary_accommodation,
-        {{ as_flag("max(case when schema_code = 'TF01' then 1 else 0 end) = 1") }} as in_troubled_families,
-        {{ as_flag("max(case when schema_code = 'RB03' then 1 else 0 end) = 1") }} as housing_benefit_switch,
         -- a no-fixed-abode pseudo-postcode (seeds/match_placeholders.csv) on any record
         {{ as_flag("max(coalesce(is_no_fixed_abode, 0)) = 1") }} as no_fixed_abode
     from records
@@ -58,7 +70,9 @@ ages as (
 
     select
         client_id,
-        {{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as age
+        -- a whole number on every engine (on PostgreSQL the date parts are doubles)
+        cast({{ years_between('dob', 'cast(' ~ dbt.current_timestamp() ~ ' as date)') }} as {{ dbt.type_bigint() }})
+            as age
     from latest_dob
 
 )
@@ -67,9 +81,9 @@ select
     per_client.client_id,
     ages.age,
     coalesce(age_bands.age_band, 'Unknown') as age_band,
-    per_client.ever_temporary_accommodation,
-    per_client.in_troubled_families,
-    per_client.housing_benefit_switch,
+    {%- for name in flag_order %}
+    per_client.{{ name }},
+    {%- endfor %}
     per_client.no_fixed_abode,
     coalesce(services.service_count, 0) as service_count,
     services.first_service_date,

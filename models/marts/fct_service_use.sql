@@ -1,5 +1,6 @@
 -- One row per de-duplicated service-use record, by client, with what date-range
--- reports need to cost it: cost_per_day (periodic) or one_off_cost.
+-- reports need to cost it: cost_per_day (per-day frequencies), one_off_cost or
+-- cost_per_financial_year (Intermittent).
 with uses as (
 
     select * from {{ ref('int_service_use') }}
@@ -35,7 +36,8 @@ select
     uses.frequency,
     uses.unit_cost,
     uses.cost_per_day,
-    uses.one_off_cost
+    uses.one_off_cost,
+    uses.cost_per_financial_year
 from uses
 inner join ids on ids.record_key = uses.record_key
 inner join records on records.record_key = uses.record_key

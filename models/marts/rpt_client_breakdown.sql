@@ -10,13 +10,21 @@ categorised as (
 
     select 'age_band' as breakdown, age_band as category, client_id, total_cost from clients
     union all
-    select 'service_count', cast(service_count as {{ dbt.type_string() }}), client_id, total_cost from clients
+    select
+        'service_count' as breakdown,
+        cast(service_count as {{ dbt.type_string() }}) as category,
+        client_id,
+        total_cost
+    from clients
+    {%- for flag in ['ever_temporary_accommodation', 'in_troubled_families', 'housing_benefit_switch'] %}
     union all
-    select 'ever_temporary_accommodation', case when ever_temporary_accommodation then 'yes' else 'no' end, client_id, total_cost from clients
-    union all
-    select 'in_troubled_families', case when in_troubled_families then 'yes' else 'no' end, client_id, total_cost from clients
-    union all
-    select 'housing_benefit_switch', case when housing_benefit_switch then 'yes' else 'no' end, client_id, total_cost from clients
+    select
+        '{{ flag }}' as breakdown,
+        case when {{ flag }} then 'yes' else 'no' end as category,
+        client_id,
+        total_cost
+    from clients
+    {%- endfor %}
 
 ),
 

@@ -8,7 +8,8 @@ with spend as (
 )
 
 select
-    rank() over (order by coalesce(spend.total_cost, 0) desc) as spend_rank,
+    -- a bigint on every engine (Spark's rank() is an int)
+    cast(rank() over (order by coalesce(spend.total_cost, 0) desc) as {{ dbt.type_bigint() }}) as spend_rank,
     clients.client_id,
     coalesce(spend.total_cost, 0) as total_cost,
     clients.service_count,

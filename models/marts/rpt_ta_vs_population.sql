@@ -5,8 +5,10 @@ with clients as (
 
     select
         client_id,
-        case when ever_temporary_accommodation then 'Ever in temporary accommodation'
-             else 'All other clients' end as client_group
+        case
+            when ever_temporary_accommodation then 'Ever in temporary accommodation'
+            else 'All other clients'
+        end as client_group
     from {{ ref('dim_client') }}
 
 ),

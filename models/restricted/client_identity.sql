@@ -11,14 +11,14 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by client_id order by last_loaded_at desc, record_key) as recency,
+        row_number() over (partition by client_id order by last_loaded_at desc, record_key asc) as recency,
         row_number() over (
             partition by client_id
-            order by case when nhs_number is null then 1 else 0 end, last_loaded_at desc, record_key
+            order by case when nhs_number is null then 1 else 0 end, last_loaded_at desc, record_key asc
         ) as nhs_recency,
         row_number() over (
             partition by client_id
-            order by case when ni_number is null then 1 else 0 end, last_loaded_at desc, record_key
+            order by case when ni_number is null then 1 else 0 end, last_loaded_at desc, record_key asc
         ) as ni_recency
     from records
 

@@ -1,4 +1,5 @@
-"""Run costcalc's real matching models (models/intermediate/matching, macros/matching)
+"""Run costcalc's real matching models (models/intermediate/matching, models/restricted/match_links,
+macros/matching with macros/portable)
 with dbt on a DuckDB file holding given identity records.
 
 The project made here is a small dbt project named ``costcalc`` whose
@@ -112,12 +113,14 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
     (root / "seeds").mkdir(exist_ok=True)
     # Copies, not links or absolute paths: dbt writes compiled SQL beside a
     # model that lives outside its project, over the model file itself.
-    for sub, src in (("models", REPO / "models" / "intermediate" / "matching"),
-                     ("macros", REPO / "macros" / "matching")):
-        dest = root / sub / "matching"
+    for dest, src in ((root / "models" / "matching", REPO / "models" / "intermediate" / "matching"),
+                      (root / "macros" / "matching", REPO / "macros" / "matching"),
+                      (root / "macros" / "portable", REPO / "macros" / "portable")):
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest)
+    # the match evidence lives with the restricted models
+    shutil.copy(REPO / "models" / "restricted" / "match_links.sql", root / "models" / "matching" / "match_links.sql")
     (root / "tests").mkdir(exist_ok=True)
     for test in (REPO / "tests" / "dbt").glob("assert_match_*.sql"):
         shutil.copy(test, root / "tests" / test.name)
@@ -135,6 +138,7 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
         "flags:\n  send_anonymous_usage_stats: false\n  use_colors: false\n"
         "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
         "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
+        "    matching:\n      match_links: {+schema: restricted}\n"
         "on-run-end:\n  - \"{{ match_warn_skipped_blocks() }}\"\n"
         "seeds:\n  costcalc:\n    +schema: staging\n"
         "    match_placeholders:\n      +column_types: {identifier: varchar, kind: varchar, value: varchar, "

@@ -322,20 +322,6 @@ class Batch:
         return pa.Table.from_arrays([self.source_rows, self.extra, *cols], ["_source_row", "_extra", *names])
 
 
-def date_pairs(schema: Schema) -> list[tuple[str, str]]:
-    """(start, end) date column pairs that must not run backwards: every date
-    column whose name contains 'start' with a date column named the same with
-    'end' (startdate/enddate, start/end, pricestart/priceend)."""
-    names = {c.name: c for c in schema.columns if c.type == "date"}
-    pairs = []
-    for n in names:
-        if "start" in n:
-            other = n.replace("start", "end")
-            if other in names:
-                pairs.append((n, other))
-    return pairs
-
-
 def _pylist(col) -> list:
     return col.to_pylist() if isinstance(col, pa.Array) else col
 
@@ -391,7 +377,7 @@ class BatchValidator:
                 name, k = f"{base} ({k})", k + 1
             seen.add(name)
             (self.extra_positions if h.strip() else self.unnamed_positions).append((pos, name))
-        self.pairs = date_pairs(self.schema)
+        self.pairs = self.schema.date_pairs  # declared in schemas/<code>.yaml
         dob = self.schema.identity.get("dob")
         self.dob_column = dob if dob in self.parsers else None
         self.today = (today or _dt.date.today()).isoformat()

@@ -55,6 +55,7 @@ def _schema_entry(schema: Schema) -> dict:
         "natural_key": list(schema.natural_key),
         "natural_key_when_blank": schema.natural_key_when_blank,
         "service_use": schema.service_use,
+        "client_flag": schema.client_flag,
     }
 
 
@@ -72,6 +73,7 @@ def registry(schemas_dir: Path | None = None) -> dict:
         "schemas": {code: _schema_entry(s) for code, s in schemas.items()},
         "frequencies": {
             f.name: {"multiply": f.multiply, "divide": f.divide, "one_off": f.one_off,
+                     "per_financial_year": f.per_financial_year,
                      "synonyms": list(f.synonyms)}
             for f in freqs.values()
         },

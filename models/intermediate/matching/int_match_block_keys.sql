@@ -16,16 +16,17 @@ keys as (
     {%- for rule in match_blocking_rules() %}
     select {{ loop.index }} as rule_no, profile_key, n_records, {{ match_block_key(rule['columns']) }} as block_key
     from p
-    where {% for c in rule['columns'] %}{{ c }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    where {{ rule['columns'] | join(' is not null and ') }} is not null
     {% if not loop.last %}union all{% endif %}
+    
     {%- endfor %}
 ),
 
 sized as (
     select
         keys.*,
-        cast(count(*) over (partition by rule_no, block_key) as {{ dbt.type_bigint() }}) as block_profiles,
-        cast(sum(n_records) over (partition by rule_no, block_key) as {{ dbt.type_bigint() }}) as block_records
+        cast(count(*) over (partition by keys.rule_no, keys.block_key) as {{ dbt.type_bigint() }}) as block_profiles,
+        cast(sum(keys.n_records) over (partition by keys.rule_no, keys.block_key) as {{ dbt.type_bigint() }}) as block_records
     from keys
 )
 

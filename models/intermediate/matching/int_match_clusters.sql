@@ -35,8 +35,8 @@ merged as (
 
 profile_labels as (
     select c.node, coalesce(m.label, c.label) as label, c.is_constrained
-    from components c
-    left join merged m on m.node = c.node
+    from components as c
+    left join merged as m on m.node = c.node
 )
 
 select
@@ -45,5 +45,5 @@ select
     coalesce(pl.label, r.profile_key) as cluster_label,
     min(r.seen_key) over (partition by coalesce(pl.label, r.profile_key)) as cluster_key,
     coalesce(pl.is_constrained, 0) as is_constrained
-from {{ ref('int_match_records') }} r
-left join profile_labels pl on pl.node = r.profile_key
+from {{ ref('int_match_records') }} as r
+left join profile_labels as pl on pl.node = r.profile_key

@@ -14,14 +14,14 @@ nodes as (
 
 constrained as (
     select cc.label
-    from cc join nodes n on n.node = cc.node
+    from cc inner join nodes as n on n.node = cc.node
     group by cc.label
     having count(distinct n.nhs) > 1 or count(distinct n.ni) > 1
     union
     select ca.label
-    from {{ ref('int_match_cannot') }} c
-    join cc ca on ca.node = c.a
-    join cc cb on cb.node = c.b
+    from {{ ref('int_match_cannot') }} as c
+    inner join cc as ca on ca.node = c.a
+    inner join cc as cb on cb.node = c.b
     where ca.label = cb.label
 )
 
@@ -32,5 +32,5 @@ select
     n.ni,
     case when k.label is null then 0 else 1 end as is_constrained
 from cc
-join nodes n on n.node = cc.node
-left join constrained k on k.label = cc.label
+inner join nodes as n on n.node = cc.node
+left join constrained as k on k.label = cc.label

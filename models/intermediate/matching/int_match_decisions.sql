@@ -36,25 +36,26 @@ resolved as (
         coalesce(d.record_key_a, la.record_key) as rec_a,
         coalesce(d.record_key_b, lb.record_key) as rec_b,
         d.decided_by, d.reason, d.decided_at
-    from decisions d
-    left join lineage la
+    from decisions as d
+    left join lineage as la
         on d.record_key_a is null
-       and upper(la.schema_code) = upper(d.schema_code_a)
-       and la.source_file = d.source_file_a
-       and la.source_row = d.source_row_a
-    left join lineage lb
+        and upper(la.schema_code) = upper(d.schema_code_a)
+        and la.source_file = d.source_file_a
+        and la.source_row = d.source_row_a
+    left join lineage as lb
         on d.record_key_b is null
-       and upper(lb.schema_code) = upper(d.schema_code_b)
-       and lb.source_file = d.source_file_b
-       and lb.source_row = d.source_row_b
+        and upper(lb.schema_code) = upper(d.schema_code_b)
+        and lb.source_file = d.source_file_b
+        and lb.source_row = d.source_row_b
 ),
 
 existing as (
     select r.*
-    from resolved r
-    where r.rec_a is not null and r.rec_b is not null and r.rec_a <> r.rec_b
-      and r.rec_a in (select record_key from {{ ref('int_identity_records') }})
-      and r.rec_b in (select record_key from {{ ref('int_identity_records') }})
+    from resolved as r
+    where
+        r.rec_a is not null and r.rec_b is not null and r.rec_a <> r.rec_b
+        and r.rec_a in (select ir.record_key from {{ ref('int_identity_records') }} as ir)
+        and r.rec_b in (select ir.record_key from {{ ref('int_identity_records') }} as ir)
 ),
 
 ranked as (
@@ -63,8 +64,9 @@ ranked as (
         case when rec_a < rec_b then rec_b else rec_a end as record_key_b,
         decision, decided_by, reason, decided_at,
         row_number() over (
-            partition by case when rec_a < rec_b then rec_a else rec_b end,
-                         case when rec_a < rec_b then rec_b else rec_a end
+            partition by
+                case when rec_a < rec_b then rec_a else rec_b end,
+                case when rec_a < rec_b then rec_b else rec_a end
             order by decided_at desc, case when decision = 'unlink' then 0 else 1 end
         ) as rn
     from existing

@@ -10,15 +10,15 @@ with decisions as (
         d.decision,
         case when ra.profile_key < rb.profile_key then ra.profile_key else rb.profile_key end as pk_a,
         case when ra.profile_key < rb.profile_key then rb.profile_key else ra.profile_key end as pk_b
-    from {{ ref('int_match_decisions') }} d
-    join {{ ref('int_match_records') }} ra on ra.record_key = d.record_key_a
-    join {{ ref('int_match_records') }} rb on rb.record_key = d.record_key_b
+    from {{ ref('int_match_decisions') }} as d
+    inner join {{ ref('int_match_records') }} as ra on ra.record_key = d.record_key_a
+    inner join {{ ref('int_match_records') }} as rb on rb.record_key = d.record_key_b
 ),
 
 automatic as (
     select p.pk_a, p.pk_b, p.score, p.rule, 0 as is_manual
-    from {{ ref('int_match_pairs') }} p
-    left join decisions u
+    from {{ ref('int_match_pairs') }} as p
+    left join decisions as u
         on u.decision = 'unlink' and u.pk_a = p.pk_a and u.pk_b = p.pk_b
     where p.is_link = 1 and u.pk_a is null
 ),

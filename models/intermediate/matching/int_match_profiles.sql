@@ -26,14 +26,13 @@ with profiles as (
 select
     p.*,
     {{ match_substr('sn', 1, 3) }} as sn_prefix,
-    coalesce(sn_p2, sn) as sn_last,
+    coalesce(p.sn_p2, p.sn) as sn_last,
     {{ match_substr('fn', 1, 1) }} as fn_initial,
-    {{ match_date_part('year', 'dob') }} as dob_year,
-    cast({{ match_date_part('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
-      + cast({{ match_date_part('month', 'dob') }} as {{ dbt.type_int() }}) * 100
-      + cast({{ match_date_part('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
+    {{ date_part_of('year', 'dob') }} as dob_year,
+    cast({{ date_part_of('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
+    + cast({{ date_part_of('month', 'dob') }} as {{ dbt.type_int() }}) * 100
+    + cast({{ date_part_of('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
     {{ match_clean_tf('sn') }} as tf_sn,
-    case when fn is not null then {{ match_clean_tf('fn') }} end as tf_fn,
+    case when p.fn is not null then {{ match_clean_tf('fn') }} end as tf_fn,
     {{ match_clean_tf('pc') }} as tf_pc
-from profiles p
-
+from profiles as p

@@ -55,7 +55,7 @@ checked as (
         coalesce(h.ph_ni, 0) as ph_ni,
         coalesce(h.is_no_fixed_abode, 0) as is_no_fixed_abode
     from src
-    left join hits h on h.record_key = src.record_key
+    left join hits as h on h.record_key = src.record_key
 ),
 
 cleaned as (
@@ -76,16 +76,20 @@ cleaned as (
 parts as (
     select
         cleaned.*,
-        case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
-             then {{ match_letters(dbt.split_part('sn_text', "' '", 1)) }} end as sn_p1,
-        case when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
-             then {{ match_letters(dbt.split_part('sn_text', "' '", 2)) }} end as sn_p2
+        case
+            when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
+                then {{ match_letters(dbt.split_part('sn_text', "' '", 1)) }}
+        end as sn_p1,
+        case
+            when {{ dbt.split_part('sn_text', "' '", 2) }} <> ''
+                then {{ match_letters(dbt.split_part('sn_text', "' '", 2)) }}
+        end as sn_p2
     from cleaned
 ),
 
 first_seen as (
     select record_key, min({{ match_seen_key('load_order', 'source_row') }}) as seen_key
-    from ({{ match_record_lineage() }}) lineage
+    from ({{ match_record_lineage() }}) as lineage
     group by record_key
 ),
 
@@ -119,7 +123,7 @@ select
             "'|'", "coalesce(p.fn, '')", "'|'", "coalesce(cast(p.dob as " ~ dbt.type_string() ~ "), '')",
             "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')"])) }}
     end as profile_key
-from parts p
-left join name_variants v on v.variant = p.fn
-left join decided d on d.record_key = p.record_key
-left join first_seen fs on fs.record_key = p.record_key
+from parts as p
+left join name_variants as v on v.variant = p.fn
+left join decided as d on d.record_key = p.record_key
+left join first_seen as fs on fs.record_key = p.record_key

@@ -1,0 +1,2 @@
+{#- Punctuation and spacing ignored when names are compared. -#}
+{% macro name_noise_pattern() %}[[:space:][:punct:]’‘`´–—]{% endmacro %}

@@ -1,0 +1,4 @@
+{#- The later / earlier of two dates; NULL only when both are NULL. -#}
+{% macro later_date(a, b) -%}
+    case when {{ a }} is null then {{ b }} when {{ b }} is null or {{ a }} >= {{ b }} then {{ a }} else {{ b }} end
+{%- endmacro %}

@@ -1,0 +1,24 @@
+{#- (table_name, column_name) of every table in the marts schema as dbt builds it
+    (marts_build on PostgreSQL / SQL Server, see generate_schema_name). Spark has no
+    information_schema: the columns are read from the catalog while compiling. -#}
+{% macro marts_columns() %}{{ return(adapter.dispatch('marts_columns', 'costcalc')()) }}{% endmacro %}
+
+{% macro default__marts_columns() -%}
+    select table_name, column_name
+    from information_schema.columns
+    where lower(table_catalog) = lower('{{ target.database }}')
+      and lower(table_schema) = '{{ generate_schema_name('marts', none) | trim }}'
+{%- endmacro %}
+
+{% macro spark__marts_columns() -%}
+    {%- set rows = [] -%}
+    {%- if execute -%}
+        {%- for t in run_query('show tables in marts') if not t['isTemporary'] -%}
+            {%- set rel = api.Relation.create(schema='marts', identifier=t['tableName']) -%}
+            {%- for c in adapter.get_columns_in_relation(rel) -%}
+                {%- do rows.append("select '" ~ t['tableName'] ~ "' as table_name, '" ~ c.name ~ "' as column_name") -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ rows | join('\nunion all\n') if rows else "select 'none' as table_name, 'none' as column_name where 1 = 0" }}
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{% macro costcalc_frequencies() %}
+    {{ return(costcalc_registry()['frequencies']) }}
+{% endmacro %}

@@ -1,0 +1,12 @@
+{#- The generated schema registry (schema_registry(), written by costcalc into the project's
+    .costcalc/dbt/macros/: see docs/project.md), or a clear error saying what to run when it
+    has not been generated. Every lookup of the registry goes through this macro. -#}
+{% macro costcalc_registry() %}
+    {%- if schema_registry is not defined -%}
+        {{ exceptions.raise_compiler_error(
+            "costcalc's generated dbt inputs (the schema registry, raw sources and seeds) are missing: "
+            ~ "run `costcalc prepare` (or `costcalc build`) first; with a project directory, set "
+            ~ "COSTCALC_PROJECT_DIR or COSTCALC_DBT_GENERATED to the same place for plain dbt commands") }}
+    {%- endif -%}
+    {{ return(schema_registry()) }}
+{% endmacro %}
