@@ -285,7 +285,7 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in every build (the fixture's
     `dbt build` passed, so they did); here they run on their own, then with one expectation
     broken in a copy of the project, which must fail."""
-    from costcalc import build as build_mod
+    from costcalc.transform import build as build_mod
 
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
@@ -312,7 +312,7 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
     contract_types var) and dbt checks them while building; declare `cost` a text
     column in a copy of the project and fct_cost_monthly no longer builds."""
     import yaml
-    from costcalc import build as build_mod
+    from costcalc.transform import build as build_mod
     from costcalc.paths import MODELS_DIR
 
     marts = yaml.safe_load((MODELS_DIR / "marts" / "_marts.yml").read_text(encoding="utf-8"))["models"]

@@ -9,10 +9,10 @@ import shutil
 
 import pytest
 
-from costcalc import dbt_registry
+from costcalc.transform import registry as dbt_registry
 from costcalc.paths import SCHEMAS_DIR
 from costcalc.schemas import load_schemas
-from costcalc.validate import BatchValidator
+from costcalc.ingest.validate import BatchValidator
 
 SP01 = """code: SP01
 name: Supported housing placements
@@ -51,7 +51,7 @@ def _schemas(tmp_path, pairs="  date_pairs: [[arrived, departed]]\n", flag=""):
 
 
 def _rejections(schema, rows):
-    from costcalc.validate import HeaderMatch
+    from costcalc.ingest.validate import HeaderMatch
     headers = [c.name for c in schema.columns]
     match = HeaderMatch(schema, 0, headers, dict(enumerate(schema.columns)), [])
     batch = BatchValidator(match).process([[row.get(h) for h in headers] for row in rows], 2)
