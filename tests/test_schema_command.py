@@ -90,3 +90,33 @@ def test_schema_list_and_load_help_list_the_registry():
         assert any(line.startswith(code) and s.name in line for line in res.output.splitlines())
     help_text = " ".join(run("load", "--help").output.split())
     assert "(" + ", ".join(load_schemas()) + ")" in help_text
+
+
+def test_a_scaffolded_schema_is_loaded_built_and_costed_end_to_end(repo, tmp_path):
+    """The ten-minute route of docs/adding-a-schema.md, all the way: `schema new` in a
+    project directory, a real file loaded, `costcalc build` (its staging model generated,
+    nothing written in the source tree), and the costs in the public marts."""
+    import duckdb
+
+    from costcalc.paths import MODELS_DIR
+
+    res = run("schema", "new", "DHP01", "--name", "Discretionary Housing Payments", "--kind", "cost",
+              "--like", "GS00", "--frequency", "Weekly")
+    assert res.exit_code == 0, res.output
+    f = tmp_path / "dhp_2024-03-31.csv"
+    f.write_text("extref,surname,firstname,dob,postcode,startdate,enddate,cost,servicedesc\n"
+                 "D1,Okafor,Grace,02/03/1980,LS1 1AA,01/03/2024,14/03/2024,70,DHP award\n", encoding="utf-8")
+    wh = tmp_path / "wh" / "costcalc.duckdb"
+    loaded = run("--warehouse", str(wh), "load", "--file-type", "discretionary_housing_payments", str(f))
+    assert loaded.exit_code == 0, loaded.output
+    built = run("--warehouse", str(wh), "build")
+    assert built.exit_code == 0, built.output
+    assert not (MODELS_DIR / "staging" / "stg_dhp01.sql").exists()  # generated in the project, not here
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rows = con.execute("select service, service_type, month, cost from marts.fct_cost_monthly "
+                           "where service = 'Discretionary Housing Payments'").fetchall()
+        staged = con.execute("select count(*) from staging.stg_dhp01").fetchone()[0]
+    assert staged == 1
+    # weekly £70 over 1-14 March 2024, both days included: 14 days = £140
+    assert [(s, t, str(m), round(float(c), 2)) for s, t, m, c in rows] == [
+        ("Discretionary Housing Payments", "DHP award", "2024-03-01", 140.0)]

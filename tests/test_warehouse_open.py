@@ -95,7 +95,7 @@ def test_a_build_names_the_missing_dbt_adapter(monkeypatch, tmp_path):
 
     monkeypatch.setitem(sys.modules, "dbt.adapters.postgres", None)
     monkeypatch.setenv("COSTCALC_TARGET", "postgres")
-    result = build(tmp_path / "unused.duckdb", regenerate=False)
+    result = build(tmp_path / "unused.duckdb")
     assert not result.success
     assert result.error == ("the postgres engine needs the optional package 'dbt', which is not installed: "
                             "pip install 'costcalc[engines]'")

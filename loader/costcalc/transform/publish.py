@@ -290,7 +290,7 @@ def _sigterm_interrupts():
 
 
 def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *,
-                      target_path: Path | None = None, regenerate: bool = True) -> BuildResult:
+                      target_path: Path | None = None) -> BuildResult:
     """Build (``dbt build``: models and tests), then publish the marts if every
     node succeeded and the whole project was built (a ``--select`` build never
     publishes: its marts may mix two builds). Records the outcome in
@@ -299,7 +299,7 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
 
     target = target_name()
     if target == "spark":  # no build log or swap on Spark yet (docs/engines.md)
-        return build(warehouse, select, target_path=target_path, regenerate=regenerate)
+        return build(warehouse, select, target_path=target_path)
     try:
         build_id, last_load_id = build_state.start(warehouse)
     except Exception as exc:  # noqa: BLE001 - a folder, a busy or unreadable warehouse: say why
@@ -308,7 +308,7 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
         return BuildResult(success=False, error=warehouse_problem(warehouse, exc))
     try:
         with _sigterm_interrupts():
-            result = build(warehouse, select, target_path=target_path, regenerate=regenerate)
+            result = build(warehouse, select, target_path=target_path)
             result.build_id = build_id
             if not result.success:
                 build_state.finish(warehouse, build_id, "failed", failed_models=result.failed_models(),
