@@ -113,3 +113,31 @@ def test_dbt_error_for_an_unknown_schema_says_how_to_regenerate_the_registry(tmp
     assert res.returncode != 0
     assert "unknown schema DHP01; known: ASC01, GS00, H01A, RB01, RB03, TF01" in out
     assert "run `costcalc build`" in out and "`costcalc prepare` before a plain `dbt build`" in out
+
+
+def test_a_build_leaves_the_generated_inputs_as_prepare_wrote_them(tmp_path, monkeypatch):
+    """dbt writes compiled SQL at each node's path under target/: it must never land on a
+    seed or a generated model (an absolute seed path once had dbt write its COPY statement
+    over file_types.csv). Two builds in a project directory of its own, with a staging
+    model generated for a project schema; every generated file is still what was written."""
+    from costcalc.transform.build import build, prepare
+
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path / "project"))
+    (tmp_path / "project" / "schemas").mkdir(parents=True)
+    (tmp_path / "project" / "schemas" / "zz01.yaml").write_text(ZZ01, encoding="utf-8")
+    try:
+        generated = tmp_path / "project" / ".costcalc" / "dbt"
+        project = prepare()
+        assert project == generated / "project" and (project / "dbt_project.yml").is_file()
+        written = {p: p.read_bytes() for p in generated.rglob("*")
+                   if p.is_file() and "target" not in p.relative_to(generated).parts}
+        assert generated / "seeds" / "file_types.csv" in written
+        assert generated / "models" / "staging" / "stg_zz01.sql" in written
+        for _ in range(2):
+            result = build(tmp_path / "wh.duckdb", "+stg_zz01 file_types")
+            assert result.success, result.summary()
+        for p, data in written.items():
+            assert p.read_bytes() == data, f"{p.relative_to(generated)} was rewritten by the build"
+    finally:
+        monkeypatch.delenv(PROJECT_ENV)
+        clear_caches()

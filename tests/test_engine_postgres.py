@@ -65,9 +65,10 @@ def test_match_link_writes_its_audit_to_postgres(pg_e2e, pg_engine, tmp_path):
         res = CliRunner().invoke(main, ["--target", "postgres", "--warehouse", str(local), "match", "link", a, b,
                                         "--reason", reason, "--user", "pg-test", "--decisions-file", str(decisions)])
     assert res.exit_code == 0, res.output
-    audit = pg_e2e.con.execute("select decided_by, decision, record_a, record_b, reason from audit.match_log "
+    audit = pg_e2e.con.execute("select claimed_user, decision, record_a, record_b, reason, decided_by from audit.match_log "
                                "where reason = ?", [reason]).fetchall()
-    assert audit == [("pg-test", "link", a, b, reason)]
+    assert [row[:5] for row in audit] == [("pg-test", "link", a, b, reason)]  # --user: a claim
+    assert audit[0][5] and audit[0][5] != "pg-test"  # decided_by: the account that ran it
     assert not local.exists()
     assert decisions.read_text(encoding="utf-8").count("\n") == 2  # header and the decision
     # a record the server does not hold is refused, and nothing is audited for it
@@ -278,14 +279,19 @@ def test_the_marts_are_published_by_a_schema_swap(pg_e2e, tmp_path):
     t.start()
     try:
         with target_env("postgres", COSTCALC_PG_DATABASE=db):
+            # a text column turned into a number (merely renaming it is not enough: the build
+            # brings the raw layer up to date and would add the declared column back)
             pg.admin("alter table raw.h01a rename column proptype to proptype_gone", db)
+            pg.admin("alter table raw.h01a add column proptype integer", db)
             try:
                 res = CliRunner().invoke(main, ["--target", "postgres", "build"])
-                assert res.exit_code == 1 and "stg_h01a" in res.output and "a build is owed" in res.output
+                assert res.exit_code == 1 and "a build is owed" in res.output, res.output
                 assert _snapshot(db) == before
                 st = build_state.read_status(None)
-                assert st.last_attempt[1] == "failed" and "stg_h01a" in st.last_attempt[3] and st.owed
+                assert st.last_attempt[1] == "failed" and st.last_attempt[3] and st.owed
+                assert st.last_attempt[3].split(",")[0].strip() in res.output  # the failing model is named
             finally:
+                pg.admin("alter table raw.h01a drop column proptype cascade", db)
                 pg.admin("alter table raw.h01a rename column proptype_gone to proptype", db)
             res = CliRunner().invoke(main, ["--target", "postgres", "build"])
             assert res.exit_code == 0, res.output

@@ -213,7 +213,7 @@ def test_a_column_added_to_the_declaration_reaches_existing_warehouses_and_dbt(f
         first = load_file(wh, csv, schema="H01A")
     assert first.status == "loaded", first.message
 
-    new = raw_layer.RawColumn("extract_date_source", "string", "Where the extract date came from.")
+    new = raw_layer.RawColumn("received_via", "string", "How the file reached the council (a test column).")
     widened = raw_layer.RawTable("load_log", raw_layer.LOAD_LOG.description, raw_layer.LOAD_LOG.columns + (new,))
     monkeypatch.setattr(raw_layer, "LOADER_TABLES", (widened, raw_layer.REJECTED_ROWS))
 
@@ -224,16 +224,16 @@ def test_a_column_added_to_the_declaration_reaches_existing_warehouses_and_dbt(f
     assert second.status == "loaded", second.message
     con = fresh_engine.open(wh)
     try:
-        assert _columns(con, "load_log")[-1] == "extract_date_source"
-        rows = con.execute("SELECT source_file, extract_date_source FROM raw.load_log ORDER BY load_id").fetchall()
+        assert _columns(con, "load_log")[-1] == "received_via"
+        rows = con.execute("SELECT source_file, received_via FROM raw.load_log ORDER BY load_id").fetchall()
         assert rows == [("ta.csv", None), ("ta2.csv", None)]
         ensure_raw(con)  # nothing left to add
-        assert _columns(con, "load_log").count("extract_date_source") == 1
+        assert _columns(con, "load_log").count("received_via") == 1
     finally:
         con.close()
-    assert '{"name": "extract_date_source", "sql_type": "string"}' in registry.render_macro()
-    assert _source_columns("load_log")[-1] == {"name": "extract_date_source", "data_type": "varchar",
-                                               "description": "Where the extract date came from."}
+    assert '{"name": "received_via", "sql_type": "string"}' in registry.render_macro()
+    assert _source_columns("load_log")[-1] == {"name": "received_via", "data_type": "varchar",
+                                               "description": "How the file reached the council (a test column)."}
 
 
 def _source_columns(table: str) -> list[dict]:

@@ -39,8 +39,6 @@ WAREHOUSE_ENV = "COSTCALC_WAREHOUSE"
 DEFAULT_WAREHOUSE = Path("warehouse") / "costcalc.duckdb"
 #: The environment variable naming the project directory.
 PROJECT_ENV = "COSTCALC_PROJECT_DIR"
-#: The environment variable through which dbt_project.yml finds the generated inputs.
-GENERATED_ENV = "COSTCALC_DBT_GENERATED"
 #: The project directory's folder of generated and transient files (never tracked).
 STATE_DIRNAME = ".costcalc"
 

@@ -1,7 +1,7 @@
 """Placeholder values: what providers' systems write where a detail is not known.
 
 One list, ``seeds/match_placeholders.csv`` (also a dbt seed, read by the
-matching models through ``macros/matching/match_placeholders.sql``), two
+matching models through ``macros/matching/match_placeholder_rows.sql``), two
 readers: this module (the loader accepts and counts such values) and dbt
 (matching treats them as missing). Columns:
 

@@ -5,8 +5,8 @@
     {%- if schema_registry is not defined -%}
         {{ exceptions.raise_compiler_error(
             "costcalc's generated dbt inputs (the schema registry, raw sources and seeds) are missing: "
-            ~ "run `costcalc prepare` (or `costcalc build`) first; with a project directory, set "
-            ~ "COSTCALC_PROJECT_DIR or COSTCALC_DBT_GENERATED to the same place for plain dbt commands") }}
+            ~ "run `costcalc prepare` (or `costcalc build`) first, then run dbt in the project it "
+            ~ "assembles (docs/project.md)") }}
     {%- endif -%}
     {{ return(schema_registry()) }}
 {% endmacro %}

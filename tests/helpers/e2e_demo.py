@@ -442,6 +442,8 @@ def check_reports_and_lookup(e2e) -> None:
     with target_env(e2e.target, **e2e.env):
         result = lookup_client(e2e.warehouse, client, "Case review 1234, duty team", user="engine-test")
     assert result.found and len(result.records) > 0
-    audit = con.execute("select client_id, looked_up_by from audit.lookup_log where lookup_id = ?",
+    # the audit names the account that ran the lookup; --user is only a claim kept beside it
+    audit = con.execute("select client_id, claimed_user, looked_up_by from audit.lookup_log where lookup_id = ?",
                         [result.lookup_id]).fetchall()
-    assert audit == [(client, "engine-test")]
+    assert [(a, b) for a, b, _ in audit] == [(client, "engine-test")]
+    assert audit[0][2] and audit[0][2] != "engine-test"

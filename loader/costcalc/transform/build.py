@@ -22,8 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from costcalc.paths import DBT_PROJECT_DIR, GENERATED_ENV, WAREHOUSE_ENV, environment, generated_dbt_dir
-from costcalc.transform.registry import write_generated
+from costcalc.paths import WAREHOUSE_ENV, environment, generated_dbt_dir
+from costcalc.transform.registry import PROJECT_SUBDIR, assemble_project, write_generated
 
 _DBT_LOCK = threading.Lock()  # dbt keeps process-global state: one invocation at a time
 
@@ -63,16 +63,18 @@ class BuildResult:
 
 
 def prepare() -> Path:
-    """Write the generated dbt inputs for the project directory; return their folder."""
+    """Write the generated dbt inputs for the project directory and assemble the dbt project
+    costcalc runs (``costcalc.transform.registry.assemble_project``); return its folder."""
     write_generated()
-    return generated_dbt_dir()
+    return assemble_project()
 
 
 def dbt_project_args(target_path: Path | None = None) -> list[str]:
     """The arguments that point dbt at costcalc's project and profiles, with artefacts
     and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``)."""
     target_path = Path(target_path) if target_path is not None else generated_dbt_dir() / "target"
-    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+    project = generated_dbt_dir() / PROJECT_SUBDIR
+    return ["--project-dir", str(project), "--profiles-dir", str(project),
             "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
 
 
@@ -159,7 +161,7 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         if event.info.name == "JinjaLogWarning" and "costcalc" in event.data.msg:
             warnings.append(event.data.msg.strip())
 
-    with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse), GENERATED_ENV: str(generated_dbt_dir())}):
+    with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse)}):
         try:
             res = dbtRunner(callbacks=[on_event]).invoke(cmd)
         finally:

@@ -13,9 +13,10 @@ may be an installed package; see ``costcalc.paths``):
 - ``seeds/``: the seeds dbt loads: the code's, with the project's own copies
   (file types and providers, manual match decisions) in their place.
 
-``dbt_project.yml`` finds them through ``$COSTCALC_DBT_GENERATED``. The output
-is deterministic (same input, same bytes). ``costcalc build`` writes them
-before running dbt; ``costcalc prepare`` writes them for plain ``dbt`` runs.
+A checkout's ``dbt_project.yml`` finds them at ``../.costcalc/dbt``; costcalc
+itself runs dbt on the project assembled beside them (:func:`assemble_project`).
+The output is deterministic (same input, same bytes). ``costcalc build`` writes
+them before running dbt; ``costcalc prepare`` writes them for plain ``dbt`` runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from costcalc.paths import MODELS_DIR, SEEDS_DIR, generated_dbt_dir, project_seeds_dir
+from costcalc.paths import DBT_PROJECT_DIR, MACROS_DIR, MODELS_DIR, SEEDS_DIR, CODE_ROOT, generated_dbt_dir, project_seeds_dir
 from costcalc.schemas import Schema, clear_caches, load_frequencies, read_schemas
 from costcalc.warehouse import raw_layer
 
@@ -217,6 +218,54 @@ def write_generated(schemas_dir: Path | None = None, out_dir: Path | None = None
             stale.unlink()  # a seed the project no longer has
             changed.append(stale)
     return changed
+
+
+#: The assembled dbt project costcalc runs (``<generated>/project``): the code's models, macros
+#: and dbt tests copied in, the generated inputs beside it (``..``), every path relative.
+PROJECT_SUBDIR = Path("project")
+#: dbt_project.yml's paths in the assembled project.
+ASSEMBLED_PATHS = {
+    "model-paths": '["models", "../models"]',
+    "macro-paths": '["macros", "../macros"]',
+    "seed-paths": '["../seeds"]',
+    "test-paths": '["tests"]',
+}
+
+
+def _sync_tree(src: Path, dst: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Copy the files of ``src`` matching ``patterns`` into ``dst`` (only those that
+    changed) and remove the files of ``dst`` that ``src`` no longer has."""
+    wanted = {p.relative_to(src) for pat in patterns for p in src.rglob(pat) if p.is_file()}
+    changed = [dst / rel for rel in sorted(wanted) if _write_if_changed(dst / rel, (src / rel).read_bytes())]
+    for old in (dst.rglob("*") if dst.is_dir() else ()):
+        if old.is_file() and old.relative_to(dst) not in wanted:
+            old.unlink()
+            changed.append(old)
+    return changed
+
+
+def assemble_project(out_dir: Path | None = None) -> Path:
+    """The dbt project costcalc runs, assembled in ``<generated>/project``; its folder.
+
+    dbt writes each node's compiled SQL to ``target/<subdir>/<project>/<the node's
+    path relative to the project>``: a model or seed in a folder given by an
+    absolute path (the project directory's generated inputs, or an installed
+    package's models) would have its compiled SQL written over the file itself.
+    So dbt runs on a project whose every path is relative and stays inside it: the
+    code's models, macros and dbt tests copied in (only the files that changed),
+    the generated inputs one level up (docs/decisions/0010)."""
+    out_dir = Path(out_dir) if out_dir is not None else generated_dbt_dir()
+    project = out_dir / PROJECT_SUBDIR
+    _sync_tree(MODELS_DIR, project / "models", ("*.sql", "*.yml"))
+    _sync_tree(MACROS_DIR, project / "macros", ("*.sql",))
+    _sync_tree(CODE_ROOT / "tests" / "dbt", project / "tests", ("*.sql",))
+    lines = []
+    for line in (DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8").splitlines():
+        key = line.split(":", 1)[0]
+        lines.append(f"{key}: {ASSEMBLED_PATHS[key]}" if key in ASSEMBLED_PATHS else line)
+    _write_if_changed(project / "dbt_project.yml", ("\n".join(lines) + "\n").encode("utf-8"))
+    _write_if_changed(project / "profiles.yml", (DBT_PROJECT_DIR / "profiles.yml").read_bytes())
+    return project
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience entry point

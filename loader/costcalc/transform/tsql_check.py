@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from costcalc.paths import GENERATED_ENV, environment
+from costcalc.paths import environment
 
 
 class _OfflineCursor:
@@ -93,12 +93,11 @@ def compile_sqlserver(target_path: Path) -> TsqlCheck:
 
     from costcalc.transform.build import dbt_project_args, prepare
 
-    generated = prepare()
+    prepare()
     target_path = Path(target_path)
     log: list[str] = []
     env = {"COSTCALC_TARGET": "sqlserver", "COSTCALC_MSSQL_SERVER": os.environ.get("COSTCALC_MSSQL_SERVER", "offline"),
-           "COSTCALC_MSSQL_USER": os.environ.get("COSTCALC_MSSQL_USER", "offline"),
-           GENERATED_ENV: str(generated)}
+           "COSTCALC_MSSQL_USER": os.environ.get("COSTCALC_MSSQL_USER", "offline")}
     out = TsqlCheck()
     with environment(env), offline_sqlserver(log):
         res = dbtRunner().invoke([

@@ -6,26 +6,6 @@
   int_match_skipped_blocks, and reported as warnings at the end of the run.
 -#}
 
-{#- The most comparisons one value of one blocking rule may bring: n profiles
-    sharing it bring n * (n - 1) / 2. 100,000 is about 450 profiles. -#}
-{% macro match_max_block_comparisons() -%}
-  {{- return(var('match_max_block_comparisons', 100000) | int) -}}
-{%- endmacro %}
-
-{#- A blocking rule's key as one text value (NULL when any of its columns is). -#}
-{% macro match_block_key(columns) -%}
-  {%- if columns | length == 1 -%}
-    cast({{ columns[0] }} as {{ dbt.type_string() }})
-  {%- else -%}
-    {%- set parts = [] -%}
-    {%- for c in columns -%}
-      {%- do parts.append('cast(' ~ c ~ ' as ' ~ dbt.type_string() ~ ')') -%}
-      {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
-    {%- endfor -%}
-    {{ dbt.concat(parts) }}
-  {%- endif -%}
-{%- endmacro %}
-
 {#- on-run-end: one warning per skipped blocking value, naming the rule's
     identifiers and how many records share the value, never the value. -#}
 {% macro match_warn_skipped_blocks() -%}

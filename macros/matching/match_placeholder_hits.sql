@@ -6,26 +6,6 @@
   (loader/costcalc/placeholders.py) and normalises values the same way.
 -#}
 
-{#- The seed's rows, values normalised as int_match_records compares them:
-    names letters only, upper case; dates of birth as ISO text; postcodes, NHS
-    and NI numbers upper case without spaces or hyphens. Use as a CTE. -#}
-{% macro match_placeholder_rows() -%}
-    select
-        identifier,
-        kind,
-        case when identifier in ('surname', 'firstname') then {{ match_letters('value') }}
-             when identifier = 'dob' then trim(value)
-             else {{ match_compact('value') }} end as value,
-        flag
-    from ({{ match_seed_or_empty('match_placeholders', [('identifier', dbt.type_string()), ('kind', dbt.type_string()),
-                                                         ('value', dbt.type_string()), ('flag', dbt.type_string())]) }}) seed
-{%- endmacro %}
-
-{#- Upper case, without spaces or hyphens. -#}
-{% macro match_compact(expr) -%}
-  {{ dbt.replace(dbt.replace('upper(trim(' ~ expr ~ '))', "' '", "''"), "'-'", "''") }}
-{%- endmacro %}
-
 {#- Which records hold placeholders: a query with one row per record of
     `source` (aliased s) that holds at least one, with a 0/1 column per field.
     `fields` is a list of (identifier, expression over s, column name[, flag]);
@@ -51,11 +31,4 @@
         ({{ c }}){{ ' or' if not loop.last }}
         {%- endfor %}
     group by s.{{ key }}
-{%- endmacro %}
-
-{#- The share of placeholder-free profiles with this value of `col` (counting
-    the profile itself when it has a placeholder). -#}
-{% macro match_clean_tf(col) -%}
-    cast(sum(1 - has_placeholder) over (partition by {{ col }}) + has_placeholder as {{ dbt.type_float() }})
-      / (case when sum(1 - has_placeholder) over () > 0 then sum(1 - has_placeholder) over () else 1 end)
 {%- endmacro %}
