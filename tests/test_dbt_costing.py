@@ -264,13 +264,15 @@ def test_reports_add_up(wh):
     assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
 
 
-def _project_copy(tmp_path):
-    """A copy of the dbt project (dbt_project/, models/, macros/, seeds/, tests/dbt/) to break."""
-    from costcalc.paths import DBT_PROJECT_DIR
+def _project_copy(tmp_path, monkeypatch):
+    """A copy of the models to break, which the dbt project costcalc assembles then takes
+    (costcalc.transform.registry.assemble_project copies the models from MODELS_DIR)."""
+    from costcalc.paths import MODELS_DIR
+    from costcalc.transform import registry as registry_mod
+
     root = tmp_path / "project"
-    for part in ("dbt_project", "models", "macros", "seeds", "tests/dbt"):
-        shutil.copytree(DBT_PROJECT_DIR.parent / part, root / part,
-                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(MODELS_DIR, root / "models")
+    monkeypatch.setattr(registry_mod, "MODELS_DIR", root / "models")
     return root
 
 
@@ -285,7 +287,6 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in every build (the fixture's
     `dbt build` passed, so they did); here they run on their own, then with one expectation
     broken in a copy of the project, which must fail."""
-    from costcalc.transform import build as build_mod
 
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
@@ -294,13 +295,12 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 
-    root = _project_copy(tmp_path)
+    root = _project_copy(tmp_path, monkeypatch)
     marts = root / "models" / "marts" / "_marts.yml"
     text = marts.read_text(encoding="utf-8")
     wrong = "service_type: Intermittent, month: 2025-04-01, cost: 500}"
     assert text.count(wrong) == 1
     marts.write_text(text.replace(wrong, wrong.replace("cost: 500", "cost: 501")), encoding="utf-8")
-    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
     broken = wh.dbt("test", "--select", "test_type:unit")
     assert not broken.success
     assert broken.counts["fail"] == 1 and broken.counts["pass"] == len(names) - 1, broken.summary()
@@ -312,7 +312,6 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
     contract_types var) and dbt checks them while building; declare `cost` a text
     column in a copy of the project and fct_cost_monthly no longer builds."""
     import yaml
-    from costcalc.transform import build as build_mod
     from costcalc.paths import MODELS_DIR
 
     marts = yaml.safe_load((MODELS_DIR / "marts" / "_marts.yml").read_text(encoding="utf-8"))["models"]
@@ -327,13 +326,12 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
                                         " and table_name = ? order by ordinal_position", [m["name"]])]
         assert built == [c["name"] for c in m["columns"]], m["name"]
 
-    root = _project_copy(tmp_path)
+    root = _project_copy(tmp_path, monkeypatch)
     marts_yml = root / "models" / "marts" / "_marts.yml"
     text = marts_yml.read_text(encoding="utf-8")
     cost = "      - name: cost\n        data_type: *double\n"
     assert text.count(cost) == 1
     marts_yml.write_text(text.replace(cost, cost.replace("*double", "*text")), encoding="utf-8")
-    monkeypatch.setattr(build_mod, "DBT_PROJECT_DIR", root / "dbt_project")
     broken = wh.dbt("run", "--select", "fct_cost_monthly")
     assert not broken.success
     # (the message stops at its first line: the contract's table of columns follows it in dbt's log)

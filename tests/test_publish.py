@@ -95,21 +95,25 @@ def test_status_after_a_publish(published):
     assert "Testname" not in res.output and "SW1A" not in res.output
 
 
-def test_a_failing_model_keeps_the_previous_snapshot_and_names_model_and_file(published, tmp_path):
+def test_a_failing_model_keeps_the_previous_snapshot_and_names_model_and_file(published, tmp_path, monkeypatch):
     root, wh, first = published
     before = snapshot(published_path(wh))
     load_ta(wh, root / "files", "ta_3_bad.csv", 3, 200)
-    with duckdb.connect(str(wh)) as con:  # a broken raw table: stg_h01a cannot build
-        con.execute('alter table raw.h01a rename column proptype to proptype_gone')
+    # a project directory whose own age_bands seed cannot load: the build fails there
+    # (a broken raw table would not do: the build brings the raw layer up to date first)
+    broken = tmp_path / "broken_project"
+    (broken / "seeds").mkdir(parents=True)
+    (broken / "seeds" / "age_bands.csv").write_text("age_band,min_age,max_age,sort_order\n0-17,none,17,1\n")
+    monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(broken))
     try:
         res = cli(wh, "build")
         assert res.exit_code == 1
-        assert "stg_h01a" in res.output and "ta_3_bad.csv" in res.output
+        assert "age_bands" in res.output and "ta_3_bad.csv" in res.output
         assert "a build is owed" in res.output
         assert snapshot(published_path(wh)) == before
         st = cli(wh, "status")
         assert st.exit_code == 3, st.output
-        assert "Last failure: build" in st.output and "stg_h01a" in st.output
+        assert "Last failure: build" in st.output and "age_bands" in st.output
         assert "likely file (loaded since the last published build): ta_3_bad.csv" in st.output
         assert "Build owed: yes" in st.output and "load 3: ta_3_bad.csv" in st.output
         # reports still answer, from the previous snapshot
@@ -117,8 +121,7 @@ def test_a_failing_model_keeps_the_previous_snapshot_and_names_model_and_file(pu
         assert rep.exit_code == 0, rep.output
         assert sum(r["cost"] for r in json.loads(rep.output)["rows"][-1:]) > 0
     finally:
-        with duckdb.connect(str(wh)) as con:
-            con.execute('alter table raw.h01a rename column proptype_gone to proptype')
+        monkeypatch.delenv("COSTCALC_PROJECT_DIR")
     res = cli(wh, "build")
     assert res.exit_code == 0, res.output
     b, monthly, by_service = snapshot(published_path(wh))

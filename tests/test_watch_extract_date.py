@@ -143,13 +143,13 @@ def test_old_load_log_is_migrated(tmp_path):
 
 
 def test_old_load_log_is_migrated_on_postgres(tmp_path):
-    """The same migration on the PostgreSQL engine (skipped without a server, see CONTRIBUTING.md)."""
+    """The same migration on the PostgreSQL engine (a server is required under make test)."""
     import uuid
 
-    import engine_e2e_helpers as eh
-    from test_engine_postgres import _admin, _server_or_skip
+    from helpers.e2e_demo import target_env
+    from helpers.postgres import admin as _admin, server_or_skip
 
-    _server_or_skip()
+    server_or_skip()
     db = f"costcalc_test_{uuid.uuid4().hex[:10]}"
     _admin(f"CREATE DATABASE {db}")
     try:
@@ -161,7 +161,7 @@ def test_old_load_log_is_migrated_on_postgres(tmp_path):
         _admin("INSERT INTO raw.load_log VALUES (1, 'old.csv', 'x', 'H01A', 'temporary_accommodation', "
                "NULL, DATE '2026-03-31', 1, 1, 0, 'loaded', 'ok', TIMESTAMP '2026-04-01 09:00:00')", db)
         f = write_csv(tmp_path / "ta.csv", H01A_HEADERS, recent_rows(1))
-        with eh.target_env("postgres", COSTCALC_PG_DATABASE=db):
+        with target_env("postgres", COSTCALC_PG_DATABASE=db):
             r = load_file(tmp_path / "unused.duckdb", f, extract_date="2026-11-01")
         assert r.status == "loaded" and r.load_id == 2
         rows = _admin("SELECT load_id, extract_date_source, warning FROM raw.load_log ORDER BY load_id", db)
