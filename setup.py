@@ -7,6 +7,7 @@ build copies them into the package as ``costcalc/bundle/`` (see
 ``costcalc.paths``: a checkout uses the repository's folders directly).
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -26,6 +27,9 @@ BUNDLED = {
 
 class BuildPyWithProject(build_py):
     def run(self):
+        # A build folder left by an earlier build keeps files since deleted or renamed (a
+        # macro defined twice then breaks dbt): the package is always copied afresh.
+        shutil.rmtree(Path(self.build_lib) / "costcalc", ignore_errors=True)
         super().run()
         bundle = Path(self.build_lib) / "costcalc" / "bundle"
         for folder, patterns in BUNDLED.items():

@@ -62,9 +62,12 @@ class DemoFile:
 
 
 def plant(rng: random.Random, f: DemoFile, reason: str, change: dict) -> None:
-    """Insert a copy of a random good row with ``change`` applied: a row the loader must reject."""
+    """Insert a copy of a random good row with ``change`` applied: a row the loader must reject.
+    A small file (a small --people) gets no more bad rows than a quarter of its good ones, so
+    that it is never rejected whole (docs/settings.md, loading.max_rejected_share)."""
     good = f.accepted_rows
-    if not good:
+    planted = sum(1 for r in f.rows if r.planted_error)
+    if not good or (planted + 1) * 4 > len(good):
         return
     src = rng.choice(good)
     (column,) = change

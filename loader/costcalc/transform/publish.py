@@ -295,7 +295,7 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
     node succeeded and the whole project was built (a ``--select`` build never
     publishes: its marts may mix two builds). Records the outcome in
     ``raw.build_log``; an interruption is recorded and re-raised."""
-    from costcalc.warehouse.engines import target_name
+    from costcalc.warehouse.targets import target_name
 
     target = target_name()
     if target == "spark":  # no build log or swap on Spark yet (docs/engines.md)
