@@ -12,12 +12,12 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from costcalc.cli import main
 from costcalc.ingest.landing import describe_error, load_file
+import watch_helpers
 from loader_helpers import allow_rejected_rows, query
 
 
@@ -47,13 +47,7 @@ def write_csv(path: Path, rows: list[list], head=HEAD) -> Path:
 
 
 def write_xlsx(path: Path, rows: list[list], head=HEAD) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
+    return watch_helpers.write_xlsx(path, head, rows)
 
 
 def rejected(wh: Path) -> list[tuple]:

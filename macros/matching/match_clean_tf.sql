@@ -1,10 +1,4 @@
-{#-
-  Placeholders (seeds/match_placeholders.csv, docs/matching.md "Placeholders"):
-  values that stand in for a detail nobody knows (surname "Unknown", date of
-  birth 1900-01-01, postcode ZZ99 3VZ, NHS number 0000000000, NI numbers TN...).
-  Matching treats them as missing. The loader reads the same seed
-  (loader/costcalc/placeholders.py) and normalises values the same way.
--#}
+{#- Part of placeholders: see match_placeholder_rows.sql. -#}
 
 {#- The share of placeholder-free profiles with this value of `col` (counting
     the profile itself when it has a placeholder). -#}

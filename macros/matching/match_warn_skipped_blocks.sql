@@ -1,10 +1,4 @@
-{#-
-  Skew bounds for blocking (docs/matching.md "Skew"). No value of a blocking
-  rule may bring more than var('match_max_block_comparisons') pairs of
-  identity profiles; over-frequent values are left out of blocking
-  (int_match_block_keys.is_skipped), listed without the value in
-  int_match_skipped_blocks, and reported as warnings at the end of the run.
--#}
+{#- Part of the skew bound of blocking: see match_max_block_comparisons.sql. -#}
 
 {#- on-run-end: one warning per skipped blocking value, naming the rule's
     identifiers and how many records share the value, never the value. -#}
