@@ -11,6 +11,8 @@ property tests cannot pass by a fast path that takes nothing.
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 import string
 from decimal import Decimal
@@ -269,10 +271,8 @@ def test_a_load_is_the_same_with_and_without_the_fast_paths(tmp_path, monkeypatc
 def _value_or_reason(parser, cell) -> None:
     """The parser gives a value or an InvalidValue: no other exception escapes it
     (decimal.InvalidOperation and int()'s ValueError on huge numbers did, issue 10)."""
-    try:
+    with contextlib.suppress(InvalidValue):  # a reason is an answer; any other exception fails the test
         parser(cell)
-    except InvalidValue:
-        pass
 
 
 @pytest.mark.parametrize("column_type", sorted(TEXT_CELLS))
