@@ -264,16 +264,20 @@ def test_reports_add_up(wh):
     assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
 
 
-def _project_copy(tmp_path, monkeypatch):
-    """A copy of the models to break, which the dbt project costcalc assembles then takes
-    (costcalc.transform.registry.assemble_project copies the models from MODELS_DIR)."""
+def _marts_yml_changed(tmp_path, monkeypatch, old: str, new: str) -> None:
+    """The project as costcalc assembles it, with ``old`` (found exactly once) replaced by
+    ``new`` in a copy of models/marts/_marts.yml (costcalc.transform.registry.assemble_project
+    copies the models from MODELS_DIR)."""
     from costcalc.paths import MODELS_DIR
     from costcalc.transform import registry as registry_mod
 
     root = tmp_path / "project"
     shutil.copytree(MODELS_DIR, root / "models")
+    marts = root / "models" / "marts" / "_marts.yml"
+    text = marts.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    marts.write_text(text.replace(old, new), encoding="utf-8")
     monkeypatch.setattr(registry_mod, "MODELS_DIR", root / "models")
-    return root
 
 
 def _unit_test_names() -> list[str]:
@@ -295,12 +299,8 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 
-    root = _project_copy(tmp_path, monkeypatch)
-    marts = root / "models" / "marts" / "_marts.yml"
-    text = marts.read_text(encoding="utf-8")
     wrong = "service_type: Intermittent, month: 2025-04-01, cost: 500}"
-    assert text.count(wrong) == 1
-    marts.write_text(text.replace(wrong, wrong.replace("cost: 500", "cost: 501")), encoding="utf-8")
+    _marts_yml_changed(tmp_path, monkeypatch, wrong, wrong.replace("cost: 500", "cost: 501"))
     broken = wh.dbt("test", "--select", "test_type:unit")
     assert not broken.success
     assert broken.counts["fail"] == 1 and broken.counts["pass"] == len(names) - 1, broken.summary()
@@ -326,12 +326,8 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
                                         " and table_name = ? order by ordinal_position", [m["name"]])]
         assert built == [c["name"] for c in m["columns"]], m["name"]
 
-    root = _project_copy(tmp_path, monkeypatch)
-    marts_yml = root / "models" / "marts" / "_marts.yml"
-    text = marts_yml.read_text(encoding="utf-8")
     cost = "      - name: cost\n        data_type: *double\n"
-    assert text.count(cost) == 1
-    marts_yml.write_text(text.replace(cost, cost.replace("*double", "*text")), encoding="utf-8")
+    _marts_yml_changed(tmp_path, monkeypatch, cost, cost.replace("*double", "*text"))
     broken = wh.dbt("run", "--select", "fct_cost_monthly")
     assert not broken.success
     # (the message stops at its first line: the contract's table of columns follows it in dbt's log)
