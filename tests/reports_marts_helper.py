@@ -96,7 +96,7 @@ def financial_year_first_days(start: date, end: date) -> list[date]:
 
 
 def monthly_costs(service_use=SERVICE_USE):
-    """fct_cost_monthly, worked out day by day in Python (independently of reports.py)."""
+    """fct_cost_monthly, worked out day by day in Python (independently of costcalc.reports)."""
     out: dict[tuple, float] = {}
     for rec in service_use:
         _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)
