@@ -146,3 +146,56 @@ def test_the_guard_runs_before_any_reader(tmp_path, engine):
     f = workbook(tmp_path / "bomb.xlsx", pad_mb=70)
     with pytest.raises(readers.ReadError, match="bomb.xlsx: refused"):
         readers.open_rows(f, engine=engine)
+
+
+_LOAD_IN_CHILD = """
+import sys
+from costcalc.ingest.landing import load_file
+r = load_file(sys.argv[1], sys.argv[2])
+print(r.status, r.rows_read, r.rows_accepted)
+print(r.message)
+"""
+
+
+def _load_in_child(tmp_path: Path, f: Path, env_chunk: int | None = None) -> subprocess.CompletedProcess:
+    """Loads in a child process: python-calamine aborted the whole process on these files
+    (no exception to catch), which a test in-process could not even report."""
+    import os
+
+    env = dict(os.environ)
+    if env_chunk:
+        env["COSTCALC_XLSX_CHUNK_BYTES"] = str(env_chunk)
+    return subprocess.run([sys.executable, "-c", _LOAD_IN_CHILD, str(tmp_path / "wh.duckdb"), str(f)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.mark.parametrize("cell", ["XFD1048576", "AAA7"])
+def test_a_value_far_right_of_the_table_is_refused_not_a_crash(tmp_path, cell):
+    """One stray value at XFD1048576 made python-calamine ask for 512 GB and abort the
+    loader (exit 134, no message, no load log)."""
+    f = workbook(tmp_path / "ta.xlsx", after=f'<row r="{cell[-7:] if cell[0] == "X" else 7}">'
+                 f'<c r="{cell}" t="inlineStr"><is><t>x</t></is></c></row>'.encode())
+    res = _load_in_child(tmp_path, f)
+    assert res.returncode == 0, res.stderr[-2000:]
+    status, message = res.stdout.splitlines()[0], res.stdout.splitlines()[1]
+    assert status.startswith("rejected"), res.stdout
+    assert "ta.xlsx" in message and cell in message and "beyond column ZZ" in message
+
+
+@pytest.mark.parametrize("chunk", [None, 1 << 20])
+def test_a_value_a_million_rows_below_the_table_is_refused_not_a_crash(tmp_path, chunk):
+    """The same abort from a value far below the table, read whole or streamed in pieces."""
+    f = workbook(tmp_path / "ta.xlsx", rows=200 if chunk is None else 30_000, after=(
+        b'<row r="1048576"><c r="AZ1048576" t="inlineStr"><is><t>x</t></is></c></row>'))
+    res = _load_in_child(tmp_path, f, env_chunk=chunk)
+    assert res.returncode == 0, res.stderr[-2000:]
+    status, message = res.stdout.splitlines()[0], res.stdout.splitlines()[1]
+    assert status.startswith("rejected"), res.stdout
+    assert "ta.xlsx" in message and "1,048,576" in message and "stray cells" in message
+
+
+def test_a_total_a_few_rows_below_the_table_still_loads(tmp_path):
+    """The guard leaves real layouts alone: a note well below the data, within the grid budget."""
+    f = workbook(tmp_path / "ta.xlsx", after=b'<row r="5000"><c r="A5000" t="inlineStr"><is><t>note</t></is></c></row>')
+    r = load_file(tmp_path / "wh.duckdb", f)
+    assert r.status == "loaded" and r.rows_accepted == 5, r.message

@@ -22,6 +22,57 @@ BOMB_MIN_BYTES = 64 * 1024 * 1024
 #: what they really inflate to before it reads them: see check_inflated).
 _CALAMINE_PARTS = ("xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml")
 
+#: The extent guard. python-calamine lays a sheet out as a dense grid from its first to
+#: its last value, so one stray value at XFD1048576 asks for 512 GB and aborts the whole
+#: process (measured: Rust's out-of-memory abort, no Python exception, the watcher dies).
+#: A provider's table never reaches past column ZZ (702 columns; the widest schema has
+#: a few dozen), and a sheet (or a streamed piece of one) may not span more than
+#: MAX_SPAN_CELLS grid cells unless it really holds a quarter of them.
+MAX_COLUMN = "ZZ"
+MAX_SPAN_CELLS = 10_000_000
+_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{3,}[0-9]+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,2})[0-9]+"')
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_extent(name: str, xml: bytes) -> None:
+    """Refuse sheet XML whose values lie so far apart that reading it would need a grid
+    far larger than what it holds (see MAX_SPAN_CELLS): a ReadError naming the file and
+    the stray cell, never a crash."""
+    wide = _WIDE_CELL.search(xml)
+    if wide is not None:
+        ref = wide.group(1).decode()
+        raise ReadError(f"{name}: there is a value in cell {ref}, beyond column {MAX_COLUMN}; a table this tool "
+                        f"reads never reaches so far. Delete that cell (or everything right of the table) and "
+                        f"send the file again.")
+    first = _ROW_NUMBER.search(xml)
+    if first is None:
+        return  # rows placed by position: the grid is as tall as the rows written
+    last = None
+    for last in _ROW_NUMBER.finditer(xml, max(first.start(), len(xml) - 65536)):
+        pass
+    if last is None or last.start() <= first.start():
+        for last in _ROW_NUMBER.finditer(xml, first.start()):
+            pass
+    top, bottom = int(first.group(1)), int(last.group(1))
+    rows = abs(bottom - top) + 1
+    if rows * _column_number(MAX_COLUMN.encode()) <= MAX_SPAN_CELLS:
+        return
+    width = max((_column_number(m.group(1)) for m in _CELL_REF.finditer(xml)), default=1)
+    cells = len(_CELL_START.findall(xml))
+    if rows * width > MAX_SPAN_CELLS and rows * width > 4 * cells:
+        raise ReadError(f"{name}: its {cells:,} values are spread over rows {top:,} to {bottom:,} with long "
+                        f"empty stretches between them; delete stray cells far below the table and send the "
+                        f"file again.")
+
 
 def check_expansion(name: str, zf: zipfile.ZipFile) -> None:
     """Refuses a workbook whose zip directory says a part expands beyond the guard."""
@@ -211,6 +262,7 @@ def _sanitised_workbook(path: Path) -> bytes | None:
             return None  # (a sheet this big is streamed, piece by piece: see xlsx_stream)
         sheet = zf.read(part)
         new = without_empty_rows(error_cells_as_text(sheet))
+        check_extent(path.name, new)
         if new is sheet:
             return None
         bio = io.BytesIO()

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from costcalc.ingest.readers.common import ColumnBlock, ReadError, RowSource, _BlockRows, _ReadAhead
-from costcalc.ingest.readers.xlsx import EMPTY_ROW, _first_sheet_part, error_cells_as_text
+from costcalc.ingest.readers.xlsx import EMPTY_ROW, _first_sheet_part, check_extent, error_cells_as_text
 
 #: Sheets whose XML (uncompressed) is bigger than this are streamed: the sheet XML
 #: is cut at row boundaries into pieces of about this size, and calamine reads each
@@ -215,6 +215,7 @@ class SheetStream:
         from python_calamine import CalamineWorkbook
 
         piece = error_cells_as_text(piece)
+        check_extent(self.path.name, piece)
         first = _FIRST_ROW.search(piece, 0, 4096)
         if first is not None and int(first.group(1)) > 1:
             block = _piece_as_arrow(self.workbook, piece, int(first.group(1)), self.ns)
