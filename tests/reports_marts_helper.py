@@ -81,8 +81,11 @@ MATCH_LINKS = [
 
 
 def _full_row(rec) -> list:
-    """A fct_service_use row with all 15 columns (cost_per_financial_year NULL when left off)."""
-    return list(rec) + [None] * (15 - len(rec))
+    """A fct_service_use row with all 17 columns: cost_per_financial_year NULL when left off;
+    service_type_raw (the type as the file gave it) the service type, and service_category
+    the service, when left off."""
+    row = list(rec) + [None] * (15 - len(rec))
+    return row + [rec[5], rec[4]][len(row) - 15:]
 
 
 def financial_year_first_days(start: date, end: date) -> list[date]:
@@ -99,7 +102,7 @@ def monthly_costs(service_use=SERVICE_USE):
     """fct_cost_monthly, worked out day by day in Python (independently of costcalc.reports)."""
     out: dict[tuple, float] = {}
     for rec in service_use:
-        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)
+        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)[:15]
         if per_fy is not None and end is not None:
             for first in financial_year_first_days(start, end):
                 key = (client, service, stype, first.replace(day=1))
@@ -125,8 +128,9 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
             service_use_id BIGINT, client_id VARCHAR, schema_code VARCHAR, file_type VARCHAR,
             service VARCHAR, service_type VARCHAR, need VARCHAR, start_date DATE, end_date DATE,
             is_ongoing BOOLEAN, frequency VARCHAR, unit_cost DECIMAL(18,4), cost_per_day DOUBLE,
-            one_off_cost DECIMAL(18,4), cost_per_financial_year DOUBLE)""")
-        con.executemany("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            one_off_cost DECIMAL(18,4), cost_per_financial_year DOUBLE,
+            service_type_raw VARCHAR, service_category VARCHAR)""")
+        con.executemany("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         [_full_row(r) for r in service_use])
         con.execute("""CREATE TABLE marts.dim_client (
             client_id VARCHAR, age INTEGER, age_band VARCHAR, ever_temporary_accommodation BOOLEAN,
