@@ -179,7 +179,7 @@ def test_asc_runs_from_later_start_to_earlier_end(wh):
     assert use(wh, "Care")[:2] == (d("2024-01-15"), d("2024-01-20"))
     assert monthly(wh, "Care") == pytest.approx({"2024-01-01": 60.0})
     assert wh.scalar("select need from marts.fct_service_use where service = 'Adult Social Care' "
-                     "and service_type = 'Home care'") == "Physical support"
+                     "and service_type = 'Home Care' and service_type_raw = 'Home care'") == "Physical support"
 
 
 def test_later_extract_wins_and_fills_in_the_end_date(wh):
