@@ -128,34 +128,25 @@ _REC_SERVICE = "  AND list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service))
 _REC_NOT_SERVICE = "  AND NOT coalesce(list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service))), false)"
 _REC_CLIENT = "  AND s.client_id = ?"
 
-# The period buckets: one per report period, or one per calendar month/year inside it.
+# The period buckets: one per report period, or one per month/quarter/calendar year/
+# financial year inside it (cut at the period's ends). generate_series in FROM (not
+# unnest(generate_series(...)) in a select list, which PostgreSQL refuses) runs on both.
+def _series_buckets(first: str, step: str) -> str:
+    """A fixed buckets fragment: from the bucket holding ``first`` on, every ``step``."""
+    return ("buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
+            f" least(CAST(g.m + INTERVAL {step} - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
+            f" FROM p, generate_series(CAST({first} AS TIMESTAMP), CAST(p.d_to AS TIMESTAMP),"
+            f" INTERVAL {step}) AS g(m))")
+
+
 _BUCKETS = {
     "period": "buckets AS (SELECT p.d_from AS b_from, p.d_to AS b_to FROM p)",
-    "month": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('month', p.d_from) AS TIMESTAMP),"
-        " CAST(p.d_to AS TIMESTAMP), INTERVAL 1 MONTH)) AS m FROM p) g)"
-    ),
-    "year": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('year', p.d_from) AS TIMESTAMP),"
-        " CAST(p.d_to AS TIMESTAMP), INTERVAL 1 YEAR)) AS m FROM p) g)"
-    ),
-    "quarter": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('quarter', p.d_from) AS TIMESTAMP),"
-        " CAST(p.d_to AS TIMESTAMP), INTERVAL 3 MONTH)) AS m FROM p) g)"
-    ),
+    "month": _series_buckets("date_trunc('month', p.d_from)", "1 MONTH"),
+    "year": _series_buckets("date_trunc('year', p.d_from)", "1 YEAR"),
+    "quarter": _series_buckets("date_trunc('quarter', p.d_from)", "3 MONTH"),
     # financial years, 1 April to 31 March: from the 1 April on or before the period's start
-    "financial-year": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('year', p.d_from - INTERVAL 3 MONTH)"
-        " + INTERVAL 3 MONTH AS TIMESTAMP), CAST(p.d_to AS TIMESTAMP), INTERVAL 1 YEAR)) AS m FROM p) g)"
-    ),
+    "financial-year": _series_buckets("date_trunc('year', p.d_from - INTERVAL 3 MONTH) + INTERVAL 3 MONTH",
+                                      "1 YEAR"),
 }
 
 
