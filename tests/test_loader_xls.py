@@ -160,3 +160,32 @@ def test_costcalc_load_of_a_damaged_xls_prints_a_message_not_a_traceback(tmp_pat
     res = CliRunner().invoke(main, ["--warehouse", str(tmp_path / "wh.duckdb"), "load", str(cut)])
     assert "Traceback" not in res.output
     assert "cut.xls" in res.output and "damaged or incomplete" in res.output
+
+
+# ------------------------------------------------------------------ the watched folder
+
+def test_the_watcher_loads_an_xls_recognised_from_its_headers(tmp_path):
+    from watch_helpers import H01A_HEADERS, files_in, h01a_rows
+
+    drop, wh = tmp_path / "drop", tmp_path / "wh.duckdb"
+    inc = drop / "housing_needs" / "incoming"
+    inc.mkdir(parents=True)
+    write_xls(inc / "ta_2024-03-31.xls", H01A_HEADERS, h01a_rows(4))
+    res = CliRunner().invoke(main, ["--warehouse", str(wh), "watch", str(drop), "--once", "--no-build",
+                                    "--settle", "0"])
+    assert res.exit_code == 0, res.output
+    assert files_in(drop / "housing_needs" / "loaded") == ["ta_2024-03-31.xls"]
+    assert query(wh, "SELECT source_file, file_type, status, rows_accepted, extract_date FROM raw.load_log") == [
+        ("ta_2024-03-31.xls", "temporary_accommodation", "loaded", 4, dt.date(2024, 3, 31))]
+
+
+def test_a_partly_copied_xls_does_not_look_complete(tmp_path):
+    from costcalc.watch.settling import looks_complete
+
+    whole = write_xls(tmp_path / "src.xls", HEAD, [good()] * 50).read_bytes()
+    f = tmp_path / "ta.xls"
+    for n in (8, 4096, len(whole) // 2, len(whole) - 512):
+        f.write_bytes(whole[:n])
+        assert not looks_complete(f), n
+    f.write_bytes(whole)
+    assert looks_complete(f)
