@@ -53,10 +53,8 @@ from uses
 inner join ids on ids.record_key = uses.record_key
 inner join records on records.record_key = uses.record_key
 left join labels as own_label
-    on
-        own_label.file_type = uses.file_type
-        and own_label.service_type_key = {{ service_type_key('uses.service_type') }}
+    on own_label.file_type = uses.file_type
+    and own_label.service_type_key = {{ service_type_key('uses.service_type') }}
 left join labels as any_label
-    on
-        any_label.file_type = '*'
-        and any_label.service_type_key = {{ service_type_key('uses.service_type') }}
+    on any_label.file_type = '*'
+    and any_label.service_type_key = {{ service_type_key('uses.service_type') }}
