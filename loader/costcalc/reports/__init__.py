@@ -42,7 +42,8 @@ from costcalc.reports.results import DATE, DAYS, INT, MONEY, SHARE, TEXT, Report
 __all__ = [
     "ALL_SERVICES", "FORMATS", "GRANULARITIES", "REQUIRED_TABLES", "ClientNotFound", "Report", "ReportError",
     "ReportFilters", "check_marts", "client_breakdown", "connect", "connect_published", "format_csv",
-    "format_json", "format_money", "format_report", "format_table", "membership_key", "bucket_label", "memberships", "needs",
+    "format_json", "format_money", "format_report", "format_table", "membership_key", "bucket_label",
+    "memberships", "needs",
     "resolve_period", "services", "ta_comparison", "top_clients", "client_records", "unmapped_types",
     "DATE", "DAYS", "INT", "MONEY", "SHARE", "TEXT",
 ]

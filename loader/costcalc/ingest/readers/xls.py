@@ -202,12 +202,12 @@ def first_sheet_errors(book: bytes) -> dict[tuple[int, int], str]:
     return errors
 
 
-def is_workbook(path: Path) -> bool:
-    """Whether the OLE2 file at ``path`` holds an Excel workbook stream (not a Word
-    document or another Office file). False when it cannot tell (a damaged file)."""
+def is_workbook(data: bytes) -> bool:
+    """Whether ``data`` (a whole OLE2 file) holds an Excel workbook stream that can be read
+    to its end: False for a damaged or partly copied file, or another Office document."""
     try:
-        return _Compound(path.read_bytes()).stream("Workbook", "Book") is not None
-    except (_Damaged, struct.error, OSError, MemoryError):
+        return _Compound(data).stream("Workbook", "Book") is not None
+    except (_Damaged, struct.error, MemoryError):
         return False
 
 
