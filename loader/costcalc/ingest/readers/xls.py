@@ -61,7 +61,7 @@ class _Compound:
         self.mini_sector = 1 << mini_shift
         (n_fat, self.first_dir, _, self.mini_cutoff, self.first_minifat, n_minifat,
          first_difat, n_difat) = struct.unpack_from("<IIIIIIII", data, 0x2C)
-        n_sectors = (len(data) - 512) // self.sector + 1
+        n_sectors = len(data) // self.sector
         if n_fat > n_sectors or n_difat > n_sectors or n_minifat > n_sectors:
             raise _Damaged("sector counts larger than the file")
         fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < _DIFAT_SECT]
@@ -87,7 +87,7 @@ class _Compound:
         self._root = root
 
     def _sector(self, sect: int) -> bytes:
-        start = 512 + sect * self.sector
+        start = (sect + 1) * self.sector  # the header fills sector -1 (512 bytes, or 4,096 in version 4)
         if sect >= _DIFAT_SECT or start + self.sector > len(self.data):
             raise _Damaged("a sector beyond the end of the file")
         return self.data[start:start + self.sector]
