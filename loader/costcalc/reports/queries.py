@@ -172,12 +172,15 @@ def _day(value) -> date:
 def unmapped_types(con: duckdb.DuckDBPyConnection) -> Report:
     """Service types with no label in seeds/service_type_labels.csv: file type, the type
     as the files give it, and how many records (no personal data)."""
-    return _listing(
+    rep = _listing(
         con, "unmapped-types", "Service types without a label (add them to seeds/service_type_labels.csv)",
         "SELECT file_type, service_type_raw AS raw_service_type, count(*) AS records"
         " FROM marts.fct_service_use WHERE service_category IS NULL AND service_type_raw IS NOT NULL"
         " GROUP BY file_type, service_type_raw ORDER BY file_type, service_type_raw",
         {"file_type": TEXT, "raw_service_type": TEXT, "records": INT})
+    if rep.frame.empty:
+        rep.notes.append("Every service type in the marts has a label.")
+    return rep
 
 
 ALL_SERVICES = "(all services)"
