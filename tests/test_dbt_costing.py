@@ -295,7 +295,8 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
             "fct_cost_monthly_one_off_and_intermittent_days",
-            "int_service_use_ongoing_ends_at_latest_extract"} <= set(names)
+            "int_service_use_ongoing_ends_at_latest_extract",
+            "fct_service_use_service_type_labels"} <= set(names)
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 
