@@ -189,3 +189,22 @@ def test_a_partly_copied_xls_does_not_look_complete(tmp_path):
         assert not looks_complete(f), n
     f.write_bytes(whole)
     assert looks_complete(f)
+
+
+def test_the_watcher_rejects_an_xls_that_would_abort_calamine_and_goes_on(tmp_path):
+    from watch_helpers import H01A_HEADERS, files_in, h01a_rows, read_report
+
+    drop, wh = tmp_path / "drop", tmp_path / "wh.duckdb"
+    inc = drop / "housing_needs" / "incoming"
+    inc.mkdir(parents=True)
+    huge_dimensions(write_xls(inc / "bad.xls", H01A_HEADERS, h01a_rows(2)))
+    write_xls(inc / "good.xls", H01A_HEADERS, h01a_rows(3))
+    res = CliRunner().invoke(main, ["--warehouse", str(wh), "watch", str(drop), "--once", "--no-build",
+                                    "--settle", "0"])
+    assert res.exit_code == 1, res.output  # one file rejected
+    assert files_in(drop / "housing_needs" / "loaded") == ["good.xls"]
+    rejected = drop / "housing_needs" / "rejected"
+    assert files_in(rejected) == ["bad.xls", "bad.xls.errors.csv"]
+    assert "damaged or incomplete" in read_report(rejected / "bad.xls.errors.csv")[0]["reason"]
+    assert sorted((r[0], r[1]) for r in query(wh, "SELECT source_file, status FROM raw.load_log")) == [
+        ("bad.xls", "rejected"), ("good.xls", "loaded")]
