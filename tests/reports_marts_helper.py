@@ -81,8 +81,11 @@ MATCH_LINKS = [
 
 
 def _full_row(rec) -> list:
-    """A fct_service_use row with all 15 columns (cost_per_financial_year NULL when left off)."""
-    return list(rec) + [None] * (15 - len(rec))
+    """A fct_service_use row with all 17 columns: cost_per_financial_year NULL when left off;
+    service_type_raw (the type as the file gave it) the service type, and service_category
+    the service, when left off."""
+    row = list(rec) + [None] * (15 - len(rec))
+    return row + [rec[5], rec[4]][len(row) - 15:]
 
 
 def financial_year_first_days(start: date, end: date) -> list[date]:
@@ -99,7 +102,7 @@ def monthly_costs(service_use=SERVICE_USE):
     """fct_cost_monthly, worked out day by day in Python (independently of costcalc.reports)."""
     out: dict[tuple, float] = {}
     for rec in service_use:
-        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)
+        _, client, _, _, service, stype, _, start, end, _, _, _, per_day, one_off, per_fy = _full_row(rec)[:15]
         if per_fy is not None and end is not None:
             for first in financial_year_first_days(start, end):
                 key = (client, service, stype, first.replace(day=1))
@@ -116,25 +119,34 @@ def monthly_costs(service_use=SERVICE_USE):
     return [(*k, v) for k, v in sorted(out.items())]
 
 
+def fill_report_marts(con, service_use=SERVICE_USE, dim_client=DIM_CLIENT, membership=MEMBERSHIP) -> None:
+    """marts.fct_service_use, dim_client and fct_client_membership (what the reports read)
+    on ``con``: a DuckDB connection or a server engine's (costcalc.warehouse.engines)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("""CREATE TABLE marts.fct_service_use (
+        service_use_id BIGINT, client_id VARCHAR, schema_code VARCHAR, file_type VARCHAR,
+        service VARCHAR, service_type VARCHAR, need VARCHAR, start_date DATE, end_date DATE,
+        is_ongoing BOOLEAN, frequency VARCHAR, unit_cost DECIMAL(18,4), cost_per_day DOUBLE,
+        one_off_cost DECIMAL(18,4), cost_per_financial_year DOUBLE,
+        service_type_raw VARCHAR, service_category VARCHAR)""")
+    for r in service_use:
+        con.execute("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _full_row(r))
+    con.execute("""CREATE TABLE marts.dim_client (
+        client_id VARCHAR, age INTEGER, age_band VARCHAR, ever_temporary_accommodation BOOLEAN,
+        in_troubled_families BOOLEAN, housing_benefit_switch BOOLEAN, service_count INTEGER,
+        first_service_date DATE, last_service_date DATE, record_count INTEGER)""")
+    for r in dim_client:
+        con.execute("INSERT INTO marts.dim_client VALUES (?,?,?,?,?,?,?,?,?,?)", list(r))
+    con.execute("CREATE TABLE marts.fct_client_membership (client_id VARCHAR, membership VARCHAR, schema_code VARCHAR)")
+    for r in membership:
+        con.execute("INSERT INTO marts.fct_client_membership VALUES (?,?,?)", list(r))
+
+
 def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, membership=MEMBERSHIP,
                 restricted: bool = True, match_links: bool = False) -> Path:
     con = duckdb.connect(str(path))
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        con.execute("""CREATE TABLE marts.fct_service_use (
-            service_use_id BIGINT, client_id VARCHAR, schema_code VARCHAR, file_type VARCHAR,
-            service VARCHAR, service_type VARCHAR, need VARCHAR, start_date DATE, end_date DATE,
-            is_ongoing BOOLEAN, frequency VARCHAR, unit_cost DECIMAL(18,4), cost_per_day DOUBLE,
-            one_off_cost DECIMAL(18,4), cost_per_financial_year DOUBLE)""")
-        con.executemany("INSERT INTO marts.fct_service_use VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [_full_row(r) for r in service_use])
-        con.execute("""CREATE TABLE marts.dim_client (
-            client_id VARCHAR, age INTEGER, age_band VARCHAR, ever_temporary_accommodation BOOLEAN,
-            in_troubled_families BOOLEAN, housing_benefit_switch BOOLEAN, service_count INTEGER,
-            first_service_date DATE, last_service_date DATE, record_count INTEGER)""")
-        con.executemany("INSERT INTO marts.dim_client VALUES (?,?,?,?,?,?,?,?,?,?)", [list(r) for r in dim_client])
-        con.execute("CREATE TABLE marts.fct_client_membership (client_id VARCHAR, membership VARCHAR, schema_code VARCHAR)")
-        con.executemany("INSERT INTO marts.fct_client_membership VALUES (?,?,?)", [list(r) for r in membership])
+        fill_report_marts(con, service_use, dim_client, membership)
         con.execute("""CREATE TABLE marts.fct_cost_monthly (
             client_id VARCHAR, service VARCHAR, service_type VARCHAR, month DATE, cost DOUBLE)""")
         monthly = [list(r) for r in monthly_costs(service_use)]

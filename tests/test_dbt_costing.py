@@ -179,7 +179,7 @@ def test_asc_runs_from_later_start_to_earlier_end(wh):
     assert use(wh, "Care")[:2] == (d("2024-01-15"), d("2024-01-20"))
     assert monthly(wh, "Care") == pytest.approx({"2024-01-01": 60.0})
     assert wh.scalar("select need from marts.fct_service_use where service = 'Adult Social Care' "
-                     "and service_type = 'Home care'") == "Physical support"
+                     "and service_type = 'Home Care' and service_type_raw = 'Home care'") == "Physical support"
 
 
 def test_later_extract_wins_and_fills_in_the_end_date(wh):
@@ -295,7 +295,8 @@ def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp
     names = _unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
             "fct_cost_monthly_one_off_and_intermittent_days",
-            "int_service_use_ongoing_ends_at_latest_extract"} <= set(names)
+            "int_service_use_ongoing_ends_at_latest_extract",
+            "fct_service_use_service_type_labels"} <= set(names)
     ok = wh.dbt("test", "--select", "test_type:unit")
     assert ok.success and ok.counts == {"pass": len(names)}, ok.summary()
 

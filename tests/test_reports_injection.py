@@ -24,7 +24,7 @@ HOSTILE = [
     "Robert'); DROP SCHEMA marts CASCADE;--",
 ]
 
-TEXT_FILTERS = ["service_types", "services", "with_memberships", "needs"]
+TEXT_FILTERS = ["service_types", "services", "with_memberships", "needs", "all_service_types", "all_needs"]
 EXCLUDE_FILTERS = ["exclude_service_types", "exclude_services", "without_memberships"]
 
 
@@ -48,7 +48,8 @@ def hostile_wh(tmp_path_factory):
 
 def run_all(con, f: ReportFilters):
     return [reports.top_clients(con, f), reports.services(con, f), reports.ta_comparison(con, f),
-            reports.client_breakdown(con, "C00000002", f)]
+            reports.client_breakdown(con, "C00000002", f), reports.client_records(con, "C00000002", f),
+            reports.services(con, f, by="financial-year"), reports.client_breakdown(con, "C00000002", f, by="quarter")]
 
 
 @pytest.mark.parametrize("field", TEXT_FILTERS)
@@ -92,6 +93,8 @@ def test_hostile_client_id_is_just_an_unknown_client(hostile_wh, value):
     try:
         with pytest.raises(ClientNotFound):
             reports.client_breakdown(con, value)
+        with pytest.raises(ClientNotFound):
+            reports.client_records(con, value)
     finally:
         con.close()
     assert table_counts(hostile_wh) == before
@@ -104,15 +107,19 @@ def test_hostile_values_on_the_command_line(hostile_wh, value):
     for args in (["report", "services", "--service-type", value],
                  ["report", "top-clients", "--with", value, "--need", value, "--service", value],
                  ["report", "ta-comparison", "--exclude-service-type", value, "--without", value],
+                 ["report", "services", "--by", "month", "--all-service-type", value, "--all-need", value],
+                 ["report", "client", "C00000002", "--records", "--all-service-type", value],
                  ["report", "client", value]):
         res = runner.invoke(main, ["--warehouse", str(hostile_wh), *args, "--format", "json"])
         assert res.exception is None or isinstance(res.exception, SystemExit), res.output
-        if args[1] == "client":
+        if args[1] == "client" and args[2] == value:
             assert res.exit_code == 1 and "No client" in res.output
         else:
             assert res.exit_code == 0, res.output
     bad_date = runner.invoke(main, ["--warehouse", str(hostile_wh), "report", "services", "--from", value])
     assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
+    bad_by = runner.invoke(main, ["--warehouse", str(hostile_wh), "report", "services", "--by", value])
+    assert bad_by.exit_code == 2 and "Invalid value for '--by'" in bad_by.output
     assert table_counts(hostile_wh) == before
 
 
@@ -123,6 +130,8 @@ def test_numbers_and_dates_are_parameters_too(hostile_wh):
         f = ReportFilters(date_from=date(2024, 2, 1), date_to=date(2024, 2, 29), min_age=19, max_age=71,
                           ever_temporary_accommodation=True)
         reports.top_clients(rec, f, limit=7)
+        reports.services(rec, f, by="financial-year")
+        reports.client_records(rec, "C00000004", f, by="month")
     finally:
         con.close()
     joined = "\n".join(rec.sql)

@@ -51,6 +51,26 @@ ONE_OFF = ["One-off", "One off", "Single"]
 DEFAULT_FREQUENCY = {"ASC01": "Weekly", "GS00": "One-off"}  # schemas/*.yaml column defaults
 
 
+def service_type_label(file_type: str, raw: str, labels: dict | None = None) -> str:
+    """The label reports show for a service type (docs/reports.md "Service-type labels"),
+    read here straight from seeds/service_type_labels.csv: the file type's own row, else a
+    '*' row, matched ignoring case and spaces; an unmapped type as it is."""
+    if labels is None:
+        labels = _seed_labels()
+    key = re.sub(r"[ \t\n\r\f\v]", "", raw.strip()).lower()
+    return labels.get((file_type, key)) or labels.get(("*", key)) or raw
+
+
+def _seed_labels() -> dict:
+    import csv
+
+    from costcalc.paths import seed_file
+
+    with open(seed_file("service_type_labels.csv"), encoding="utf-8", newline="") as fh:
+        return {(r["file_type"].strip(), re.sub(r"[ \t\n\r\f\v]", "", r["service_type"].strip()).lower()):
+                r["label"].strip() for r in csv.DictReader(fh)}
+
+
 def _fkey(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", text).lower()
 
@@ -133,7 +153,9 @@ def expected_records(data) -> list[Rec]:
                                    v["hb_claim_entitlement_start_date"] or min(rb_snaps[ref]), max(rb_snaps[ref]),
                                    "Weekly", float(v["weekly_housing_benefit_entitlement"]))
     out = []
+    labels = _seed_labels()
     for rec in keyed.values():
+        rec.service_type = service_type_label(rec.file_type, rec.service_type, labels)
         if rec.end is None:
             rec.end = rec.start if rec.frequency == "One-off" else latest[rec.file_type]
         out.append(rec)

@@ -70,7 +70,7 @@ def _file_extract_date(f: str, given: _dt.date | None):
 @click.option("--strict", is_flag=True, help="Reject the whole file if any row is bad.")
 @click.pass_obj
 def load(obj, files, schema, file_type, provider, extract_date, strict):
-    """Validate FILE(s) (.xlsx or .csv) and load the good rows into the warehouse.
+    """Validate FILE(s) (.xlsx, .xls or .csv) and load the good rows into the warehouse.
 
     Bad rows are listed in FILE.errors.csv beside each file. A file with no good
     row, or with more bad rows than loading.max_rejected_share of costcalc.yml

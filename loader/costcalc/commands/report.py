@@ -70,6 +70,13 @@ def report_options(func):
         click.option("--need", "needs", multiple=True, metavar="REASON",
                      help="Only clients with this adult social care primary support reason, in full or its "
                           "category before a colon (repeatable). See `costcalc report needs`."),
+        click.option("--all-service-type", "all_service_types", multiple=True, metavar="TYPE",
+                     help="Only clients who used this service type in the period, any overlap (repeatable: "
+                          "clients must have used every one); all their records that match the other "
+                          "filters are costed."),
+        click.option("--all-need", "all_needs", multiple=True, metavar="REASON",
+                     help="Only clients with this primary support reason (repeatable: clients must have "
+                          "every one); as --need, in full or its category before a colon."),
         click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True,
                      help="table for people; csv and json carry unrounded costs."),
     ]
@@ -120,22 +127,29 @@ def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, **kw) -> None:
 @report.command("client")
 @click.argument("client_id")
 @click.option("--by", type=click.Choice(reports.GRANULARITIES), default="period", show_default=True,
-              help="Split the period into calendar years or months.")
+              help="Split the period into months, quarters, calendar years or financial years (April-March).")
+@click.option("--records", is_flag=True, default=False,
+              help="One row per service-use record: service, type, need, start, end, unit cost, frequency, "
+                   "days and cost in the period.")
 @report_options
 @click.pass_context
-def client_cmd(ctx: click.Context, client_id: str, by: str, fmt: str, **kw) -> None:
-    """One client's costs by service, service type and period."""
+def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: str, **kw) -> None:
+    """One client's costs by service, service type and period (or record by record, --records)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.client_breakdown(con, client_id, f, by=by), fmt)
+    build = reports.client_records if records else reports.client_breakdown
+    _run(ctx, lambda con: build(con, client_id, f, by=by), fmt)
 
 
 @report.command("services")
+@click.option("--by", type=click.Choice(reports.GRANULARITIES), default="period", show_default=True,
+              help="Split the period into months, quarters, calendar years or financial years "
+                   "(April-March, labelled 2024-25).")
 @report_options
 @click.pass_context
-def services_cmd(ctx: click.Context, fmt: str, **kw) -> None:
-    """Spend by service and service type."""
+def services_cmd(ctx: click.Context, by: str, fmt: str, **kw) -> None:
+    """Spend by service and service type (in each month, quarter, year or financial year with --by)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.services(con, f), fmt)
+    _run(ctx, lambda con: reports.services(con, f, by=by), fmt)
 
 
 @report.command("ta-comparison")
@@ -161,3 +175,11 @@ def memberships_cmd(ctx: click.Context, fmt: str) -> None:
 def needs_cmd(ctx: click.Context, fmt: str) -> None:
     """The values --need accepts (primary support reasons), with client counts."""
     _run(ctx, reports.needs, fmt)
+
+
+@report.command("unmapped-types")
+@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.pass_context
+def unmapped_types_cmd(ctx: click.Context, fmt: str) -> None:
+    """Service types with no label in seeds/service_type_labels.csv (file type, type, records)."""
+    _run(ctx, reports.unmapped_types, fmt)

@@ -295,7 +295,7 @@ class _Loader:
         head = source.take(HEADER_SCAN_ROWS)
         if not any(any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in r)
                    for r in head):
-            raise _Rejected(say("no_rows_xlsx") if source.kind == "xlsx" else say("no_rows"))
+            raise _Rejected(say("no_rows_xlsx") if source.kind in ("xlsx", "xls") else say("no_rows"))
         match = find_header(head, self.schema)
         hint = ""
         if source.kind == "csv" and any(len(r) == 1 and isinstance(r[0], str) and (";" in r[0] or "\t" in r[0])

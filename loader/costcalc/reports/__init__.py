@@ -23,16 +23,18 @@ The package: ``filters`` (what a report covers, and its fixed SQL fragments),
 """
 
 from costcalc.reports.connection import REQUIRED_TABLES, check_marts, connect, connect_published, resolve_period
-from costcalc.reports.filters import GRANULARITIES, ReportFilters, membership_key
+from costcalc.reports.filters import GRANULARITIES, ReportFilters, bucket_label, membership_key
 from costcalc.reports.output import FORMATS, format_csv, format_json, format_money, format_report, format_table
 from costcalc.reports.queries import (
     ALL_SERVICES,
     client_breakdown,
+    client_records,
     memberships,
     needs,
     services,
     ta_comparison,
     top_clients,
+    unmapped_types,
 )
 from costcalc.reports.errors import ClientNotFound, ReportError
 from costcalc.reports.results import DATE, DAYS, INT, MONEY, SHARE, TEXT, Report
@@ -40,7 +42,8 @@ from costcalc.reports.results import DATE, DAYS, INT, MONEY, SHARE, TEXT, Report
 __all__ = [
     "ALL_SERVICES", "FORMATS", "GRANULARITIES", "REQUIRED_TABLES", "ClientNotFound", "Report", "ReportError",
     "ReportFilters", "check_marts", "client_breakdown", "connect", "connect_published", "format_csv",
-    "format_json", "format_money", "format_report", "format_table", "membership_key", "memberships", "needs",
-    "resolve_period", "services", "ta_comparison", "top_clients",
+    "format_json", "format_money", "format_report", "format_table", "membership_key", "bucket_label",
+    "memberships", "needs",
+    "resolve_period", "services", "ta_comparison", "top_clients", "client_records", "unmapped_types",
     "DATE", "DAYS", "INT", "MONEY", "SHARE", "TEXT",
 ]

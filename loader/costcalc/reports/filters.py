@@ -12,8 +12,8 @@ from datetime import date
 
 from costcalc.reports.errors import ReportError
 
-#: How the client report may split the period (each a fixed SQL fragment).
-GRANULARITIES = ("period", "year", "month")
+#: How the client and services reports may split the period (each a fixed SQL fragment).
+GRANULARITIES = ("period", "year", "month", "quarter", "financial-year")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class ReportFilters:
     min_age: int | None = None
     max_age: int | None = None
     needs: tuple[str, ...] = ()
+    # "all of" client-pool filters: clients who used every one of these service types in
+    # the period (any overlap), and clients who have every one of these needs
+    all_service_types: tuple[str, ...] = ()
+    all_needs: tuple[str, ...] = ()
 
     def describe(self) -> dict:
         """The filters that are set, for report headers and JSON output."""
@@ -101,29 +105,64 @@ _POOL_NEED = (
     " OR list_contains(CAST(? AS VARCHAR[]), lower(trim(split_part(fn.need, ':', 1))))))"
 )
 
-# Fixed fragments: service-use records, on marts.fct_service_use aliased s.
-_REC_SERVICE_TYPE = "  AND list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type)))"
-_REC_NOT_SERVICE_TYPE = "  AND NOT coalesce(list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type))), false)"
+# "All of" pool fragments: one EXISTS per chosen value. A service type matches its
+# label (service_type) or the type as the file gave it (service_type_raw); "used in
+# the period" is any overlap of the record with the period p.
+_POOL_ALL_SERVICE_TYPE = (
+    "  AND EXISTS (SELECT 1 FROM marts.fct_service_use fa, p WHERE fa.client_id = c.client_id"
+    " AND (lower(trim(fa.service_type)) = ? OR lower(trim(fa.service_type_raw)) = ?)"
+    " AND fa.start_date <= p.d_to AND coalesce(fa.end_date, p.d_to) >= p.d_from)"
+)
+_POOL_ALL_NEED = (
+    "  AND EXISTS (SELECT 1 FROM marts.fct_service_use fn WHERE fn.client_id = c.client_id"
+    " AND (lower(trim(fn.need)) = ? OR lower(trim(split_part(fn.need, ':', 1))) = ?))"
+)
+
+# Fixed fragments: service-use records, on marts.fct_service_use aliased s. A service
+# type matches its label or the type as the file gave it.
+_REC_SERVICE_TYPE = ("  AND (list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type)))"
+                     " OR list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type_raw))))")
+_REC_NOT_SERVICE_TYPE = ("  AND NOT coalesce(list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type)))"
+                         " OR list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service_type_raw))), false)")
 _REC_SERVICE = "  AND list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service)))"
 _REC_NOT_SERVICE = "  AND NOT coalesce(list_contains(CAST(? AS VARCHAR[]), lower(trim(s.service))), false)"
 _REC_CLIENT = "  AND s.client_id = ?"
 
-# The period buckets: one per report period, or one per calendar month/year inside it.
+# The period buckets: one per report period, or one per month/quarter/calendar year/
+# financial year inside it (cut at the period's ends). generate_series in FROM (not
+# unnest(generate_series(...)) in a select list, which PostgreSQL refuses) runs on both.
+def _series_buckets(first: str, step: str) -> str:
+    """A fixed buckets fragment: from the bucket holding ``first`` on, every ``step``."""
+    return ("buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
+            f" least(CAST(g.m + INTERVAL {step} - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
+            f" FROM p, generate_series(CAST({first} AS TIMESTAMP), CAST(p.d_to AS TIMESTAMP),"
+            f" INTERVAL {step}) AS g(m))")
+
+
 _BUCKETS = {
     "period": "buckets AS (SELECT p.d_from AS b_from, p.d_to AS b_to FROM p)",
-    "month": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('month', p.d_from) AS TIMESTAMP),"
-        " CAST(p.d_to AS TIMESTAMP), INTERVAL 1 MONTH)) AS m FROM p) g)"
-    ),
-    "year": (
-        "buckets AS (SELECT greatest(CAST(g.m AS DATE), p.d_from) AS b_from,"
-        " least(CAST(g.m + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE), p.d_to) AS b_to"
-        " FROM p, (SELECT unnest(generate_series(CAST(date_trunc('year', p.d_from) AS TIMESTAMP),"
-        " CAST(p.d_to AS TIMESTAMP), INTERVAL 1 YEAR)) AS m FROM p) g)"
-    ),
+    "month": _series_buckets("date_trunc('month', p.d_from)", "1 MONTH"),
+    "year": _series_buckets("date_trunc('year', p.d_from)", "1 YEAR"),
+    "quarter": _series_buckets("date_trunc('quarter', p.d_from)", "3 MONTH"),
+    # financial years, 1 April to 31 March: from the 1 April on or before the period's start
+    "financial-year": _series_buckets("date_trunc('year', p.d_from - INTERVAL 3 MONTH) + INTERVAL 3 MONTH",
+                                      "1 YEAR"),
 }
+
+
+def bucket_label(by: str, first_day: date) -> str:
+    """The name of the bucket holding ``first_day``: 2024-01, 2024 Q1, 2024, or 2024-25
+    (the financial year 1 April 2024 - 31 March 2025)."""
+    if by == "month":
+        return f"{first_day:%Y-%m}"
+    if by == "quarter":
+        return f"{first_day.year} Q{(first_day.month - 1) // 3 + 1}"
+    if by == "year":
+        return str(first_day.year)
+    if by == "financial-year":
+        start = first_day.year if first_day.month >= 4 else first_day.year - 1
+        return f"{start}-{(start + 1) % 100:02d}"
+    return "period"
 
 # Costing (docs/contract.md §3). A record with no end date runs to the bucket's end.
 _COSTED = """costed AS (
@@ -163,14 +202,25 @@ def _pool_fragments(q: _Query, f: ReportFilters) -> None:
     if f.needs:
         keys = [_text_key(n) for n in f.needs]
         q.add(_POOL_NEED, keys, keys)
+    _pool_all_of(q, f)
     q.add(")")
+
+
+def _pool_all_of(q: _Query, f: ReportFilters) -> None:
+    """"All of the services" / "all of the needs": one fixed fragment per chosen value."""
+    for value in dict.fromkeys(_text_key(v) for v in f.all_service_types):
+        q.add(_POOL_ALL_SERVICE_TYPE, value, value)
+    for value in dict.fromkeys(_text_key(v) for v in f.all_needs):
+        q.add(_POOL_ALL_NEED, value, value)
 
 
 def _record_fragments(q: _Query, f: ReportFilters, client_id: str | None = None) -> None:
     if f.service_types:
-        q.add(_REC_SERVICE_TYPE, [_text_key(v) for v in f.service_types])
+        keys = [_text_key(v) for v in f.service_types]
+        q.add(_REC_SERVICE_TYPE, keys, keys)
     if f.exclude_service_types:
-        q.add(_REC_NOT_SERVICE_TYPE, [_text_key(v) for v in f.exclude_service_types])
+        keys = [_text_key(v) for v in f.exclude_service_types]
+        q.add(_REC_NOT_SERVICE_TYPE, keys, keys)
     if f.services:
         q.add(_REC_SERVICE, [_text_key(v) for v in f.services])
     if f.exclude_services:

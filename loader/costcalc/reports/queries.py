@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 
 from costcalc.reports.connection import _frame, resolve_period
-from costcalc.reports.filters import ReportFilters, _base_query, _pool_fragments, _Query
+from costcalc.reports.filters import ReportFilters, _base_query, _pool_fragments, _Query, bucket_label
 from costcalc.reports.errors import ClientNotFound, ReportError
 from costcalc.reports.results import DATE, DAYS, INT, MONEY, SHARE, TEXT, Report
 
@@ -54,15 +54,7 @@ FROM costed k
 GROUP BY ALL
 ORDER BY k.b_from, k.service, k.service_type""")
     frame = _frame(con, q)
-    in_pool = con.execute(
-        _pool_only_sql(f).text() + "\nSELECT count(*) FROM pool WHERE client_id = ?",
-        _pool_only_sql(f).params + [client_id],
-    ).fetchone()[0]
-    notes = [f"Client {client_id}, age band {known[0] if known[0] is not None else 'unknown'}."]
-    if not in_pool:
-        notes.append("This client is outside the selected client pool (see the filters), so nothing is costed.")
-    elif frame.empty:
-        notes.append("No service use in the period for this client (with these filters).")
+    notes = _client_notes(con, client_id, known[0], f, period, frame.empty)
     return Report(
         name="client", title=f"Cost breakdown for client {client_id}", period_from=period[0], period_to=period[1],
         filters=f, frame=frame, notes=notes, total_label_column="service",
@@ -71,16 +63,59 @@ ORDER BY k.b_from, k.service, k.service_type""")
     )
 
 
-def _pool_only_sql(f: ReportFilters) -> _Query:
+def _pool_only_sql(f: ReportFilters, period: tuple[date, date]) -> _Query:
     q = _Query()
-    q.add("WITH")
+    q.add("WITH p AS (SELECT CAST(? AS DATE) AS d_from, CAST(? AS DATE) AS d_to),", period[0], period[1])
     _pool_fragments(q, f)
     return q
 
 
-def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None) -> Report:
-    """Spend by service and service type in the period."""
+def _client_notes(con, client_id: str, age_band, f: ReportFilters, period: tuple[date, date],
+                  empty: bool) -> list[str]:
+    """The client report's notes: the age band, and why nothing is costed when nothing is."""
+    pool = _pool_only_sql(f, period).add("SELECT count(*) FROM pool WHERE client_id = ?", client_id)
+    in_pool = con.execute(pool.text(), pool.params).fetchone()[0]
+    notes = [f"Client {client_id}, age band {age_band if age_band is not None else 'unknown'}."]
+    if not in_pool:
+        notes.append("This client is outside the selected client pool (see the filters), so nothing is costed.")
+    elif empty:
+        notes.append("No service use in the period for this client (with these filters).")
+    return notes
+
+
+def client_records(con: duckdb.DuckDBPyConnection, client_id: str, filters: ReportFilters | None = None,
+                   by: str = "period") -> Report:
+    """One client's service-use records, one row per record (and per year/month/... with
+    ``by``): service, type, need, start, end, unit cost, frequency, days and cost in the period."""
     f = filters or ReportFilters()
+    client_id = str(client_id).strip()
+    known = con.execute("SELECT age_band FROM marts.dim_client WHERE client_id = ?", [client_id]).fetchone()
+    if known is None:
+        raise ClientNotFound(f"No client {client_id!r} in marts.dim_client.")
+    period = resolve_period(con, f)
+    q = _base_query(f, period, granularity=by, client_id=client_id)
+    q.add("""SELECT k.b_from AS period_from, k.b_to AS period_to, k.service_use_id, k.service, k.service_type,
+       s.need, s.start_date, s.end_date, s.unit_cost, s.frequency,
+       k.days, k.cost
+FROM costed k JOIN marts.fct_service_use s ON s.service_use_id = k.service_use_id
+ORDER BY k.b_from, s.start_date, k.service, k.service_type, k.service_use_id""")
+    frame = _frame(con, q)
+    return Report(
+        name="client-records", title=f"Service-use records of client {client_id}",
+        period_from=period[0], period_to=period[1], filters=f, frame=frame,
+        notes=_client_notes(con, client_id, known[0], f, period, frame.empty), total_label_column="service",
+        kinds={"period_from": DATE, "period_to": DATE, "service_use_id": TEXT, "service": TEXT,
+               "service_type": TEXT, "need": TEXT, "start_date": DATE, "end_date": DATE,
+               "unit_cost": MONEY, "frequency": TEXT, "days": DAYS, "cost": MONEY},
+    )
+
+
+def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, by: str = "period") -> Report:
+    """Spend by service and service type in the period (or in each month, quarter, year or
+    financial year of it, with ``by``)."""
+    f = filters or ReportFilters()
+    if by != "period":
+        return services_by(con, f, by)
     period = resolve_period(con, f)
     q = _base_query(f, period)
     q.add("""SELECT k.service, k.service_type,
@@ -100,6 +135,52 @@ ORDER BY k.service, cost DESC, k.service_type""")
         kinds={"service": TEXT, "service_type": TEXT, "clients": INT, "records": INT, "days": DAYS,
                "cost": MONEY, "mean_per_client": MONEY, "share_of_cost": SHARE},
     )
+
+
+def services_by(con: duckdb.DuckDBPyConnection, f: ReportFilters, by: str) -> Report:
+    """Spend by service and service type in each bucket (month, quarter, year, financial
+    year) of the period; a bucket cut by the period's ends covers only its days in it.
+    ``share_of_cost`` is of the bucket's cost; the buckets' costs add up to the period's."""
+    period = resolve_period(con, f)
+    q = _base_query(f, period, granularity=by)
+    q.add("""SELECT k.b_from AS period_from, k.b_to AS period_to, k.service, k.service_type,
+       count(DISTINCT k.client_id) AS clients,
+       count(DISTINCT k.service_use_id) AS records,
+       CAST(sum(k.days) AS BIGINT) AS days,
+       sum(k.cost) AS cost,
+       sum(k.cost) / count(DISTINCT k.client_id) AS mean_per_client,
+       sum(k.cost) / nullif(sum(sum(k.cost)) OVER (PARTITION BY k.b_from), 0) AS share_of_cost
+FROM costed k
+GROUP BY k.b_from, k.b_to, k.service, k.service_type
+ORDER BY k.b_from, k.service, cost DESC, k.service_type""")
+    frame = _frame(con, q)
+    frame.insert(0, "period", [bucket_label(by, _day(d)) for d in frame["period_from"]])
+    return Report(
+        name="services", title=f"Spend by service and service type, by {by.replace('-', ' ')}",
+        period_from=period[0], period_to=period[1], filters=f, frame=frame, total_label_column="service",
+        kinds={"period": TEXT, "period_from": DATE, "period_to": DATE, "service": TEXT, "service_type": TEXT,
+               "clients": INT, "records": INT, "days": DAYS, "cost": MONEY, "mean_per_client": MONEY,
+               "share_of_cost": SHARE},
+    )
+
+
+def _day(value) -> date:
+    """A bucket's first day as a date, whatever the engine's driver returned."""
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def unmapped_types(con: duckdb.DuckDBPyConnection) -> Report:
+    """Service types with no label in seeds/service_type_labels.csv: file type, the type
+    as the files give it, and how many records (no personal data)."""
+    rep = _listing(
+        con, "unmapped-types", "Service types without a label (add them to seeds/service_type_labels.csv)",
+        "SELECT file_type, service_type_raw AS raw_service_type, count(*) AS records"
+        " FROM marts.fct_service_use WHERE service_category IS NULL AND service_type_raw IS NOT NULL"
+        " GROUP BY file_type, service_type_raw ORDER BY file_type, service_type_raw",
+        {"file_type": TEXT, "raw_service_type": TEXT, "records": INT})
+    if rep.frame.empty:
+        rep.notes.append("Every service type in the marts has a label.")
+    return rep
 
 
 ALL_SERVICES = "(all services)"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from costcalc.ingest.readers.xls import MAX_BYTES, OLE_MAGIC, is_workbook
+
 log = logging.getLogger("costcalc.watch")
 
 #: What tells one version of a file from another: (inode, size, mtime in ns).
@@ -69,13 +71,19 @@ def last_change_age(path: Path) -> float:
 
 def looks_complete(path: Path) -> bool:
     """A workbook is a zip whose directory is written last: a partial copy is not a
-    zip yet. A CSV (or text file) ends with a line break once its last row is written;
+    zip yet. An .xls is whole when its workbook stream can be read to its end. A CSV
+    (or text file) ends with a line break once its last row is written;
     one cut off mid-row does not. Other files are judged by size and time alone."""
     try:
         with _open_nofollow(path) as fh:
             head = fh.read(4)
             if path.suffix.lower() in (".xlsx", ".xlsm") or head == b"PK\x03\x04":
                 return zipfile.is_zipfile(fh)
+            if path.suffix.lower() == ".xls" or head == OLE_MAGIC[:4]:
+                # an .xls (OLE2 compound file) is whole when its workbook stream can be
+                # followed to its end: a partial copy's sector chains run past the end
+                fh.seek(0)
+                return is_workbook(fh.read(MAX_BYTES + 1))
             if path.suffix.lower() in (".csv", ".txt") and head:
                 fh.seek(-1, os.SEEK_END)
                 return fh.read(1) in (b"\n", b"\r")

@@ -12,6 +12,8 @@ whose message names the file and says what to do.
   columns where its columns each hold one kind of cell (:func:`_piece_as_arrow`).
   openpyxl in read-only mode is the fallback when calamine cannot read a
   workbook (see docs/loading.md).
+- ``.xls`` (Excel 97-2003; recognised by content, an OLE2 compound file): first
+  sheet, read with python-calamine, error cells as their text (``readers/xls.py``).
 - ``.csv``/``.txt``: UTF-8 (with or without BOM) or Windows-1252, detected by
   a streaming pre-scan; read by pyarrow's CSV parser in blocks of Arrow
   columns, with the ``csv`` module for what Arrow cannot read.
@@ -28,6 +30,7 @@ from pathlib import Path
 from costcalc.ingest.readers import xlsx_stream
 from costcalc.ingest.readers.common import ColumnBlock, ReadError, RowSource, sniff
 from costcalc.ingest.readers.csv import _open_csv, detect_encoding
+from costcalc.ingest.readers.xls import open_xls
 from costcalc.ingest.readers.xlsx import (_check_xlsx_container, _open_calamine, _open_openpyxl,
                                           _sheet_xml_size, error_cells_as_text)
 
@@ -47,6 +50,8 @@ def open_rows(path: str | os.PathLike, engine: str | None = None) -> RowSource:
     kind = sniff(path)
     if kind == "csv":
         return _open_csv(path)
+    if kind == "xls":
+        return open_xls(path)
     _check_xlsx_container(path)
     if engine == "openpyxl":
         return _open_openpyxl(path)

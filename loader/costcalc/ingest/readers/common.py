@@ -36,7 +36,7 @@ class RowSource:
     yielded by ``rows``; later rows follow without gaps."""
     rows: Iterator[list]
     first_row: int
-    kind: str  # 'xlsx' | 'csv'
+    kind: str  # 'xlsx' | 'xls' | 'csv'
     engine: str  # 'calamine' | 'openpyxl' | 'csv'
     encoding: str | None = None
     progress_total: int | None = None  # for a progress bar: the end of progress_position
@@ -103,7 +103,8 @@ def _cells(column) -> list:
     return cells
 
 def sniff(path: Path) -> str:
-    """'xlsx' or 'csv' for a readable file; raises ReadError naming the file otherwise."""
+    """'xlsx', 'xls' (an OLE2 compound file) or 'csv' for a readable file; raises ReadError
+    naming the file otherwise."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -122,8 +123,7 @@ def sniff(path: Path) -> str:
         if _contains(path, _ENCRYPTED_MARKER):
             raise ReadError(f"{name}: the workbook is password-protected (encrypted); "
                             "remove the password and save it again as .xlsx")
-        raise ReadError(f"{name}: this is an old-format Excel workbook (.xls) or another "
-                        "Office document, not .xlsx; open it in Excel and save it as .xlsx or CSV")
+        return "xls"  # an Excel 97-2003 workbook, or another Office document (readers/xls.py tells)
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
             raise ReadError(f"{name}: this is {what}, not a spreadsheet; send an .xlsx workbook or a CSV file")
@@ -136,9 +136,15 @@ def sniff(path: Path) -> str:
     if ext in (".xlsx", ".xlsm"):
         raise ReadError(f"{name}: not an .xlsx workbook (the content is plain text); "
                         "rename it to .csv if it is a CSV file")
+    if ext == ".xls":
+        if head.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+            raise ReadError(f"{name}: not an .xls workbook but a web page or XML saved with an .xls name; "
+                            "open it in Excel and save it as .xlsx, or export CSV")
+        raise ReadError(f"{name}: not an .xls workbook (the content is plain text); "
+                        "rename it to .csv if it is a CSV file")
     if ext in (".csv", ".txt", ""):
         return "csv"
-    raise ReadError(f"{name}: unsupported file type {ext!r}; send an .xlsx workbook or a .csv file")
+    raise ReadError(f"{name}: unsupported file type {ext!r}; send an .xlsx or .xls workbook or a .csv file")
 
 
 def _looks_utf16(head: bytes) -> bool:
