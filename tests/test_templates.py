@@ -242,6 +242,7 @@ def test_template_validations_and_formats(tmp_path, file_type):
             assert fmt == "0"
         elif column.type == "frequency":
             assert dv.type == "list" and dv.errorStyle == "warning" and dv.allow_blank
+            assert not dv.showDropDown  # (openpyxl's inverted flag: False shows the arrow)
             assert dv.formula1 == f"'{LISTS_SHEET}'!$A$2:$A${len(frequencies) + 1}"
             assert fmt == "@"
         else:

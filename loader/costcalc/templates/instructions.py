@@ -64,8 +64,8 @@ def sections(schema: Schema, file_type: FileType, guides: list[ColumnGuide], fre
         f"{example_name(file_type)}"
         + (" (this file type carries its own snapshot date column, which is used instead)."
            if schema.extract_date_column else "."),
-        f"Put it in your folder's incoming/{file_type.file_type}/ folder of the shared drop folder "
-        "(or straight into incoming/, where it is recognised by its headers).",
+        f"Put it in incoming/{file_type.file_type}/ inside your own folder of the shared drop folder "
+        "(or straight into incoming/, where its headers say what it is).",
         "Copy it there under a temporary name (e.g. ending .tmp or .part) and rename it when the copy is "
         "complete, or use a tool that does (WinSCP, rsync): a half-copied file is never read.",
         "Send the file itself, never a shortcut or link, and send each extract once: a file sent again "
