@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,engines]'
+	$(BIN)/pip install --quiet -e '.[test,engines,metrics]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -327,7 +327,8 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
                                         " and table_name = ? order by ordinal_position", [m["name"]])]
         assert built == [c["name"] for c in m["columns"]], m["name"]
 
-    cost = "      - name: cost\n        data_type: *double\n"
+    cost = ("      - name: cost\n        description: Cost in the month in pounds, by the costing rules of "
+            "docs/contract.md §3; unrounded.\n        data_type: *double\n")
     _marts_yml_changed(tmp_path, monkeypatch, cost, cost.replace("*double", "*text"))
     broken = wh.dbt("run", "--select", "fct_cost_monthly")
     assert not broken.success

@@ -249,3 +249,27 @@ def test_text_from_excel_cells():
     assert v.parse_text(dt.datetime(2024, 1, 2)) == "2024-01-02"
     assert v.parse_text(True) == "TRUE"
     assert v.parse_text("  x  ") == "x"
+
+
+def test_frequency_spellings_follow_a_changed_project_directory(tmp_path, monkeypatch):
+    """parse_frequency's own cache of spellings is forgotten with the registry's
+    (costcalc.schemas.clear_caches): a project's frequencies.yaml is then used."""
+    from pathlib import Path
+
+    from costcalc.schemas import clear_caches
+
+    assert v.parse_frequency("Weekly") == "Weekly"  # the shipped spellings, cached
+    project = tmp_path / "project"
+    (project / "schemas").mkdir(parents=True)
+    shipped = (Path(__file__).resolve().parents[1] / "schemas" / "frequencies.yaml").read_text(encoding="utf-8")
+    (project / "schemas" / "frequencies.yaml").write_text(
+        shipped + "Quarterly: {multiply: 4, divide: 365, synonyms: [Every quarter]}\n", encoding="utf-8")
+    monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(project))
+    clear_caches()
+    try:
+        assert v.parse_frequency("every quarter") == "Quarterly"
+    finally:
+        monkeypatch.delenv("COSTCALC_PROJECT_DIR")
+        clear_caches()
+    with pytest.raises(InvalidValue):
+        v.parse_frequency("every quarter")

@@ -363,7 +363,20 @@ def _cached_file_types(path: Path) -> dict[str, FileType]:
     return out
 
 
+#: Functions that forget what other modules derived from the registry (:func:`on_clear_caches`).
+_CLEAR_HOOKS: list = []
+
+
+def on_clear_caches(forget):
+    """Register ``forget()`` to run with :func:`clear_caches` (a module's own cache of
+    something read here, e.g. the loader's frequency spellings)."""
+    _CLEAR_HOOKS.append(forget)
+    return forget
+
+
 def clear_caches() -> None:
     """Forget what was read (a long-running process, or a changed project directory)."""
     for f in (_cached_schemas, _cached_frequencies, _cached_file_types, _cached_date_limits):
         f.cache_clear()
+    for forget in _CLEAR_HOOKS:
+        forget()

@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from costcalc.schemas import header_key, load_frequencies
+from costcalc.schemas import header_key, load_frequencies, on_clear_caches
 from costcalc.placeholders import is_placeholder
 
 
@@ -456,6 +456,13 @@ def frequency_lookup() -> dict[str, str]:
 
 
 _FREQ: dict[str, str] | None = None
+
+
+@on_clear_caches
+def _forget_frequencies() -> None:
+    """A changed project directory may have its own schemas/frequencies.yaml."""
+    global _FREQ
+    _FREQ = None
 
 
 def parse_frequency(v, default: str | None = None) -> str | None:
