@@ -146,7 +146,19 @@ def _generic(report: Report) -> Chart | None:
                  value_title="Cost (£)" if kind == MONEY else ("Share" if kind == SHARE else "Count"))
 
 
-_BY_NAME = {"services": _services, "top-clients": _top_clients, "ta-comparison": _ta_comparison, "client": _client}
+def _by_financial_year(report: Report) -> Chart:
+    """Grouped bars: one group per financial year, one bar per service."""
+    f = report.frame
+    years = list(dict.fromkeys(str(y) for y in f["financial_year"].tolist()))
+    services = sorted({str(s) for s in f["service"].tolist()})
+    cost = _values(report, "cost")
+    at = {(str(f["financial_year"].iloc[i]), str(f["service"].iloc[i])): cost[i] for i in range(len(f))}
+    return Chart("bar", "Cost by financial year and service", tuple(years),
+                 tuple(Series(s, tuple(at.get((y, s)) for y in years)) for s in services))
+
+
+_BY_NAME = {"services": _services, "top-clients": _top_clients, "ta-comparison": _ta_comparison, "client": _client,
+            "trend-financial-year": _by_financial_year}
 
 
 def chart_for(report: Report) -> Chart | None:

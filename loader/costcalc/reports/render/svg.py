@@ -17,7 +17,7 @@ from costcalc.reports.render.charts import Chart
 
 PALETTE = ("#1f4e79", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
 WIDTH = 820
-LABEL_W = 280
+LABEL_W = 300
 BAR_H = 16
 GROUP_GAP = 10
 
@@ -60,7 +60,7 @@ def bar_svg(chart: Chart) -> str:
     legend_h = 18 * n_series + 6 if n_series > 1 else 0
     group_h = n_series * BAR_H + GROUP_GAP
     top = 16 + legend_h
-    plot_w = WIDTH - LABEL_W - 90
+    plot_w = WIDTH - LABEL_W - 110
     height = top + group_h * len(chart.categories) + 30
 
     def x_of(v: float) -> float:
@@ -78,7 +78,7 @@ def bar_svg(chart: Chart) -> str:
                      f'{_e(_fmt(t, chart.value_kind))}</text>')
     for i, cat in enumerate(chart.categories):
         gy = top + i * group_h
-        label = cat if len(cat) <= 42 else cat[:40] + "…"
+        label = cat if len(cat) <= 40 else cat[:38] + "…"
         parts.append(f'<text x="{LABEL_W - 8}" y="{gy + n_series * BAR_H / 2 + 4:.1f}" class="label" '
                      f'text-anchor="end"><title>{_e(cat)}</title>{_e(label)}</text>')
         for k, s in enumerate(chart.series):
@@ -101,7 +101,7 @@ def line_svg(chart: Chart) -> str:
     values = [v for s in chart.series for v in s.values if v is not None]
     ticks = _nice_ticks(min(0.0, min(values)), max(0.0, max(values)))
     lo, hi = ticks[0], ticks[-1]
-    left, right, top = 90, 20, 16
+    left, right, top = 90, 44, 16
     legend_h = 18 * len(chart.series) + 6 if len(chart.series) > 1 else 0
     plot_h = 260
     height = top + plot_h + 60 + legend_h
