@@ -31,6 +31,10 @@ def main() -> int:
     ap.add_argument("--warehouse", type=Path, help="a built demo warehouse (default: build one)")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "images")
     ap.add_argument("--people", type=int, default=3000, help="people in the demo borough (default 3000)")
+    ap.add_argument("--from", dest="date_from", default="2023-04-01",
+                    help="first day of the dashboard's period (default 2023-04-01: the demo's last three "
+                         "financial years)")
+    ap.add_argument("--to", dest="date_to", default="2026-03-31", help="last day (default 2026-03-31)")
     ap.add_argument("--width", type=int, default=1200)
     ap.add_argument("--max-height", type=int, default=1500)
     args = ap.parse_args()
@@ -43,12 +47,14 @@ def main() -> int:
             subprocess.run([costcalc, "--warehouse", str(warehouse), "demo", "--out", str(tmp / "demo_data"),
                             "--people", str(args.people)], check=True, stdout=subprocess.DEVNULL)
         site = tmp / "site"
-        subprocess.run([costcalc, "--warehouse", str(warehouse), "publish", str(site)], check=True)
+        subprocess.run([costcalc, "--warehouse", str(warehouse), "publish", str(site), "--from", args.date_from,
+                        "--to", args.date_to], check=True)
         args.out.mkdir(parents=True, exist_ok=True)
         for stale in args.out.glob("dashboard-*.png"):
             stale.unlink()
         with browser(width=args.width) as page:
             for html in sorted(site.glob("*.html")):
+                page.call("Emulation.clearDeviceMetricsOverride")  # measure at the window's own size
                 page.goto(html.as_uri())
                 if page.errors:
                     print(f"{html.name}: {page.errors}", file=sys.stderr)

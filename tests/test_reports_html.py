@@ -124,3 +124,17 @@ def test_csp_hashes_match_the_inline_script_and_style():
     for body in (html.SORT_SCRIPT, html.STYLE):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in html.CSP
+
+
+@pytest.mark.parametrize("values", [(1690000.0, 120.0), (260000.0,), (-50.0, 70.0), (0.004, 0.001), (5.0, 5.0)])
+def test_the_axis_covers_every_bar(values):
+    import re as _re
+
+    from costcalc.reports.render.charts import Chart, Series
+    from costcalc.reports.render.svg import chart_svg
+
+    svg = chart_svg(Chart("bar", "t", tuple(f"c{i}" for i in range(len(values))), (Series("s", values),)))
+    grid = [float(x) for x in _re.findall(r'<line x1="([\d.]+)"', svg)]
+    bars = [(float(x), float(w)) for x, w in _re.findall(r'class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)]
+    assert len(bars) == len(values)
+    assert all(min(grid) - 0.11 <= x and x + w <= max(grid) + 0.11 for x, w in bars), (grid, bars)

@@ -21,8 +21,8 @@ _SELECT = """SELECT {period} k.service,
        count(DISTINCT k.client_id) AS clients,
        sum(k.cost) AS cost
 FROM costed k
-GROUP BY ALL
-ORDER BY 1, 2{extra}"""
+GROUP BY {group}k.service
+ORDER BY {group}k.service"""
 
 KINDS = {"period_from": DATE, "period_to": DATE, "financial_year": TEXT, "service": TEXT,
          "clients": INT, "cost": MONEY}
@@ -33,7 +33,7 @@ def by_month(con, filters: ReportFilters | None = None) -> Report:
     f = filters or ReportFilters()
     period = resolve_period(con, f)
     q = _base_query(f, period, granularity="month")
-    q.add(_SELECT.format(period="k.b_from AS period_from, k.b_to AS period_to,", extra=", 3"))
+    q.add(_SELECT.format(period="k.b_from AS period_from, k.b_to AS period_to,", group="k.b_from, k.b_to, "))
     frame = _frame(con, q)
     return Report(name="trend-month", title="Spend by month", period_from=period[0], period_to=period[1],
                   filters=f, frame=frame, kinds={k: v for k, v in KINDS.items() if k in frame.columns})
@@ -57,11 +57,15 @@ def by_financial_year(con, filters: ReportFilters | None = None) -> Report:
     frames = []
     for label, a, b in financial_years(*period):
         q = _base_query(replace(f, date_from=a, date_to=b), (a, b))
-        q.add(_SELECT.format(period="? AS financial_year, p.d_from AS period_from, p.d_to AS period_to,",
-                             extra="").replace("FROM costed k", "FROM costed k, p"), label)
-        frames.append(_frame(con, q))
+        q.add(_SELECT.format(period="", group=""))
+        frame = _frame(con, q)
+        frame.insert(0, "financial_year", label)  # labels and days added here: no untyped parameter in a SELECT
+        frame.insert(1, "period_from", a)
+        frame.insert(2, "period_to", b)
+        frames.append(frame)
     cols = ["financial_year", "period_from", "period_to", "service", "clients", "cost"]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     frame = frame[cols].sort_values(["period_from", "service"], kind="stable").reset_index(drop=True)
+    frame["clients"] = frame["clients"].astype("int64")
     return Report(name="trend-financial-year", title="Spend by financial year", period_from=period[0],
                   period_to=period[1], filters=f, frame=frame, kinds=dict(KINDS))

@@ -71,7 +71,8 @@ def _biggest(categories: list[str], values: list[float | None], limit: int = MAX
 
 def _services(report: Report) -> Chart:
     f = report.frame
-    cats = [_label(s, t) for s, t in zip(f["service"].tolist(), f["service_type"].tolist())]
+    one = f["service"].nunique() == 1  # one service (its own page): the type says it all
+    cats = [_label(None if one else s, t) for s, t in zip(f["service"].tolist(), f["service_type"].tolist())]
     cats, vals = _biggest(cats, _values(report, "cost"))
     return Chart("bar", "Cost by service and service type", tuple(cats), (Series("Cost", tuple(vals)),))
 

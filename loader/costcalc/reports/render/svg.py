@@ -36,12 +36,10 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks, t = [], start
-    while t <= hi + step * 1e-9:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
+    ticks = [math.floor(lo / step) * step]
+    while ticks[-1] < hi - step * 1e-9:  # the last tick at or beyond the biggest value
+        ticks.append(ticks[0] + len(ticks) * step)
+    return [round(t, 10) for t in ticks]
 
 
 def _legend(chart: Chart, x: int, y: int) -> list[str]:
@@ -122,8 +120,9 @@ def line_svg(chart: Chart) -> str:
                      f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">'
                      f'{_e(_fmt(t, chart.value_kind))}</text>')
     every = max(1, math.ceil(n / 12))
+    radius = 3 if n <= 40 else 1.5
     for i, cat in enumerate(chart.categories):
-        if i % every == 0 or i == n - 1:
+        if i % every == 0:
             parts.append(f'<text x="{x_of(i):.1f}" y="{top + plot_h + 18}" class="tick" text-anchor="middle">'
                          f'{_e(cat)}</text>')
     for k, s in enumerate(chart.series):
@@ -145,7 +144,7 @@ def line_svg(chart: Chart) -> str:
         for i, v in enumerate(s.values):
             if v is None:
                 continue
-            parts.append(f'<circle class="point" cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3" fill="{colour}" '
+            parts.append(f'<circle class="point" cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="{radius}" fill="{colour}" '
                          f'data-value="{v!r}"><title>{_e(s.name)}, {_e(chart.categories[i])}: '
                          f'{_e(_fmt(v, chart.value_kind))}</title></circle>')
     if len(chart.series) > 1:
