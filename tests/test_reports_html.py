@@ -138,3 +138,18 @@ def test_the_axis_covers_every_bar(values):
     bars = [(float(x), float(w)) for x, w in _re.findall(r'class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)]
     assert len(bars) == len(values)
     assert all(min(grid) - 0.11 <= x and x + w <= max(grid) + 0.11 for x, w in bars), (grid, bars)
+
+
+def test_listings_render_with_a_count_chart_and_no_period(wh, tmp_path):
+    p = Page(page(wh, tmp_path, "memberships"))
+    bars = [float(a["data-value"]) for a in p.tags("rect") if a.get("class") == "bar"]
+    assert sorted(bars, reverse=True) == bars and bars[0] == 2  # clients per membership, biggest first
+    assert "Period" not in p.text
+
+
+def test_text_formats_can_be_written_to_a_file_too(wh, tmp_path):
+    out = tmp_path / "t.csv"
+    res = CliRunner().invoke(main, ["--warehouse", str(wh), "report", "services", "--format", "csv",
+                                    "--output", str(out)])
+    assert res.exit_code == 0 and res.stdout == ""
+    assert out.read_text().startswith("service,service_type,clients")
