@@ -235,3 +235,50 @@ def test_publish_site_reads_only_the_published_snapshot(tmp_path):
     with pytest.raises(DashboardError):
         publish_site(wh, tmp_path / "wh.duckdb")  # a file, not a folder
     assert Path(tmp_path / "wh.duckdb").is_file()
+
+
+def test_months_are_clipped_to_the_period():
+    from datetime import date
+
+    from costcalc.dashboard.trends import months
+
+    assert months(date(2024, 1, 15), date(2024, 3, 2)) == [
+        ("2024-01", date(2024, 1, 15), date(2024, 1, 31)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2024-03", date(2024, 3, 1), date(2024, 3, 2))]
+
+
+def test_one_query_per_month_gives_what_the_month_buckets_give(wh):
+    """The server-engine path (a query per month) and DuckDB's (one query) agree."""
+    from costcalc.dashboard.trends import MONTH_COLUMNS, _per_period, months
+    from costcalc.reports.filters import ReportFilters
+
+    con = reports.connect_published(wh)
+    try:
+        one = by_month(con).frame
+        f = ReportFilters()
+        period = reports.resolve_period(con, f)
+        each = _per_period(con, f, months(*period))[MONTH_COLUMNS]
+    finally:
+        con.close()
+    assert len(one) == len(each) == 21
+    for (_, a), (_, b) in zip(one.iterrows(), each.iterrows()):
+        assert (a["period_from"].date() if hasattr(a["period_from"], "date") else a["period_from"]) == b["period_from"]
+        assert (a["service"], int(a["clients"])) == (b["service"], int(b["clients"]))
+        assert a["cost"] == pytest.approx(b["cost"])
+
+
+def test_a_service_trend_keeps_its_suppressed_cells(wh):
+    from costcalc.dashboard.trends import for_service
+
+    con = reports.connect_published(wh)
+    try:
+        month = by_month(con)
+    finally:
+        con.close()
+    rows = [i for i, s in enumerate(month.frame["service"]) if s == "Adult Social Care"]
+    month.suppressed = {(rows[1], "clients"), (0, "clients")}
+    month.disclosure = "Fewer than 10 clients: withheld."
+    asc = for_service(month, "Adult Social Care")
+    assert list(asc.frame["service"].unique()) == ["Adult Social Care"] and len(asc.frame) == len(rows)
+    assert asc.suppressed == {(1, "clients")} and asc.disclosure == month.disclosure

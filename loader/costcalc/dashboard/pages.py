@@ -76,6 +76,7 @@ def build_pages(con, filters: ReportFilters, provenance: Provenance) -> list[Pag
     """Every page of the dashboard, the index last (it links the others)."""
     f = filters
     services = reports.services(con, f)
+    month = trends.by_month(con, f)
     pages = [
         _page("services.html", "Spend by service", STANDARD_PAGES[0][2], [(services, "By service and type")],
               provenance),
@@ -84,7 +85,7 @@ def build_pages(con, filters: ReportFilters, provenance: Provenance) -> list[Pag
         _page("ta-comparison.html", "Temporary accommodation comparison", STANDARD_PAGES[2][2],
               [(reports.ta_comparison(con, f), "Per service type")], provenance),
         _page("trends-month.html", "Trends by month", STANDARD_PAGES[3][2],
-              [(trends.by_month(con, f), "Cost per service by month")], provenance),
+              [(month, "Cost per service by month")], provenance),
         _page("trends-financial-year.html", "Trends by financial year", STANDARD_PAGES[4][2],
               [(trends.by_financial_year(con, f), "Cost per service by financial year")], provenance),
     ]
@@ -95,7 +96,7 @@ def build_pages(con, filters: ReportFilters, provenance: Provenance) -> list[Pag
         sf = replace(f, services=(name,))
         page = _page(f"service-{slugs[name]}.html", name, f"The service {name}: its service types and its spend "
                      "by month.", [(reports.services(con, sf), "By service type"),
-                                   (trends.by_month(con, sf), "Cost by month")], provenance)
+                                   (trends.for_service(month, name), "Cost by month")], provenance)
         service_pages.append(page)
     pages.extend(service_pages)
     pages.insert(0, _index(services, pages, service_pages, provenance))
