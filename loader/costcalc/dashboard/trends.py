@@ -82,11 +82,9 @@ def _report(name: str, title: str, f: ReportFilters, period, frame: pd.DataFrame
 
 def by_month(con, filters: ReportFilters | None = None) -> Report:
     """Cost and clients per service and calendar month of the period."""
-    from costcalc.warehouse.targets import is_server
-
     f = filters or ReportFilters()
     period = resolve_period(con, f)
-    if is_server():
+    if getattr(con, "dialect", "duckdb") != "duckdb":  # a server engine's connection
         frame = _per_period(con, f, months(*period))[MONTH_COLUMNS]
     else:
         q = _base_query(f, period, granularity="month")
