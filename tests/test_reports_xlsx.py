@@ -185,3 +185,14 @@ def test_output_replaces_an_existing_file_whole(wh, tmp_path):
     run(wh, "needs", "--format", "xlsx", "--output", str(target))
     assert openpyxl.load_workbook(target).sheetnames[0] == "Report"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_one_client_by_year_is_a_line_labelled_by_year(wh, tmp_path):
+    wb = workbook(wh, tmp_path, "client", "C00000001", "--by", "year", "--from", "2023-06-01", "--to", "2024-12-31")
+    ws = wb["Chart"]
+    assert isinstance(ws._charts[0], BarChart)  # one year with spend: bars by service
+    wb = workbook(wh, tmp_path, "client", "C00000003", "--by", "year")
+    ws = wb["Chart"]
+    assert isinstance(ws._charts[0], LineChart)
+    assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == ["2023", "2024"]
+    assert [ws.cell(r, 2).value for r in range(2, 4)] == pytest.approx([31 * 10, 60 * 10])

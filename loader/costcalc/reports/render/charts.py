@@ -116,9 +116,14 @@ def _over_time(report: Report, title: str) -> Chart:
 
 
 def _period_label(p, periods) -> str:
-    if hasattr(p, "strftime"):
-        return f"{p:%b %Y}" if len(periods) > 1 else f"{p:%d/%m/%Y}"
-    return str(p)
+    """``Mar 2024`` for months, ``2024`` for years (periods more than a month apart), the day
+    for a single period."""
+    if not hasattr(p, "strftime"):
+        return str(p)
+    if len(periods) == 1:
+        return f"{p:%d/%m/%Y}"
+    gaps = [(b - a).days for a, b in zip(periods, periods[1:]) if hasattr(a, "toordinal")]
+    return f"{p:%Y}" if gaps and max(gaps) > 40 else f"{p:%b %Y}"
 
 
 def _client(report: Report) -> Chart:
