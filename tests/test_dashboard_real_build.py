@@ -48,6 +48,15 @@ def test_dim_data_extract_holds_each_file_types_latest_extract_and_no_file_names
     finally:
         con.close()
     assert cols == ["file_type", "service", "latest_extract_date", "files_loaded"]
+    # its own YAML file (beside _marts.yml, for clean merges) declares an enforced contract of those columns
+    import yaml
+    from costcalc.paths import MODELS_DIR
+
+    models = yaml.safe_load((MODELS_DIR / "marts" / "_marts_extracts.yml").read_text(encoding="utf-8"))["models"]
+    assert [m["name"] for m in models] == ["dim_data_extract"]
+    assert models[0]["config"]["contract"]["enforced"]
+    assert [c["name"] for c in models[0]["columns"]] == cols
+    assert all(c.get("data_type") and c.get("description") for c in models[0]["columns"])
     assert rows["adult_social_care"] == ("Adult Social Care", date(2024, 3, 20), 1)
     assert rows["temporary_accommodation"] == ("Temporary Accommodation", date(2024, 2, 29), 1)
     assert len(rows) == len(FILES)
