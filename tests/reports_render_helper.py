@@ -20,6 +20,8 @@ EXTRACTS = [
 #: A service and a service type as a careless or hostile provider might send them.
 HOSTILE_SERVICE = '<script>alert("x")</script> & <b>Care</b>'
 HOSTILE_TYPE = '=HYPERLINK("http://evil.example/","click")'
+#: Control characters (an ANSI colour, BEL, NUL) in a service type: Excel cannot store them.
+CONTROL_TYPE = "Entitlement\x1b[31m\x07\x00 red"
 
 
 def hostile_service_use():
@@ -28,6 +30,8 @@ def hostile_service_use():
         rec = list(rec)
         if rec[4] == "Adult Social Care":
             rec[4], rec[5] = HOSTILE_SERVICE, HOSTILE_TYPE
+        elif rec[4] == "Housing Benefit":
+            rec[5] = CONTROL_TYPE
         out.append(tuple(rec))
     return out
 

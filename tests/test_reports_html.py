@@ -94,6 +94,7 @@ def test_provider_text_is_escaped_never_markup(tmp_path):
     p = Page(text)
     assert len(p.tags("script")) == 1 and p.tags("b") == []  # only the page's own sort script
     assert HOSTILE_SERVICE in " ".join(p.text) and HOSTILE_TYPE in " ".join(p.text)
+    assert "\x1b" not in text and "\x00" not in text and "Entitlement[31m red" in " ".join(p.text)
 
 
 def test_suppressed_cells_read_as_the_threshold_and_draw_no_bar(wh):

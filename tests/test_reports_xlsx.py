@@ -131,6 +131,7 @@ def test_text_cells_cannot_run_as_formulas(tmp_path):
     for ws in wb:
         for row in ws.iter_rows():
             assert all(c.data_type != "f" for c in row)
+    assert "Entitlement[31m red" in texts  # control characters dropped, the rest kept
 
 
 def test_suppressed_cells_show_the_threshold_and_leave_the_chart(wh):

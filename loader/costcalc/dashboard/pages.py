@@ -64,7 +64,7 @@ def _period(report: Report) -> str:
 def _page(file_name: str, title: str, summary: str, sections: list[tuple[Report, str | None]],
           provenance: Provenance) -> Page:
     body = "".join(section_html(r, heading=h) for r, h in sections)
-    lines = provenance.lines(sections[0][0])
+    lines = provenance.lines(sections[0][0], notes=False)
     extra = [suppression_text(r) for r, _ in sections[1:]]
     lines += [("Suppression", t) for t in dict.fromkeys(extra) if t != suppression_text(sections[0][0])]
     html = render_page(title, body, subtitle=f"{summary} {_period(sections[0][0])}.", nav=_nav(),
@@ -111,7 +111,7 @@ def _index(services: Report, pages: list[Page], service_pages: list[Page], prove
     body = (f'<section><h2>Reports</h2><ul class="pages">{links}</ul></section>'
             f'<section><h2>Services</h2><ul class="pages services">{per_service}</ul></section>'
             + section_html(services, heading="Spend by service"))
-    lines = provenance.lines(services)[1:]  # the dashboard, not one report
+    lines = provenance.lines(services, notes=False)[1:]  # the dashboard, not one report
     html = render_page("Service costs dashboard", body, subtitle=f"Period {_period(services)}.", nav=_nav(),
                        provenance_lines=lines)
     return Page("index.html", "Dashboard", "Links to every page.", html)

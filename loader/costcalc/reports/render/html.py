@@ -20,6 +20,7 @@ from costcalc.reports.render.charts import chart_for
 from costcalc.reports.render.provenance import Provenance
 from costcalc.reports.render.svg import chart_svg
 from costcalc.reports.results import DATE, TEXT, Report, _plain
+from costcalc.safe_output import terminal_text
 
 #: Sorts a table when a header button is clicked: numbers by their data-v, text by its words;
 #: a second click reverses. Suppressed cells (no data-v) sort below every number.
@@ -94,7 +95,8 @@ CSP = (f"default-src 'none'; script-src '{_hash(SORT_SCRIPT)}'; style-src '{_has
 
 
 def _e(text) -> str:
-    return escape(str(text), quote=True)
+    """Text for the page: control characters removed (a NUL or ESC from a provider's file), then escaped."""
+    return escape(terminal_text(text), quote=True)
 
 
 def table_html(report: Report) -> str:
@@ -173,4 +175,4 @@ def format_html(report: Report, provenance: Provenance | None = None) -> str:
     if report.name not in ("memberships", "needs"):
         period = f"{report.period_from:%d/%m/%Y} to {report.period_to:%d/%m/%Y}"
     return render_page(report.title, section_html(report, heading="Figures"), subtitle=period,
-                       provenance_lines=provenance.lines(report))
+                       provenance_lines=provenance.lines(report, notes=False))

@@ -35,8 +35,9 @@ class Provenance:
     extracts: tuple[Extract, ...] = ()
     rendered_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
-    def lines(self, report: Report) -> list[tuple[str, str]]:
-        """(label, text) pairs: the About sheet's rows and the page's provenance list."""
+    def lines(self, report: Report, notes: bool = True) -> list[tuple[str, str]]:
+        """(label, text) pairs: the About sheet's rows and the page's provenance list (a page
+        shows the notes under its table: ``notes=False``)."""
         out = [("Report", report.title)]
         if report.name not in ("memberships", "needs"):
             out.append(("Period", f"{report.period_from:%d/%m/%Y} to {report.period_to:%d/%m/%Y} "
@@ -50,7 +51,8 @@ class Provenance:
             out.append(("Filters", "none (every client and record)"))
         out.extend(self.data_lines())
         out.append(("Suppression", suppression_text(report)))
-        out.extend(("Note", n) for n in report.notes)
+        if notes:
+            out.extend(("Note", n) for n in report.notes)
         return out
 
     def data_lines(self) -> list[tuple[str, str]]:

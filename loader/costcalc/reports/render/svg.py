@@ -14,6 +14,7 @@ from html import escape
 
 from costcalc.reports.output import _cell
 from costcalc.reports.render.charts import Chart
+from costcalc.safe_output import terminal_text
 
 PALETTE = ("#1f4e79", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
 WIDTH = 820
@@ -23,7 +24,8 @@ GROUP_GAP = 10
 
 
 def _e(text) -> str:
-    return escape(str(text), quote=True)
+    """Text for the page: control characters removed (a NUL or ESC from a provider's file), then escaped."""
+    return escape(terminal_text(text), quote=True)
 
 
 def _fmt(value: float, kind: str) -> str:

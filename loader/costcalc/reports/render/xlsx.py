@@ -13,7 +13,8 @@ Sheets:
   the file was produced, the suppression rule and the report's notes.
 
 Every text cell passes through ``safe_output.spreadsheet_cell``: a provider's
-service type ``=HYPERLINK(...)`` is shown as text, never run.
+service type ``=HYPERLINK(...)`` is shown as text, never run; control characters
+(which Excel cannot store) are removed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import io
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -40,7 +42,9 @@ MAX_CELL = 32_767
 
 
 def _text(value) -> str:
-    return spreadsheet_cell(str(value)[:MAX_CELL])
+    """A text cell: control characters Excel cannot store removed (an ESC or BEL in a
+    provider's service type), at most :data:`MAX_CELL` characters, never a formula."""
+    return spreadsheet_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL])
 
 
 def _value(value, kind: str):
