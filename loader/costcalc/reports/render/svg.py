@@ -14,6 +14,7 @@ from html import escape
 
 from costcalc.reports.output import _cell
 from costcalc.reports.render.charts import Chart
+from costcalc.reports.results import MONEY
 from costcalc.safe_output import terminal_text
 
 PALETTE = ("#1f4e79", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
@@ -30,6 +31,13 @@ def _e(text) -> str:
 
 def _fmt(value: float, kind: str) -> str:
     return _cell(value, kind)
+
+
+def _tick(value: float, kind: str) -> str:
+    """An axis label: whole pounds without pence (``£2,000,000``)."""
+    if kind == MONEY and float(value).is_integer():
+        return _fmt(value, kind)[:-3]
+    return _fmt(value, kind)
 
 
 def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -75,7 +83,7 @@ def bar_svg(chart: Chart) -> str:
         x = x_of(t)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{height - 24}" class="grid"/>'
                      f'<text x="{x:.1f}" y="{height - 8}" class="tick" text-anchor="middle">'
-                     f'{_e(_fmt(t, chart.value_kind))}</text>')
+                     f'{_e(_tick(t, chart.value_kind))}</text>')
     for i, cat in enumerate(chart.categories):
         gy = top + i * group_h
         label = cat if len(cat) <= 40 else cat[:38] + "…"
@@ -120,7 +128,7 @@ def line_svg(chart: Chart) -> str:
         y = y_of(t)
         parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">'
-                     f'{_e(_fmt(t, chart.value_kind))}</text>')
+                     f'{_e(_tick(t, chart.value_kind))}</text>')
     every = max(1, math.ceil(n / 12))
     radius = 3 if n <= 40 else 1.5
     for i, cat in enumerate(chart.categories):
