@@ -197,3 +197,35 @@ def test_one_client_by_year_is_a_line_labelled_by_year(wh, tmp_path):
     assert isinstance(ws._charts[0], LineChart)
     assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == ["2023", "2024"]
     assert [ws.cell(r, 2).value for r in range(2, 4)] == pytest.approx([31 * 10, 60 * 10])
+
+
+def _report(name, frame, kinds):
+    import pandas as pd
+
+    from costcalc.reports import Report, ReportFilters
+
+    return Report(name=name, title="t", period_from=date(2024, 4, 1), period_to=date(2025, 3, 31),
+                  filters=ReportFilters(), frame=pd.DataFrame(frame), kinds=kinds)
+
+
+def test_any_report_over_periods_is_a_line_named_by_its_own_period_labels():
+    """A report with its own bucket names (e.g. services --by quarter: a `period` column) and
+    one with a single period and no chart of its own (bars by its text)."""
+    from costcalc.reports.render.charts import chart_for
+    from costcalc.reports.results import DATE, MONEY, TEXT
+
+    kinds = {"period": TEXT, "period_from": DATE, "service": TEXT, "cost": MONEY}
+    rep = _report("services", {"period": ["Q2 2024", "Q2 2024", "Q3 2024"],
+                               "period_from": [date(2024, 4, 1), date(2024, 4, 1), date(2024, 7, 1)],
+                               "service": ["A", "B", "A"], "cost": [1.0, 2.0, 3.0]}, kinds)
+    chart = chart_for(rep)
+    assert chart.kind == "line" and chart.categories == ("Q2 2024", "Q3 2024")
+    assert [(s.name, s.values) for s in chart.series] == [("A", (1.0, 3.0)), ("B", (2.0, 0.0))]
+    rep.frame.loc[2, "cost"] = None
+    rep.suppressed = {(2, "cost")}
+    assert [s.values for s in chart_for(rep).series] == [(1.0, None), (2.0, 0.0)]
+    one = _report("client-records", {"period_from": [date(2024, 4, 1)] * 2, "service_use_id": ["C1-1", "C1-2"],
+                                     "service": ["A", "B"], "cost": [5.0, 7.0]},
+                  {"period_from": DATE, "service_use_id": TEXT, "service": TEXT, "cost": MONEY})
+    chart = chart_for(one)
+    assert chart.kind == "bar" and chart.categories == ("C1-2: B", "C1-1: A")

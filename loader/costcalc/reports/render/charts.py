@@ -109,9 +109,14 @@ def _over_time(report: Report, title: str) -> Chart:
         if key in sums and sums[key] is None:
             continue
         sums[key] = None if cost[i] is None else (sums.get(key) or 0.0) + cost[i]
-    cats = tuple(_period_label(p, periods) for p in periods)
-    series = tuple(Series(g, tuple(sums.get((g, p), 0.0 if (g, p) not in sums else None) for p in periods))
-                   for g in groups)
+    labels: dict = {}
+    for col in ("period", "financial_year"):  # a report's own names for its periods ("2024-25", "Q1 2024")
+        if col in f.columns:
+            for p, label in zip(f["period_from"].tolist(), f[col].tolist()):
+                labels.setdefault(_plain(p), str(label))
+    cats = tuple(labels.get(p) or _period_label(p, periods) for p in periods)
+    # a service with no row in a period spent nothing then (0); a withheld sum stays None (a gap)
+    series = tuple(Series(g, tuple(sums.get((g, p), 0.0) for p in periods)) for g in groups)
     return Chart("line", title, cats, series)
 
 
@@ -137,9 +142,9 @@ def _client(report: Report) -> Chart:
 
 def _generic(report: Report) -> Chart | None:
     cols = list(report.frame.columns)
-    if "period_from" in cols and "cost" in cols:
+    if "period_from" in cols and "cost" in cols and report.frame["period_from"].nunique() > 1:
         return _over_time(report, "Cost over time")
-    text = [c for c in cols if report.kinds.get(c, TEXT) == TEXT]
+    text = [c for c in cols if report.kinds.get(c, TEXT) == TEXT and c not in ("period", "financial_year")]
     value = next((c for c in cols if report.kinds.get(c) == MONEY), None) \
         or next((c for c in cols if report.kinds.get(c) in NUMERIC_KINDS and c != "rank"), None)
     if not text or value is None:
