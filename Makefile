@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system bench clean
+.PHONY: demo test setup system bench clean screenshots
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_matching.py --records 200000
 	$(BIN)/python bench/bench_scale.py
+
+# Screenshots of every dashboard page from the demo borough, into docs/images/
+# (docs/dashboard.md); needs chromium (make system).
+screenshots: $(STAMP) system
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .venv-base .costcalc warehouse demo_data dbt_project/target dbt_project/logs

@@ -35,7 +35,8 @@ DASHBOARD_EXPOSURES = {"dashboard_index", "dashboard_spend_by_service", "dashboa
                        "dashboard_ta_comparison", "dashboard_trends", "dashboard_service_pages"}
 OTHER_EXPOSURES = {"bi_published_marts", "semantic_layer", "caseworker_lookup"}
 PUBLIC_MARTS = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
-                "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population"}
+                "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
+                "dim_data_extract"}
 METRICS = {"total_cost", "clients", "cost_per_client", "records_started", "clients_starting"}
 #: The demo's report year (costcalc demo: 1 April 2025 to 31 March 2026).
 FY = (date(2025, 4, 1), date(2026, 3, 31))

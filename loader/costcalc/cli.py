@@ -100,3 +100,5 @@ from costcalc.commands.watch import watch_command as _watch  # noqa: E402
 main.add_command(_watch)
 from costcalc.commands.template import template_command as _template  # noqa: E402
 main.add_command(_template)
+from costcalc.commands.publish import publish_command as _publish  # noqa: E402
+main.add_command(_publish)

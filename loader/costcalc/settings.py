@@ -34,8 +34,16 @@ class LoadingSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    #: The folder the watcher republishes the dashboard into after each successful build
+    #: (``costcalc publish``; docs/dashboard.md). Relative to the project directory. None: no dashboard.
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     loading: LoadingSettings = LoadingSettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
 
 def settings_path() -> Path:
@@ -80,7 +88,31 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings as 'name: value' lines")
-    unknown = set(data) - {"loading"}
+    unknown = set(data) - {"loading", "dashboard"}
     if unknown:
-        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading)")
-    return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"))
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard)")
+    return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"),
+                    dashboard=_dashboard_section(data.get("dashboard"), f"{path.name}: dashboard"))
+
+
+def _dashboard_section(data, where: str) -> DashboardSettings:
+    if data is None:
+        return DashboardSettings()
+    if not isinstance(data, dict):
+        raise SettingsError(f"{where}: expected a mapping of settings")
+    for key in data:
+        if key != "folder":
+            raise SettingsError(f"{where}: unknown setting {key!r} (known: folder)")
+    folder = data.get("folder")
+    if folder is not None and (not isinstance(folder, str) or not folder.strip() or "\0" in folder):
+        raise SettingsError(f"{where}.folder: {folder!r} is not a folder name")
+    return DashboardSettings(folder=folder.strip() if folder else None)
+
+
+def dashboard_folder(settings: Settings | None = None) -> Path | None:
+    """The dashboard folder of the settings (relative names are in the project directory), or None."""
+    settings = settings or load_settings()
+    if not settings.dashboard.folder:
+        return None
+    folder = Path(settings.dashboard.folder).expanduser()
+    return folder if folder.is_absolute() else paths.project_dir() / folder

@@ -11,6 +11,10 @@ import click
 
 from costcalc import reports
 from costcalc.reports import ReportError, ReportFilters
+from costcalc.reports import render
+
+#: Every --format: the printed ones, then the files (xlsx, html: need --output).
+ALL_FORMATS = tuple(reports.FORMATS) + render.FILE_FORMATS
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 #: Bounds of the number options: a number DuckDB cannot bind (--limit 99999999999999999999)
@@ -37,6 +41,11 @@ class DayType(click.ParamType):
 
 
 DAY = DayType()
+
+
+OUTPUT_OPTION = click.option(
+    "--output", "output", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
+    help="Write the report to FILE (required for xlsx and html); an existing link or non-file is refused.")
 
 
 def report_options(func):
@@ -77,8 +86,10 @@ def report_options(func):
         click.option("--all-need", "all_needs", multiple=True, metavar="REASON",
                      help="Only clients with this primary support reason (repeatable: clients must have "
                           "every one); as --need, in full or its category before a colon."),
-        click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True,
-                     help="table for people; csv and json carry unrounded costs."),
+        click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True,
+                     help="table for people; csv and json carry unrounded costs; xlsx (a workbook with a chart) "
+                          "and html (a self-contained page) need --output."),
+        OUTPUT_OPTION,
     ]
     for option in reversed(options):
         func = option(func)
@@ -90,17 +101,31 @@ def _filters(kw: dict) -> ReportFilters:
     return ReportFilters(**{k: (tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kw.items() if k in names})
 
 
-def _run(ctx: click.Context, build, fmt: str) -> None:
-    """Open the published marts read-only, build the report, print it; errors become clean messages."""
+def _run(ctx: click.Context, build, fmt: str, output: str | None = None) -> None:
+    """Open the published marts read-only, build the report, print it (or write it to
+    --output); errors become clean messages."""
+    if fmt in render.FILE_FORMATS and not output:
+        raise click.UsageError(f"--format {fmt} writes a file: give --output FILE (e.g. --output report.{fmt}).")
     try:
         con = reports.connect_published(ctx.obj.warehouse)
         try:
             report = build(con)
+            provenance = render.read_provenance(con) if fmt in render.FILE_FORMATS else None
         finally:
             con.close()
+        if fmt == "xlsx":
+            data = render.format_xlsx(report, provenance)
+        elif fmt == "html":
+            data = render.format_html(report, provenance)
+        else:
+            data = reports.format_report(report, fmt)
+        if output:
+            written = render.write_output(output, data)
+            click.echo(f"Wrote {fmt} report to {written}", err=True)
+            return
     except ReportError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(reports.format_report(report, fmt), nl=False)
+    click.echo(data, nl=False)
 
 
 @click.group("report")
@@ -118,10 +143,10 @@ def report() -> None:
               help=f"How many clients (at most {MAX_LIMIT:,}).")
 @report_options
 @click.pass_context
-def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, **kw) -> None:
+def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, output: str | None, **kw) -> None:
     """The clients costing most in the period."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.top_clients(con, f, limit=limit), fmt)
+    _run(ctx, lambda con: reports.top_clients(con, f, limit=limit), fmt, output)
 
 
 @report.command("client")
@@ -133,11 +158,12 @@ def top_clients_cmd(ctx: click.Context, limit: int, fmt: str, **kw) -> None:
                    "days and cost in the period.")
 @report_options
 @click.pass_context
-def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: str, **kw) -> None:
+def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: str, output: str | None,
+               **kw) -> None:
     """One client's costs by service, service type and period (or record by record, --records)."""
     f = _filters(kw)
     build = reports.client_records if records else reports.client_breakdown
-    _run(ctx, lambda con: build(con, client_id, f, by=by), fmt)
+    _run(ctx, lambda con: build(con, client_id, f, by=by), fmt, output)
 
 
 @report.command("services")
@@ -146,40 +172,43 @@ def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: 
                    "(April-March, labelled 2024-25).")
 @report_options
 @click.pass_context
-def services_cmd(ctx: click.Context, by: str, fmt: str, **kw) -> None:
+def services_cmd(ctx: click.Context, by: str, fmt: str, output: str | None, **kw) -> None:
     """Spend by service and service type (in each month, quarter, year or financial year with --by)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.services(con, f, by=by), fmt)
+    _run(ctx, lambda con: reports.services(con, f, by=by), fmt, output)
 
 
 @report.command("ta-comparison")
 @report_options
 @click.pass_context
-def ta_comparison_cmd(ctx: click.Context, fmt: str, **kw) -> None:
+def ta_comparison_cmd(ctx: click.Context, fmt: str, output: str | None, **kw) -> None:
     """Clients ever in temporary accommodation versus all others, per service type."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.ta_comparison(con, f), fmt)
+    _run(ctx, lambda con: reports.ta_comparison(con, f), fmt, output)
 
 
 @report.command("memberships")
-@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@OUTPUT_OPTION
 @click.pass_context
-def memberships_cmd(ctx: click.Context, fmt: str) -> None:
+def memberships_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
     """The values --with and --without accept, with client counts."""
-    _run(ctx, reports.memberships, fmt)
+    _run(ctx, reports.memberships, fmt, output)
 
 
 @report.command("needs")
-@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@OUTPUT_OPTION
 @click.pass_context
-def needs_cmd(ctx: click.Context, fmt: str) -> None:
+def needs_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
     """The values --need accepts (primary support reasons), with client counts."""
-    _run(ctx, reports.needs, fmt)
+    _run(ctx, reports.needs, fmt, output)
 
 
 @report.command("unmapped-types")
-@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@OUTPUT_OPTION
 @click.pass_context
-def unmapped_types_cmd(ctx: click.Context, fmt: str) -> None:
+def unmapped_types_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
     """Service types with no label in seeds/service_type_labels.csv (file type, type, records)."""
-    _run(ctx, reports.unmapped_types, fmt)
+    _run(ctx, reports.unmapped_types, fmt, output)

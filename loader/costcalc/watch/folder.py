@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from costcalc.reports.errors import ReportError
 from costcalc.schemas import load_file_types
 from costcalc.watch.events import FolderEvents, filesystem_type, is_network_filesystem  # noqa: F401
 from costcalc.watch.filetype import Decision, decide_file_type, read_top_rows, recognise  # noqa: F401
@@ -243,11 +244,34 @@ class Watcher:
         if ok:
             self._clear_marker()
             log.info("build finished")
+            self.republish_dashboard()
         else:
             log.error("the build failed; it is retried after the next batch or on restart")
             self.build_marker.parent.mkdir(parents=True, exist_ok=True)
             self.build_marker.touch()
         return ok
+
+    def republish_dashboard(self) -> bool | None:
+        """After a successful build, render the dashboard again when costcalc.yml names
+        its folder (``dashboard: {folder: ...}``; costcalc.dashboard). None: none configured.
+        A failure is logged; the loading goes on and the previous site stays."""
+        from costcalc.settings import SettingsError, dashboard_folder
+
+        try:
+            folder = dashboard_folder()
+            if folder is None:
+                return None
+            from costcalc.dashboard import publish_site
+
+            site = publish_site(self.warehouse, folder)
+        except (SettingsError, ReportError) as exc:
+            log.error("the dashboard was not republished: %s", exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - the watcher keeps loading whatever a render hits
+            log.error("the dashboard was not republished (%s)", type(exc).__name__)
+            return False
+        log.info("dashboard republished: %d pages in %s", len(site.pages), site.folder)
+        return True
 
     def _clear_marker(self) -> None:
         try:
