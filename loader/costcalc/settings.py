@@ -34,8 +34,16 @@ class LoadingSettings:
 
 
 @dataclass(frozen=True)
+class DisclosureSettings:
+    #: Aggregate reports and the rpt_* marts suppress counts of fewer than this many people,
+    #: and every figure computed over them (docs/disclosure.md). 0 or 1 suppresses nothing.
+    threshold: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     loading: LoadingSettings = LoadingSettings()
+    disclosure: DisclosureSettings = DisclosureSettings()
 
 
 def settings_path() -> Path:
@@ -80,7 +88,8 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings as 'name: value' lines")
-    unknown = set(data) - {"loading"}
+    unknown = set(data) - {"loading", "disclosure"}
     if unknown:
-        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading)")
-    return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"))
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, disclosure)")
+    return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"),
+                    disclosure=_section(DisclosureSettings, data.get("disclosure"), f"{path.name}: disclosure"))

@@ -84,16 +84,34 @@ def _filters(kw: dict) -> ReportFilters:
 
 
 def _run(ctx: click.Context, build, fmt: str) -> None:
-    """Open the published marts read-only, build the report, print it; errors become clean messages."""
+    """Open the published marts read-only, build the report, print it; errors become clean messages.
+
+    An --exact report is logged to audit.exact_report_log first (who, when, which
+    report, period and filters); it is printed only once that row is committed."""
+    from costcalc.reports.exact_log import ExactLogFailed, log_exact_run
+
     try:
         con = reports.connect_published(ctx.obj.warehouse)
         try:
             report = build(con)
         finally:
             con.close()
-    except ReportError as exc:
+        if report.exact:
+            log_id, who = log_exact_run(ctx.obj.warehouse, report.name, report.period_from, report.period_to,
+                                        report.filters.describe())
+            click.echo(f"{report.not_for_publication}: exact figures for internal analysis only, "
+                       f"logged as exact report run {log_id} by {who}.", err=True)
+        elif report.not_for_publication:
+            click.echo(f"{report.not_for_publication}.", err=True)
+    except (ReportError, ExactLogFailed) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(reports.format_report(report, fmt), nl=False)
+
+
+exact_option = click.option(
+    "--exact", is_flag=True, default=False,
+    help="Exact figures: small numbers are not suppressed. For internal analysis only, not for "
+         "publication; every --exact run is logged (audit.exact_report_log, docs/disclosure.md).")
 
 
 @click.group("report")
@@ -131,33 +149,39 @@ def client_cmd(ctx: click.Context, client_id: str, by: str, fmt: str, **kw) -> N
 
 @report.command("services")
 @report_options
+@exact_option
 @click.pass_context
-def services_cmd(ctx: click.Context, fmt: str, **kw) -> None:
-    """Spend by service and service type."""
+def services_cmd(ctx: click.Context, fmt: str, exact: bool, **kw) -> None:
+    """Spend by service and service type (small numbers suppressed unless --exact)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.services(con, f), fmt)
+    _run(ctx, lambda con: reports.services(con, f, exact=exact), fmt)
 
 
 @report.command("ta-comparison")
 @report_options
+@exact_option
 @click.pass_context
-def ta_comparison_cmd(ctx: click.Context, fmt: str, **kw) -> None:
-    """Clients ever in temporary accommodation versus all others, per service type."""
+def ta_comparison_cmd(ctx: click.Context, fmt: str, exact: bool, **kw) -> None:
+    """Clients ever in temporary accommodation versus all others, per service type
+    (small numbers suppressed unless --exact)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.ta_comparison(con, f), fmt)
+    _run(ctx, lambda con: reports.ta_comparison(con, f, exact=exact), fmt)
 
 
 @report.command("memberships")
 @click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@exact_option
 @click.pass_context
-def memberships_cmd(ctx: click.Context, fmt: str) -> None:
-    """The values --with and --without accept, with client counts."""
-    _run(ctx, reports.memberships, fmt)
+def memberships_cmd(ctx: click.Context, fmt: str, exact: bool) -> None:
+    """The values --with and --without accept, with client counts (small counts suppressed unless --exact)."""
+    _run(ctx, lambda con: reports.memberships(con, exact=exact), fmt)
 
 
 @report.command("needs")
 @click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True)
+@exact_option
 @click.pass_context
-def needs_cmd(ctx: click.Context, fmt: str) -> None:
-    """The values --need accepts (primary support reasons), with client counts."""
-    _run(ctx, reports.needs, fmt)
+def needs_cmd(ctx: click.Context, fmt: str, exact: bool) -> None:
+    """The values --need accepts (primary support reasons), with client counts (small counts
+    suppressed unless --exact)."""
+    _run(ctx, lambda con: reports.needs(con, exact=exact), fmt)

@@ -6,6 +6,7 @@ from datetime import date
 
 import duckdb
 
+from costcalc.reports import disclosure
 from costcalc.reports.connection import _frame, resolve_period
 from costcalc.reports.filters import ReportFilters, _base_query, _pool_fragments, _Query
 from costcalc.reports.errors import ClientNotFound, ReportError
@@ -29,11 +30,11 @@ GROUP BY k.client_id, pool.age_band
 ORDER BY cost DESC, k.client_id
 LIMIT ?""", int(limit))
     frame = _frame(con, q)
-    return Report(
+    return disclosure.label_individual(Report(
         name="top-clients", title=f"Top {limit} clients by cost", period_from=period[0], period_to=period[1],
         filters=f, frame=frame,
         kinds={"rank": INT, "client_id": TEXT, "age_band": TEXT, "services": INT, "records": INT, "cost": MONEY},
-    )
+    ))
 
 
 def client_breakdown(con: duckdb.DuckDBPyConnection, client_id: str, filters: ReportFilters | None = None,
@@ -63,12 +64,12 @@ ORDER BY k.b_from, k.service, k.service_type""")
         notes.append("This client is outside the selected client pool (see the filters), so nothing is costed.")
     elif frame.empty:
         notes.append("No service use in the period for this client (with these filters).")
-    return Report(
+    return disclosure.label_individual(Report(
         name="client", title=f"Cost breakdown for client {client_id}", period_from=period[0], period_to=period[1],
         filters=f, frame=frame, notes=notes, total_label_column="service",
         kinds={"period_from": DATE, "period_to": DATE, "service": TEXT, "service_type": TEXT,
                "records": INT, "days": DAYS, "cost": MONEY},
-    )
+    ))
 
 
 def _pool_only_sql(f: ReportFilters) -> _Query:
@@ -78,8 +79,9 @@ def _pool_only_sql(f: ReportFilters) -> _Query:
     return q
 
 
-def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None) -> Report:
-    """Spend by service and service type in the period."""
+def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, *,
+             exact: bool = False) -> Report:
+    """Spend by service and service type in the period (small numbers suppressed unless ``exact``)."""
     f = filters or ReportFilters()
     period = resolve_period(con, f)
     q = _base_query(f, period)
@@ -94,12 +96,12 @@ FROM costed k
 GROUP BY k.service, k.service_type
 ORDER BY k.service, cost DESC, k.service_type""")
     frame = _frame(con, q)
-    return Report(
+    return disclosure.protect(Report(
         name="services", title="Spend by service and service type", period_from=period[0], period_to=period[1],
         filters=f, frame=frame, total_label_column="service",
         kinds={"service": TEXT, "service_type": TEXT, "clients": INT, "records": INT, "days": DAYS,
                "cost": MONEY, "mean_per_client": MONEY, "share_of_cost": SHARE},
-    )
+    ), disclosure.SERVICES, exact=exact)
 
 
 ALL_SERVICES = "(all services)"
@@ -135,7 +137,8 @@ def _ta_query(f: ReportFilters, period: tuple[date, date]) -> _Query:
     return q
 
 
-def ta_comparison(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None) -> Report:
+def ta_comparison(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, *,
+                  exact: bool = False) -> Report:
     """Clients ever in temporary accommodation versus all other clients, per service type.
 
     The two groups are the clients in the pool with any service use in the
@@ -157,42 +160,46 @@ ORDER BY (st.service = ?), st.service, st.service_type""", ALL_SERVICES)
     frame = _frame(con, q)
     sizes = _ta_query(f, period).add("SELECT n_ta, n_other FROM sizes")
     n_ta, n_other = con.execute(sizes.text(), sizes.params).fetchone()
+    t = disclosure.configured_threshold()
     notes = [
-        f"{n_ta:,} clients ever in temporary accommodation and {n_other:,} other clients "
+        f"{disclosure.count_text(n_ta, t, exact)} clients ever in temporary accommodation and "
+        f"{disclosure.count_text(n_other, t, exact)} other clients "
         "had service use in the period (the groups the shares are of).",
         "Mean and median are per user: over the clients who used that service type in the period.",
     ]
-    return Report(
+    return disclosure.protect(Report(
         name="ta-comparison", title="Clients ever in temporary accommodation versus all others",
         period_from=period[0], period_to=period[1], filters=f, frame=frame, notes=notes,
         kinds={"service": TEXT, "service_type": TEXT,
                "ta_clients": INT, "ta_users": INT, "ta_share": SHARE, "ta_mean": MONEY, "ta_median": MONEY,
                "other_clients": INT, "other_users": INT, "other_share": SHARE,
                "other_mean": MONEY, "other_median": MONEY},
-    )
+    ), disclosure.ta_rule(ALL_SERVICES), exact=exact, threshold=t)
 
 
-def _listing(con: duckdb.DuckDBPyConnection, name: str, title: str, sql: str, kinds: dict) -> Report:
+def _listing(con: duckdb.DuckDBPyConnection, name: str, title: str, sql: str, kinds: dict,
+             exact: bool = False) -> Report:
     """A fixed query listing the values a filter accepts, as a report over all time."""
     frame = con.execute(sql).df()
     lo_hi = resolve_period(con, ReportFilters())
-    return Report(name=name, title=title, period_from=lo_hi[0], period_to=lo_hi[1],
-                  filters=ReportFilters(), frame=frame, kinds=kinds)
+    return disclosure.protect(Report(name=name, title=title, period_from=lo_hi[0], period_to=lo_hi[1],
+                                     filters=ReportFilters(), frame=frame, kinds=kinds),
+                              disclosure.LISTING, exact=exact)
 
 
-def memberships(con: duckdb.DuckDBPyConnection) -> Report:
+def memberships(con: duckdb.DuckDBPyConnection, *, exact: bool = False) -> Report:
     """The values ``--with`` / ``--without`` accept, with how many clients have each."""
     return _listing(
         con, "memberships", "Client-pool memberships (for --with / --without)",
         "SELECT membership, schema_code, count(DISTINCT client_id) AS clients"
         " FROM marts.fct_client_membership GROUP BY ALL ORDER BY membership, schema_code",
-        {"membership": TEXT, "schema_code": TEXT, "clients": INT})
+        {"membership": TEXT, "schema_code": TEXT, "clients": INT}, exact)
 
 
-def needs(con: duckdb.DuckDBPyConnection) -> Report:
+def needs(con: duckdb.DuckDBPyConnection, *, exact: bool = False) -> Report:
     """The values ``--need`` accepts (primary support reasons), with how many clients have each."""
     return _listing(
         con, "needs", "Primary support reasons (for --need)",
         "SELECT need, count(DISTINCT client_id) AS clients FROM marts.fct_service_use"
         " WHERE need IS NOT NULL GROUP BY need ORDER BY need",
-        {"need": TEXT, "clients": INT})
+        {"need": TEXT, "clients": INT}, exact)
