@@ -334,10 +334,35 @@ def check_services_report_matches_the_contract(e2e, lo, hi):
     expected: dict[tuple, float] = defaultdict(float)
     for rec in e2e.recs:
         expected[(rec.service, rec.service_type)] += cost_in(rec, lo, hi)
-    rep = reports.services(e2e.con, reports.ReportFilters(date_from=lo, date_to=hi))
+    # exact figures: what is checked here is the costing (suppression: the next check)
+    rep = reports.services(e2e.con, reports.ReportFilters(date_from=lo, date_to=hi), exact=True)
     got = {(r["service"], r["service_type"]): float(r["cost"]) for r in rep.rows}
     for k in set(got) | set(expected):
         assert close(got.get(k, 0.0), expected.get(k, 0.0)), (k, got.get(k), expected.get(k))
+    check_services_report_suppresses_small_numbers(e2e, lo, hi)
+
+
+def check_services_report_suppresses_small_numbers(e2e, lo, hi, threshold: int = 10):
+    """The default (published) services report against the exact one: every row of fewer
+    than ``threshold`` clients is suppressed; the visible rows are exact; and when a total
+    is printed, the total minus the visible rows covers at least two rows and at least
+    ``threshold`` clients (docs/disclosure.md)."""
+    f = reports.ReportFilters(date_from=lo, date_to=hi)
+    exact = reports.services(e2e.con, f, exact=True).rows
+    shown = reports.services(e2e.con, f)
+    assert len(shown.rows) == len(exact) and shown.threshold == threshold
+    hidden = [i for i in range(len(exact)) if shown.is_suppressed(i, "clients")]
+    for i, (want, got) in enumerate(zip(exact, shown.rows)):
+        assert (want["service"], want["service_type"]) == (got["service"], got["service_type"])
+        if want["clients"] < threshold:
+            assert i in hidden, want
+        if i in hidden:
+            assert got["cost"] is None and shown.is_suppressed(i, "cost")
+        else:
+            assert got["clients"] == want["clients"] and close(float(got["cost"]), float(want["cost"]))
+    if hidden and shown.totals and shown.totals["cost"] is not None:
+        assert close(shown.totals["cost"], sum(float(r["cost"]) for r in exact))
+        assert len(hidden) >= 2 and sum(exact[i]["clients"] for i in hidden) >= threshold
 
 
 def check_the_demo_printed_its_reports_and_timings(e2e):
@@ -436,7 +461,7 @@ def check_reports_and_lookup(e2e) -> None:
     assert hostile_member.rows == []
     assert con.execute("select count(*) from marts.dim_client").fetchone()[0] > 0
     totals = defaultdict(float)
-    for r in reports.services(con, f).rows:
+    for r in reports.services(con, f, exact=True).rows:
         totals[r["service"]] += float(r["cost"])
     assert set(totals) >= {"Temporary Accommodation", "Housing Benefit"}
     with target_env(e2e.target, **e2e.env):
