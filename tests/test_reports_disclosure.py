@@ -227,6 +227,25 @@ def test_a_bad_threshold_is_refused_naming_the_setting(tmp_path, value):
         load_settings(_project(tmp_path, "disclosure:\n  thresold: 5\n") / "costcalc.yml")
 
 
+def test_costcalc_build_passes_the_threshold_to_dbt(tmp_path, monkeypatch):
+    """The marts read the dbt var disclosure_threshold: costcalc passes the project's
+    setting; a caller's own --vars are merged over it, never passed twice."""
+    from costcalc.transform.build import _split_vars, dbt_project_args
+
+    def passed_vars(args):
+        return json.loads(args[args.index("--vars") + 1])
+
+    monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(_project(tmp_path, "disclosure:\n  threshold: 4\n")))
+    assert passed_vars(dbt_project_args()) == {"disclosure_threshold": 4}
+    rest, given = _split_vars(["run", "--vars", "{disclosure_threshold: 0, match_max_rounds: 3}", "--select", "x"])
+    assert rest == ["run", "--select", "x"] and given == {"disclosure_threshold": 0, "match_max_rounds": 3}
+    args = dbt_project_args(None, given)
+    assert args.count("--vars") == 1 and passed_vars(args) == {"disclosure_threshold": 0, "match_max_rounds": 3}
+    monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(_project(tmp_path, "disclosure:\n  threshold: -3\n")))
+    with pytest.raises(SettingsError, match="disclosure.threshold"):
+        dbt_project_args()
+
+
 def test_the_default_threshold_is_10(tmp_path):
     assert load_settings(tmp_path / "none.yml").disclosure.threshold == 10 == disclosure.DEFAULT_THRESHOLD
 

@@ -427,6 +427,48 @@ def check_everything(e2e) -> None:
         check_services_report_matches_the_contract(e2e, lo, hi)
     check_client_ids_stable(e2e)
     check_reports_and_lookup(e2e)
+    check_rpt_marts_suppress_small_numbers(e2e)
+    check_exact_report_is_logged(e2e)
+
+
+def check_rpt_marts_suppress_small_numbers(e2e) -> None:
+    """The published aggregate marts suppress small numbers (docs/disclosure.md), checked
+    against counts from the facts; a borough of this size has rows of both kinds."""
+    from helpers.disclosure_checks import check_rpt_marts_suppress_small_numbers as check
+
+    hidden = check(lambda sql: e2e.con.execute(sql).fetchall())
+    assert 0 < hidden["rpt_spend_by_service"] < hidden["services"], hidden
+    assert 0 < hidden["rpt_ta_vs_population"] <= hidden["services"], hidden
+
+
+def check_exact_report_is_logged(e2e) -> None:
+    """`costcalc report --exact` on this engine: exact figures, said to be not for
+    publication, and a row in audit.exact_report_log naming the user and the filters."""
+    import json
+
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+    from costcalc.lookup import default_user
+
+    args = ["--warehouse", str(e2e.warehouse), "--target", e2e.target, "report", "services", "--exact",
+            "--format", "json", "--from", "2025-04-01", "--to", "2026-03-31", "--service", "Housing Benefit"]
+    with target_env(e2e.target, **e2e.env):
+        res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["disclosure"]["exact"] is True and all(isinstance(r["cost"], float) for r in doc["rows"])
+    assert "NOT FOR PUBLICATION" in res.stderr
+    log_id = int(re.search(r"logged as exact report run (\d+) by ", res.stderr).group(1))
+    rows = e2e.con.execute("select run_by, report, period_from, period_to, filters from audit.exact_report_log"
+                           " where log_id = ?", [log_id]).fetchall()
+    assert len(rows) == 1
+    run_by, report, p_from, p_to, filters = rows[0]
+    assert report == "services" and (p_from, p_to) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert json.loads(filters) == {"services": ["Housing Benefit"]}
+    # who: the OS account on DuckDB, the database session's user on a server
+    expected = default_user() if e2e.target == "duckdb" else e2e.con.execute("select session_user").fetchone()[0]
+    assert run_by == expected
 
 
 def check_client_ids_stable(e2e) -> None:
