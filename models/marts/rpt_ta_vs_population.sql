@@ -128,8 +128,10 @@ pairs as (
     from figures
     left join {{ ref('rpt_spend_by_service') }} as spend
         on spend.service = figures.service
-        and (spend.service_type = figures.service_type
-            or (spend.service_type is null and figures.service_type is null))
+        and (
+            spend.service_type = figures.service_type
+            or (spend.service_type is null and figures.service_type is null)
+        )
     group by figures.service, figures.service_type
 
 ),
@@ -167,5 +169,7 @@ from figures
 cross join sizes
 inner join marked
     on marked.service = figures.service
-    and (marked.service_type = figures.service_type
-        or (marked.service_type is null and figures.service_type is null))
+    and (
+        marked.service_type = figures.service_type
+        or (marked.service_type is null and figures.service_type is null)
+    )
