@@ -189,6 +189,15 @@ def test_secondary_suppression_on_one_column(counts, expected):
         assert len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 10
 
 
+def test_a_report_split_by_period_protects_each_period_too():
+    """Each period's rows add up to that period's total (the same report for that period
+    alone prints it): a lone small cell in one period takes another of that period."""
+    frame = pd.DataFrame({"period_from": [date(2024, 1, 1)] * 3 + [date(2024, 2, 1)] * 3,
+                          "clients": [50, 30, 3, 40, 20, 15], "cost": [1.0] * 6})
+    hidden = {i for i, c in disclosure.suppressed_cells(frame, disclosure.SERVICES, 10) if c == "clients"}
+    assert hidden == {1, 2}   # January: 3 and the next smallest, 30; February stays (whole: 2 cells, 33)
+
+
 def test_a_line_whose_total_is_not_shown_needs_no_secondary_suppression():
     frame = pd.DataFrame({"n": [50, 30, 3]})
     rule = Rule(counted=(Counted("n"),), lines=lambda f, t: [Line(tuple((i, "n") for i in range(3)), total=False)])

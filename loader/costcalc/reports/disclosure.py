@@ -203,10 +203,24 @@ def label_individual(report):
 # --------------------------------------------------------------------------- the reports' rules
 
 
+#: Columns that split a report into parts (a report split by period): each part's rows
+#: add up to the total the same report shows for that part alone.
+PART_COLUMNS = ("period_from",)
+
+
 def _whole_column(count: str) -> Callable[[pd.DataFrame, int], list[Line]]:
-    """One line: every row's ``count`` cell, adding up to the printed total row."""
+    """Every row's ``count`` cell, adding up to the printed total row; and, in a report
+    split into parts (``PART_COLUMNS``, e.g. per period), each part's rows, which add up
+    to the total of the same report run for that part."""
     def lines(frame: pd.DataFrame, threshold: int) -> list[Line]:
-        return [Line(tuple((i, count) for i in range(len(frame))), total=_max_count(frame, count) >= threshold)]
+        out = []  # the parts first: the smallest lines choose their complements first
+        for col in (c for c in PART_COLUMNS if c in frame.columns):
+            for _, part in frame.groupby(col, sort=False, dropna=False):
+                rows = [frame.index.get_loc(i) for i in part.index]
+                shown = _max_count(part, count) >= threshold
+                out.append(Line(tuple((i, count) for i in rows), total=shown))
+        out.append(Line(tuple((i, count) for i in range(len(frame))), total=_max_count(frame, count) >= threshold))
+        return out
     return lines
 
 
