@@ -171,6 +171,28 @@ def test_ta_comparison_group_sizes_under_the_threshold_are_suppressed(tmp_path):
     assert all(r["ta_clients"] is None and r["other_clients"] is None for r in rep.rows)
     assert rep.notes[0].startswith("<10 clients ever in temporary accommodation and <10 other clients")
     assert "2 clients" not in " ".join(rep.notes)
+    # every cell of a group that small, a 0 too
+    care = [r for r in rep.rows if r["service_type"] == "Home Care"][0]
+    assert care["ta_users"] is None and care["other_users"] is None
+
+
+def test_a_true_zero_is_shown_not_suppressed(tmp_path):
+    """No client outside TA uses a TA service: that 0 says nothing about anyone, and
+    hiding it would protect nobody (docs/disclosure.md, "Zeros")."""
+    groups = {("Temporary Accommodation", "Hostel"): (range(1, 13), 30.0),
+              ("Housing Benefit", "Entitlement"): (range(1, 41), 10.0)}
+    con = reports.connect(_marts(tmp_path, groups, ta=TA))
+    try:
+        rep = reports.ta_comparison(con)
+    finally:
+        con.close()
+    hostel = {r["service_type"]: i for i, r in enumerate(rep.rows)}["Hostel"]
+    row = rep.rows[hostel]
+    assert (row["ta_users"], row["other_users"], row["other_share"]) == (12, 0, 0.0)
+    assert row["other_mean"] is None and not rep.is_suppressed(hostel, "other_users")
+    assert rep.suppressed == frozenset()
+    line = [x for x in reports.format_table(rep).splitlines() if x.startswith("Temporary Accommodation")][0]
+    assert " 0 " in line and "<10" not in line
 
 
 @pytest.mark.parametrize("counts,expected", [
@@ -178,6 +200,7 @@ def test_ta_comparison_group_sizes_under_the_threshold_are_suppressed(tmp_path):
     ([50, 40, 3, 2], {1, 2, 3}),        # two small cells covering 5 people: one more
     ([50, 40, 30], set()),              # nothing small
     ([5, 4], {0, 1}),                   # everything small
+    ([50, 30, 3, 0], {1, 2}),           # a true 0 is shown, and hiding it would add nobody
     ([12, 3, 20, 3, 11], {1, 3, 4}),    # 3 + 3 < 10: the smallest visible (11) goes too
 ])
 def test_secondary_suppression_on_one_column(counts, expected):

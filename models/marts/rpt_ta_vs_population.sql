@@ -6,7 +6,8 @@
 -- service's two groups add up to its row of rpt_spend_by_service, a group's
 -- services to its total in rpt_client_breakdown. So a service is suppressed
 -- whole (both groups: NULL figures, is_suppressed true) when either group has
--- fewer users than the threshold or rpt_spend_by_service suppressed it; and
+-- 1 to threshold - 1 users (a true 0 is shown), when rpt_spend_by_service
+-- suppressed it, or when either group has fewer clients than the threshold; and
 -- further services, fewest users first, until the suppressed ones are at
 -- least two covering the threshold in each group. The group sizes are NULL
 -- when either group is smaller than the threshold.
@@ -113,8 +114,16 @@ figures as (
 
 ),
 
--- one row per service: its users in each group, and whether rpt_spend_by_service
--- suppressed it (its client_count is NULL only then)
+sizes as (
+
+    select max(case when {{ is_small_count('clients_in_group') }} then 1 else 0 end) as sizes_suppressed
+    from group_sizes
+
+),
+
+-- one row per service: its users in each group, whether rpt_spend_by_service
+-- suppressed it (its client_count is NULL only then), and whether a group is too
+-- small to show at all
 pairs as (
 
     select
@@ -124,8 +133,10 @@ pairs as (
             as ta_users,
         sum(case when figures.client_group = 'All other clients' then figures.users else 0 end) as other_users,
         max(case when spend.service is not null and spend.client_count is null then 1 else 0 end)
-            as spend_suppressed
+            as spend_suppressed,
+        max(sizes.sizes_suppressed) as sizes_suppressed
     from figures
+    cross join sizes
     left join {{ ref('rpt_spend_by_service') }} as spend
         on spend.service = figures.service
         and (
@@ -140,17 +151,10 @@ marked as (
 
     {{ small_number_suppression(
         'pairs',
-        keep=['service', 'service_type', 'ta_users', 'other_users', 'spend_suppressed'],
+        keep=['service', 'service_type', 'ta_users', 'other_users', 'spend_suppressed', 'sizes_suppressed'],
         counts=['ta_users', 'other_users'],
         tie_break=['service', 'service_type'],
-        forced='spend_suppressed = 1') }}
-
-),
-
-sizes as (
-
-    select max(case when {{ is_small_count('clients_in_group') }} then 1 else 0 end) as sizes_suppressed
-    from group_sizes
+        forced='spend_suppressed = 1 or sizes_suppressed = 1') }}
 
 )
 

@@ -4,16 +4,17 @@ An aggregate report counts people (clients) in each cell and shows figures
 computed over them (records, days, costs, means, medians, shares). With a
 threshold ``t`` (``disclosure.threshold`` in costcalc.yml, default 10):
 
-1. primary suppression: a count of fewer than ``t`` people (0 included), and
-   every figure computed over those people, is suppressed;
+1. primary suppression: a count of 1 to ``t`` - 1 people, and every figure
+   computed over those people, is suppressed (a true 0 is shown: see
+   docs/disclosure.md, "Zeros");
 2. secondary suppression: cells that add up to a total someone can see (a
    printed total row, the "(all services)" row, the same cell of another
    report run with the same filters) form a *line*. In a line whose total is
    shown, the suppressed cells must be at least two and cover at least ``t``
    people between them (their counts summed), so that the total minus the
    visible cells reveals no single suppressed cell and no group of fewer than
-   ``t`` people. Until that holds, the visible cell with the smallest count is
-   suppressed too. Lines cross (rows and columns of a two-way table), so this
+   ``t`` people. Until that holds, the visible cell with the smallest count
+   above 0 is suppressed too (hiding a 0 would add nobody). Lines cross (rows and columns of a two-way table), so this
    repeats until no line needs another cell.
 
 Suppressed cells keep no value (NaN in ``Report.frame``), are listed in
@@ -108,7 +109,7 @@ def _count(frame: pd.DataFrame, cell: Cell) -> float:
 
 
 def primary(frame: pd.DataFrame, counted: Iterable[Counted], threshold: int) -> set[Cell]:
-    """Count cells of fewer than ``threshold`` people."""
+    """Count cells of 1 to ``threshold`` - 1 people."""
     if not suppresses(threshold):
         return set()
     out = set()
@@ -116,7 +117,7 @@ def primary(frame: pd.DataFrame, counted: Iterable[Counted], threshold: int) -> 
         if c.count not in frame.columns:
             continue
         for i in range(len(frame)):
-            if _count(frame, (i, c.count)) < threshold:
+            if 0 < _count(frame, (i, c.count)) < threshold:
                 out.add((i, c.count))
     return out
 
@@ -135,7 +136,7 @@ def secondary(frame: pd.DataFrame, lines: list[Line], suppressed: set[Cell], thr
             if not shown:
                 continue
             hidden = [c for c in line.cells if c in out]
-            visible = [c for c in line.cells if c not in out]
+            visible = [c for c in line.cells if c not in out and _count(frame, c) > 0]
             if not hidden or not visible:
                 continue
             if len(hidden) >= 2 and sum(_count(frame, c) for c in hidden) >= threshold:
@@ -262,8 +263,9 @@ def ta_rule(all_services: str) -> Rule:
         counted=(
             Counted("ta_users", ("ta_share", "ta_mean", "ta_median")),
             Counted("other_users", ("other_share", "other_mean", "other_median")),
-            Counted("ta_clients", ("ta_share",)),
-            Counted("other_clients", ("other_share",)),
+            # a group of fewer than t clients: all its cells, zeros included
+            Counted("ta_clients", ("ta_users", "ta_share", "ta_mean", "ta_median")),
+            Counted("other_clients", ("other_users", "other_share", "other_mean", "other_median")),
         ),
         lines=_ta_lines(all_services),
     )
