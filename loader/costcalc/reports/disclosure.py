@@ -95,7 +95,7 @@ class Rule:
 
     counted: tuple[Counted, ...]
     lines: Callable[[pd.DataFrame, int], list[Line]] = lambda frame, threshold: []
-    #: The columns of the printed total row, and whether that total is shown.
+    #: Whether the report's printed total row may be shown (None: always).
     total_shown: Callable[[pd.DataFrame, int], bool] | None = None
 
 
