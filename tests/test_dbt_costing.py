@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 
+from helpers.disclosure_checks import check_rpt_marts_suppress_small_numbers
 from dbt_warehouse_helpers import RawWarehouse, d, person
 
 
@@ -251,17 +252,35 @@ def test_marts_hold_no_personal_columns(wh):
     assert wh.scalar("select count(*) from restricted.client_identity where surname = 'Leap'") == 1
 
 
+RPT_AGGREGATES = "rpt_spend_by_service rpt_client_breakdown rpt_ta_vs_population"
+
+
 def test_reports_add_up(wh):
+    """With suppression off (the dbt var disclosure_threshold 0, as costcalc.yml's
+    disclosure.threshold: 0 would pass), the aggregate marts add up to the facts; with the
+    default threshold, this handful of clients is suppressed throughout (docs/disclosure.md)."""
     total = wh.scalar("select sum(cost) from marts.fct_cost_monthly")
     assert wh.scalar("select sum(total_cost) from marts.rpt_spend_by_client") == pytest.approx(total)
-    assert wh.scalar("select sum(total_cost) from marts.rpt_spend_by_service") == pytest.approx(total)
     assert wh.scalar("select min(spend_rank) from marts.rpt_spend_by_client") == 1
-    ta_rows = wh.query("""select client_group, clients_in_group, users, share_using, median_cost_per_user
-                          from marts.rpt_ta_vs_population where service = 'Temporary Accommodation'
-                          and service_type = 'Hostel' order by client_group""")
-    n_ta = wh.scalar("select count(*) from marts.dim_client where ever_temporary_accommodation")
-    assert ta_rows[0][:3] == ("All other clients", wh.scalar("select count(*) from marts.dim_client") - n_ta, 0)
-    assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
+    n_clients = wh.scalar("select count(*) from marts.dim_client")
+    hidden = check_rpt_marts_suppress_small_numbers(wh.query)
+    # a handful of clients: every service row has fewer than 10, so all are suppressed
+    assert hidden["rpt_spend_by_service"] == hidden["rpt_ta_vs_population"] == hidden["services"] > 0
+    assert wh.scalar("select count(*) from marts.rpt_spend_by_service where total_cost is not null") == 0
+    try:
+        result = wh.dbt("run", "--select", *RPT_AGGREGATES.split(), "--vars", "{disclosure_threshold: 0}")
+        assert result.success, result.summary()
+        assert wh.scalar("select sum(total_cost) from marts.rpt_spend_by_service") == pytest.approx(total)
+        assert wh.scalar("select count(*) from marts.rpt_ta_vs_population where is_suppressed") == 0
+        ta_rows = wh.query("""select client_group, clients_in_group, users, share_using, median_cost_per_user
+                              from marts.rpt_ta_vs_population where service = 'Temporary Accommodation'
+                              and service_type = 'Hostel' order by client_group""")
+        n_ta = wh.scalar("select count(*) from marts.dim_client where ever_temporary_accommodation")
+        assert ta_rows[0][:3] == ("All other clients", n_clients - n_ta, 0)
+        assert ta_rows[1][:4] == ("Ever in temporary accommodation", n_ta, n_ta, 1.0)
+    finally:
+        wh.run(RPT_AGGREGATES)
+    assert check_rpt_marts_suppress_small_numbers(wh.query) == hidden
 
 
 def _marts_yml_changed(tmp_path, monkeypatch, old: str, new: str) -> None:

@@ -67,3 +67,11 @@ def test_client_ids_are_stable_across_rebuilds(e2e):
 
 def test_reports_and_lookup(e2e):
     scenario.check_reports_and_lookup(e2e)
+
+
+def test_rpt_marts_suppress_small_numbers(e2e):
+    scenario.check_rpt_marts_suppress_small_numbers(e2e)
+
+
+def test_exact_report_is_logged(e2e):
+    scenario.check_exact_report_is_logged(e2e)

@@ -199,6 +199,28 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
     assert n == 1
 
 
+def test_an_analyst_runs_an_exact_report_which_is_logged_under_their_login(roles):
+    """docs/disclosure.md: --exact is logged; the analyst may add a row, never read or change the log."""
+    import json
+
+    db, logins = roles
+    a = logins["analyst"]
+    with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=a, COSTCALC_PG_PASSWORD=""):
+        plain = CliRunner().invoke(main, ["--target", "postgres", "report", "ta-comparison", "--format", "json"])
+        exact = CliRunner().invoke(main, ["--target", "postgres", "report", "ta-comparison", "--format", "json",
+                                          "--exact", "--ta"])
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["disclosure"]["exact"] is False
+    assert exact.exit_code == 0, exact.output
+    assert json.loads(exact.stdout)["disclosure"]["exact"] is True and "NOT FOR PUBLICATION" in exact.stderr
+    rows = pg.admin("select report, filters from audit.exact_report_log where run_by = %s", db, [a])
+    assert rows == [("ta-comparison", '{"ever_temporary_accommodation": true}')]
+    for sql in ("select * from audit.exact_report_log limit 1", "delete from audit.exact_report_log",
+                "update audit.exact_report_log set run_by = 'someone else'",
+                "select * from audit.lookup_log limit 1", "insert into audit.lookup_log (client_id) values ('x')"):
+        assert _denied(a, db, sql), sql
+
+
 def test_setup_roles_prints_its_statements():
     with target_env("duckdb"):  # the CLI sets COSTCALC_TARGET for what it runs; restore it after
         res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
@@ -230,7 +252,7 @@ def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch):
 
 _SNAPSHOT = ("select (select build_id from marts.build_info), "
              "(select coalesce(sum(cost), 0) from marts.fct_cost_monthly), "
-             "(select coalesce(sum(total_cost), 0) from marts.rpt_spend_by_service)")
+             "(select coalesce(sum(total_cost), 0) from marts.rpt_spend_by_client)")  # never suppressed
 
 
 def _snapshot(db) -> tuple:

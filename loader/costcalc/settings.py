@@ -41,9 +41,17 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class DisclosureSettings:
+    #: Aggregate reports and the rpt_* marts suppress counts of fewer than this many people,
+    #: and every figure computed over them (docs/disclosure.md). 0 or 1 suppresses nothing.
+    threshold: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     loading: LoadingSettings = LoadingSettings()
     dashboard: DashboardSettings = DashboardSettings()
+    disclosure: DisclosureSettings = DisclosureSettings()
 
 
 def settings_path() -> Path:
@@ -88,11 +96,12 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings as 'name: value' lines")
-    unknown = set(data) - {"loading", "dashboard"}
+    unknown = set(data) - {"loading", "dashboard", "disclosure"}
     if unknown:
-        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard)")
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard, disclosure)")
     return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"),
-                    dashboard=_dashboard_section(data.get("dashboard"), f"{path.name}: dashboard"))
+                    dashboard=_dashboard_section(data.get("dashboard"), f"{path.name}: dashboard"),
+                    disclosure=_section(DisclosureSettings, data.get("disclosure"), f"{path.name}: disclosure"))
 
 
 def _dashboard_section(data, where: str) -> DashboardSettings:

@@ -1,5 +1,9 @@
 -- Clients and their whole-history spend broken down by age band, number of
 -- services used and each status flag (one row per breakdown and category).
+-- Small numbers suppressed (docs/disclosure.md): each breakdown's categories
+-- add up to all clients, so a category of fewer clients than the disclosure
+-- threshold takes the next smallest with it; suppressed rows have NULL counts
+-- and costs and is_suppressed true.
 with clients as (
 
     select * from {{ ref('rpt_spend_by_client') }}
@@ -45,16 +49,42 @@ per_category as (
     from categorised
     group by breakdown, category
 
+),
+
+figures as (
+
+    select
+        per_category.breakdown,
+        per_category.category,
+        per_category.client_count,
+        per_category.total_cost,
+        per_category.mean_cost_per_client,
+        medians.median_value as median_cost_per_client
+    from per_category
+    inner join medians
+        on medians.breakdown = per_category.breakdown
+        and medians.category = per_category.category
+
+),
+
+marked as (
+
+    {{ small_number_suppression(
+        'figures',
+        keep=['breakdown', 'category', 'client_count', 'total_cost', 'mean_cost_per_client',
+              'median_cost_per_client'],
+        counts=['client_count'],
+        line_by=['breakdown'],
+        tie_break=['category']) }}
+
 )
 
 select
-    per_category.breakdown,
-    per_category.category,
-    per_category.client_count,
-    per_category.total_cost,
-    per_category.mean_cost_per_client,
-    medians.median_value as median_cost_per_client
-from per_category
-inner join medians
-    on medians.breakdown = per_category.breakdown
-    and medians.category = per_category.category
+    breakdown,
+    category,
+    {{ suppressed_value('client_count') }} as client_count,
+    {{ suppressed_value('total_cost') }} as total_cost,
+    {{ suppressed_value('mean_cost_per_client') }} as mean_cost_per_client,
+    {{ suppressed_value('median_cost_per_client') }} as median_cost_per_client,
+    {{ as_flag('suppressed_mark = 1') }} as is_suppressed
+from marked

@@ -356,10 +356,35 @@ def check_services_report_matches_the_contract(e2e, lo, hi):
     expected: dict[tuple, float] = defaultdict(float)
     for rec in e2e.recs:
         expected[(rec.service, rec.service_type)] += cost_in(rec, lo, hi)
-    rep = reports.services(e2e.con, reports.ReportFilters(date_from=lo, date_to=hi))
+    # exact figures: what is checked here is the costing (suppression: the next check)
+    rep = reports.services(e2e.con, reports.ReportFilters(date_from=lo, date_to=hi), exact=True)
     got = {(r["service"], r["service_type"]): float(r["cost"]) for r in rep.rows}
     for k in set(got) | set(expected):
         assert close(got.get(k, 0.0), expected.get(k, 0.0)), (k, got.get(k), expected.get(k))
+    check_services_report_suppresses_small_numbers(e2e, lo, hi)
+
+
+def check_services_report_suppresses_small_numbers(e2e, lo, hi, threshold: int = 10):
+    """The default (published) services report against the exact one: every row of fewer
+    than ``threshold`` clients is suppressed; the visible rows are exact; and when a total
+    is printed, the total minus the visible rows covers at least two rows and at least
+    ``threshold`` clients (docs/disclosure.md)."""
+    f = reports.ReportFilters(date_from=lo, date_to=hi)
+    exact = reports.services(e2e.con, f, exact=True).rows
+    shown = reports.services(e2e.con, f)
+    assert len(shown.rows) == len(exact) and shown.threshold == threshold
+    hidden = [i for i in range(len(exact)) if shown.is_suppressed(i, "clients")]
+    for i, (want, got) in enumerate(zip(exact, shown.rows)):
+        assert (want["service"], want["service_type"]) == (got["service"], got["service_type"])
+        if want["clients"] < threshold:
+            assert i in hidden, want
+        if i in hidden:
+            assert got["cost"] is None and shown.is_suppressed(i, "cost")
+        else:
+            assert got["clients"] == want["clients"] and close(float(got["cost"]), float(want["cost"]))
+    if hidden and shown.totals and shown.totals["cost"] is not None:
+        assert close(shown.totals["cost"], sum(float(r["cost"]) for r in exact))
+        assert len(hidden) >= 2 and sum(exact[i]["clients"] for i in hidden) >= threshold
 
 
 def check_the_demo_printed_its_reports_and_timings(e2e):
@@ -424,6 +449,52 @@ def check_everything(e2e) -> None:
         check_services_report_matches_the_contract(e2e, lo, hi)
     check_client_ids_stable(e2e)
     check_reports_and_lookup(e2e)
+    check_rpt_marts_suppress_small_numbers(e2e)
+    check_exact_report_is_logged(e2e)
+
+
+def check_rpt_marts_suppress_small_numbers(e2e) -> None:
+    """The published aggregate marts suppress small numbers (docs/disclosure.md), checked
+    against counts from the facts; a borough of this size has rows of both kinds."""
+    from helpers.disclosure_checks import check_rpt_marts_suppress_small_numbers as check
+
+    hidden = check(lambda sql: e2e.con.execute(sql).fetchall())
+    assert 0 < hidden["rpt_spend_by_service"] < hidden["services"], hidden
+    assert 0 < hidden["rpt_ta_vs_population"] <= hidden["services"], hidden
+
+
+def check_exact_report_is_logged(e2e) -> None:
+    """`costcalc report --exact` on this engine: exact figures, said to be not for
+    publication, and a row in audit.exact_report_log naming the user and the filters."""
+    import json
+
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+    from costcalc.lookup import default_user
+
+    args = ["--warehouse", str(e2e.warehouse), "--target", e2e.target, "report", "services", "--exact",
+            "--format", "json", "--from", "2025-04-01", "--to", "2026-03-31", "--service", "Housing Benefit"]
+    with target_env(e2e.target, **e2e.env):
+        res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["disclosure"]["exact"] is True and all(isinstance(r["cost"], float) for r in doc["rows"])
+    assert "NOT FOR PUBLICATION" in res.stderr
+    log_id = int(re.search(r"logged as exact report run (\d+) by ", res.stderr).group(1))
+    rows = e2e.con.execute("select run_by, report, period_from, period_to, filters from audit.exact_report_log"
+                           " where log_id = ?", [log_id]).fetchall()
+    assert len(rows) == 1
+    run_by, report, p_from, p_to, filters = rows[0]
+    assert report == "services" and (p_from, p_to) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert json.loads(filters) == {"services": ["Housing Benefit"]}
+    # who: the OS account on DuckDB, the database session's user on a server
+    if e2e.target == "duckdb":
+        assert run_by == default_user()
+    elif e2e.target == "postgres":
+        assert run_by == e2e.con.execute("select session_user").fetchone()[0]
+    else:  # Spark: the session's user, as costcalc.lookup.audited_user names it
+        assert run_by
 
 
 def check_client_ids_stable(e2e) -> None:
@@ -458,7 +529,7 @@ def check_reports_and_lookup(e2e) -> None:
     assert hostile_member.rows == []
     assert con.execute("select count(*) from marts.dim_client").fetchone()[0] > 0
     totals = defaultdict(float)
-    for r in reports.services(con, f).rows:
+    for r in reports.services(con, f, exact=True).rows:
         totals[r["service"]] += float(r["cost"])
     assert set(totals) >= {"Temporary Accommodation", "Housing Benefit"}
     with target_env(e2e.target, **e2e.env):

@@ -103,7 +103,12 @@ def _filters(kw: dict) -> ReportFilters:
 
 def _run(ctx: click.Context, build, fmt: str, output: str | None = None) -> None:
     """Open the published marts read-only, build the report, print it (or write it to
-    --output); errors become clean messages."""
+    --output); errors become clean messages.
+
+    An --exact report is logged to audit.exact_report_log first (who, when, which
+    report, period and filters); it is shown or written only once that row is committed."""
+    from costcalc.reports.exact_log import ExactLogFailed, log_exact_run
+
     if fmt in render.FILE_FORMATS and not output:
         raise click.UsageError(f"--format {fmt} writes a file: give --output FILE (e.g. --output report.{fmt}).")
     try:
@@ -113,6 +118,13 @@ def _run(ctx: click.Context, build, fmt: str, output: str | None = None) -> None
             provenance = render.read_provenance(con) if fmt in render.FILE_FORMATS else None
         finally:
             con.close()
+        if report.exact:
+            log_id, who = log_exact_run(ctx.obj.warehouse, report.name, report.period_from, report.period_to,
+                                        report.filters.describe())
+            click.echo(f"{report.not_for_publication}: exact figures for internal analysis only, "
+                       f"logged as exact report run {log_id} by {who}.", err=True)
+        elif report.not_for_publication:
+            click.echo(f"{report.not_for_publication}.", err=True)
         if fmt == "xlsx":
             data = render.format_xlsx(report, provenance)
         elif fmt == "html":
@@ -123,9 +135,15 @@ def _run(ctx: click.Context, build, fmt: str, output: str | None = None) -> None
             written = render.write_output(output, data)
             click.echo(f"Wrote {fmt} report to {written}", err=True)
             return
-    except ReportError as exc:
+    except (ReportError, ExactLogFailed) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(data, nl=False)
+
+
+exact_option = click.option(
+    "--exact", is_flag=True, default=False,
+    help="Exact figures: small numbers are not suppressed. For internal analysis only, not for "
+         "publication; every --exact run is logged (audit.exact_report_log, docs/disclosure.md).")
 
 
 @click.group("report")
@@ -171,38 +189,45 @@ def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: 
               help="Split the period into months, quarters, calendar years or financial years "
                    "(April-March, labelled 2024-25).")
 @report_options
+@exact_option
 @click.pass_context
-def services_cmd(ctx: click.Context, by: str, fmt: str, output: str | None, **kw) -> None:
-    """Spend by service and service type (in each month, quarter, year or financial year with --by)."""
+def services_cmd(ctx: click.Context, by: str, fmt: str, output: str | None, exact: bool, **kw) -> None:
+    """Spend by service and service type (in each month, quarter, year or financial year with
+    --by); small numbers suppressed unless --exact."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.services(con, f, by=by), fmt, output)
+    _run(ctx, lambda con: reports.services(con, f, by=by, exact=exact), fmt, output)
 
 
 @report.command("ta-comparison")
 @report_options
+@exact_option
 @click.pass_context
-def ta_comparison_cmd(ctx: click.Context, fmt: str, output: str | None, **kw) -> None:
-    """Clients ever in temporary accommodation versus all others, per service type."""
+def ta_comparison_cmd(ctx: click.Context, fmt: str, output: str | None, exact: bool, **kw) -> None:
+    """Clients ever in temporary accommodation versus all others, per service type
+    (small numbers suppressed unless --exact)."""
     f = _filters(kw)
-    _run(ctx, lambda con: reports.ta_comparison(con, f), fmt, output)
+    _run(ctx, lambda con: reports.ta_comparison(con, f, exact=exact), fmt, output)
 
 
 @report.command("memberships")
 @click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
 @OUTPUT_OPTION
+@exact_option
 @click.pass_context
-def memberships_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
-    """The values --with and --without accept, with client counts."""
-    _run(ctx, reports.memberships, fmt, output)
+def memberships_cmd(ctx: click.Context, fmt: str, output: str | None, exact: bool) -> None:
+    """The values --with and --without accept, with client counts (small counts suppressed unless --exact)."""
+    _run(ctx, lambda con: reports.memberships(con, exact=exact), fmt, output)
 
 
 @report.command("needs")
 @click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
 @OUTPUT_OPTION
+@exact_option
 @click.pass_context
-def needs_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
-    """The values --need accepts (primary support reasons), with client counts."""
-    _run(ctx, reports.needs, fmt, output)
+def needs_cmd(ctx: click.Context, fmt: str, output: str | None, exact: bool) -> None:
+    """The values --need accepts (primary support reasons), with client counts (small counts
+    suppressed unless --exact)."""
+    _run(ctx, lambda con: reports.needs(con, exact=exact), fmt, output)
 
 
 @report.command("unmapped-types")
@@ -210,5 +235,6 @@ def needs_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
 @OUTPUT_OPTION
 @click.pass_context
 def unmapped_types_cmd(ctx: click.Context, fmt: str, output: str | None) -> None:
-    """Service types with no label in seeds/service_type_labels.csv (file type, type, records)."""
+    """Service types with no label in seeds/service_type_labels.csv (file type, type, records).
+    It counts records, not people, for data quality: not suppressed."""
     _run(ctx, reports.unmapped_types, fmt, output)

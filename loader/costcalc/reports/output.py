@@ -41,6 +41,8 @@ def _cell(value, kind: str) -> str:
 
 def _header(report: Report) -> list[str]:
     lines = [report.title]
+    if report.not_for_publication:
+        lines.append(report.not_for_publication)
     if report.name not in ("memberships", "needs"):
         lines.append(f"Period: {report.period_from:%d/%m/%Y} to {report.period_to:%d/%m/%Y} (both days included)")
     described = report.filters.describe()
@@ -54,16 +56,23 @@ def _header(report: Report) -> list[str]:
 def format_table(report: Report) -> str:
     cols = list(report.frame.columns)
     # Text from providers' files (service types, ...) may hold ESC sequences: stripped.
-    body = [[terminal_text(_cell(r[c], report.kinds.get(c, TEXT)), one_line=True) for c in cols]
-            for r in report.rows]
+    body = [[report.suppressed_label if report.is_suppressed(i, c)
+             else terminal_text(_cell(r[c], report.kinds.get(c, TEXT)), one_line=True) for c in cols]
+            for i, r in enumerate(report.rows)]
     if report.total_label_column and body:
         total = []
+        summed = report.total_columns()
         for c in cols:
             kind = report.kinds.get(c, TEXT)
             if c == report.total_label_column:
                 total.append("Total")
-            elif c == "cost" or (kind == DAYS):
-                total.append(_cell(report.frame[c].sum(), kind))
+            elif c in summed:
+                if report.totals is None:
+                    total.append(_cell(report.frame[c].sum(), kind))
+                elif report.totals.get(c) is None:
+                    total.append(report.suppressed_label)
+                else:
+                    total.append(_cell(report.totals[c], kind))
             else:
                 total.append("")
         body.append(None)  # separator
@@ -107,9 +116,14 @@ def format_csv(report: Report) -> str:
     # Cells a spreadsheet would run as formulas (=HYPERLINK(...), @SUM(...), +1+1 in a
     # provider's service type) get a leading apostrophe; numbers stay numbers.
     w.writerow(spreadsheet_row(cols))
-    for r in report.rows:
-        w.writerow(spreadsheet_row([_json_value(r[c]) for c in cols]))
+    for i, r in enumerate(report.rows):
+        w.writerow(spreadsheet_row([_shown_value(report, i, c, r[c]) for c in cols]))
     return buf.getvalue()
+
+
+def _shown_value(report: Report, row: int, column: str, value):
+    """A cell for CSV and JSON: its value, or the suppressed label ("<10") as a string."""
+    return report.suppressed_label if report.is_suppressed(row, column) else _json_value(value)
 
 
 def format_json(report: Report) -> str:
@@ -118,8 +132,17 @@ def format_json(report: Report) -> str:
         "report": report.name,
         "period": {"from": report.period_from.isoformat(), "to": report.period_to.isoformat()},
         "filters": report.filters.describe(),
-        "rows": [{k: _json_value(v) for k, v in r.items()} for r in report.rows],
+        "rows": [{k: _shown_value(report, i, k, v) for k, v in r.items()} for i, r in enumerate(report.rows)],
         "notes": report.notes,
+        "disclosure": {
+            "threshold": report.threshold,
+            "rule": report.disclosure,
+            "suppressed_cells": len(report.suppressed),
+            "suppressed_shown_as": report.suppressed_label if report.threshold is not None else None,
+            "exact": report.exact,
+            "individual_level": report.individual_level,
+            "not_for_publication": report.not_for_publication,
+        },
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import duckdb
 
+from costcalc.reports import disclosure
 from costcalc.reports.connection import _frame, resolve_period
 from costcalc.reports.filters import ReportFilters, _base_query, _pool_fragments, _Query, bucket_label
 from costcalc.reports.errors import ClientNotFound, ReportError
@@ -29,11 +30,11 @@ GROUP BY k.client_id, pool.age_band
 ORDER BY cost DESC, k.client_id
 LIMIT ?""", int(limit))
     frame = _frame(con, q)
-    return Report(
+    return disclosure.label_individual(Report(
         name="top-clients", title=f"Top {limit} clients by cost", period_from=period[0], period_to=period[1],
         filters=f, frame=frame,
         kinds={"rank": INT, "client_id": TEXT, "age_band": TEXT, "services": INT, "records": INT, "cost": MONEY},
-    )
+    ))
 
 
 def client_breakdown(con: duckdb.DuckDBPyConnection, client_id: str, filters: ReportFilters | None = None,
@@ -55,12 +56,12 @@ GROUP BY ALL
 ORDER BY k.b_from, k.service, k.service_type""")
     frame = _frame(con, q)
     notes = _client_notes(con, client_id, known[0], f, period, frame.empty)
-    return Report(
+    return disclosure.label_individual(Report(
         name="client", title=f"Cost breakdown for client {client_id}", period_from=period[0], period_to=period[1],
         filters=f, frame=frame, notes=notes, total_label_column="service",
         kinds={"period_from": DATE, "period_to": DATE, "service": TEXT, "service_type": TEXT,
                "records": INT, "days": DAYS, "cost": MONEY},
-    )
+    ))
 
 
 def _pool_only_sql(f: ReportFilters, period: tuple[date, date]) -> _Query:
@@ -100,22 +101,23 @@ def client_records(con: duckdb.DuckDBPyConnection, client_id: str, filters: Repo
 FROM costed k JOIN marts.fct_service_use s ON s.service_use_id = k.service_use_id
 ORDER BY k.b_from, s.start_date, k.service, k.service_type, k.service_use_id""")
     frame = _frame(con, q)
-    return Report(
+    return disclosure.label_individual(Report(
         name="client-records", title=f"Service-use records of client {client_id}",
         period_from=period[0], period_to=period[1], filters=f, frame=frame,
         notes=_client_notes(con, client_id, known[0], f, period, frame.empty), total_label_column="service",
         kinds={"period_from": DATE, "period_to": DATE, "service_use_id": TEXT, "service": TEXT,
                "service_type": TEXT, "need": TEXT, "start_date": DATE, "end_date": DATE,
                "unit_cost": MONEY, "frequency": TEXT, "days": DAYS, "cost": MONEY},
-    )
+    ))
 
 
-def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, by: str = "period") -> Report:
+def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, by: str = "period", *,
+             exact: bool = False) -> Report:
     """Spend by service and service type in the period (or in each month, quarter, year or
-    financial year of it, with ``by``)."""
+    financial year of it, with ``by``); small numbers suppressed unless ``exact``."""
     f = filters or ReportFilters()
     if by != "period":
-        return services_by(con, f, by)
+        return services_by(con, f, by, exact=exact)
     period = resolve_period(con, f)
     q = _base_query(f, period)
     q.add("""SELECT k.service, k.service_type,
@@ -129,15 +131,15 @@ FROM costed k
 GROUP BY k.service, k.service_type
 ORDER BY k.service, cost DESC, k.service_type""")
     frame = _frame(con, q)
-    return Report(
+    return disclosure.protect(Report(
         name="services", title="Spend by service and service type", period_from=period[0], period_to=period[1],
         filters=f, frame=frame, total_label_column="service",
         kinds={"service": TEXT, "service_type": TEXT, "clients": INT, "records": INT, "days": DAYS,
                "cost": MONEY, "mean_per_client": MONEY, "share_of_cost": SHARE},
-    )
+    ), disclosure.SERVICES, exact=exact)
 
 
-def services_by(con: duckdb.DuckDBPyConnection, f: ReportFilters, by: str) -> Report:
+def services_by(con: duckdb.DuckDBPyConnection, f: ReportFilters, by: str, *, exact: bool = False) -> Report:
     """Spend by service and service type in each bucket (month, quarter, year, financial
     year) of the period; a bucket cut by the period's ends covers only its days in it.
     ``share_of_cost`` is of the bucket's cost; the buckets' costs add up to the period's."""
@@ -155,13 +157,13 @@ GROUP BY k.b_from, k.b_to, k.service, k.service_type
 ORDER BY k.b_from, k.service, cost DESC, k.service_type""")
     frame = _frame(con, q)
     frame.insert(0, "period", [bucket_label(by, _day(d)) for d in frame["period_from"]])
-    return Report(
+    return disclosure.protect(Report(
         name="services", title=f"Spend by service and service type, by {by.replace('-', ' ')}",
         period_from=period[0], period_to=period[1], filters=f, frame=frame, total_label_column="service",
         kinds={"period": TEXT, "period_from": DATE, "period_to": DATE, "service": TEXT, "service_type": TEXT,
                "clients": INT, "records": INT, "days": DAYS, "cost": MONEY, "mean_per_client": MONEY,
                "share_of_cost": SHARE},
-    )
+    ), disclosure.SERVICES, exact=exact)
 
 
 def _day(value) -> date:
@@ -177,7 +179,7 @@ def unmapped_types(con: duckdb.DuckDBPyConnection) -> Report:
         "SELECT file_type, service_type_raw AS raw_service_type, count(*) AS records"
         " FROM marts.fct_service_use WHERE service_category IS NULL AND service_type_raw IS NOT NULL"
         " GROUP BY file_type, service_type_raw ORDER BY file_type, service_type_raw",
-        {"file_type": TEXT, "raw_service_type": TEXT, "records": INT})
+        {"file_type": TEXT, "raw_service_type": TEXT, "records": INT}, rule=None)
     if rep.frame.empty:
         rep.notes.append("Every service type in the marts has a label.")
     return rep
@@ -216,7 +218,8 @@ def _ta_query(f: ReportFilters, period: tuple[date, date]) -> _Query:
     return q
 
 
-def ta_comparison(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None) -> Report:
+def ta_comparison(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, *,
+                  exact: bool = False) -> Report:
     """Clients ever in temporary accommodation versus all other clients, per service type.
 
     The two groups are the clients in the pool with any service use in the
@@ -238,42 +241,47 @@ ORDER BY (st.service = ?), st.service, st.service_type""", ALL_SERVICES)
     frame = _frame(con, q)
     sizes = _ta_query(f, period).add("SELECT n_ta, n_other FROM sizes")
     n_ta, n_other = con.execute(sizes.text(), sizes.params).fetchone()
+    t = disclosure.configured_threshold()
     notes = [
-        f"{n_ta:,} clients ever in temporary accommodation and {n_other:,} other clients "
+        f"{disclosure.count_text(n_ta, t, exact)} clients ever in temporary accommodation and "
+        f"{disclosure.count_text(n_other, t, exact)} other clients "
         "had service use in the period (the groups the shares are of).",
         "Mean and median are per user: over the clients who used that service type in the period.",
     ]
-    return Report(
+    return disclosure.protect(Report(
         name="ta-comparison", title="Clients ever in temporary accommodation versus all others",
         period_from=period[0], period_to=period[1], filters=f, frame=frame, notes=notes,
         kinds={"service": TEXT, "service_type": TEXT,
                "ta_clients": INT, "ta_users": INT, "ta_share": SHARE, "ta_mean": MONEY, "ta_median": MONEY,
                "other_clients": INT, "other_users": INT, "other_share": SHARE,
                "other_mean": MONEY, "other_median": MONEY},
-    )
+    ), disclosure.ta_rule(ALL_SERVICES), exact=exact, threshold=t)
 
 
-def _listing(con: duckdb.DuckDBPyConnection, name: str, title: str, sql: str, kinds: dict) -> Report:
-    """A fixed query listing the values a filter accepts, as a report over all time."""
+def _listing(con: duckdb.DuckDBPyConnection, name: str, title: str, sql: str, kinds: dict,
+             exact: bool = False, rule: "disclosure.Rule | None" = disclosure.LISTING) -> Report:
+    """A fixed query listing the values a filter accepts, as a report over all time
+    (``rule``: how its counts of people are protected; None for a listing that counts no one)."""
     frame = con.execute(sql).df()
     lo_hi = resolve_period(con, ReportFilters())
-    return Report(name=name, title=title, period_from=lo_hi[0], period_to=lo_hi[1],
-                  filters=ReportFilters(), frame=frame, kinds=kinds)
+    report = Report(name=name, title=title, period_from=lo_hi[0], period_to=lo_hi[1],
+                    filters=ReportFilters(), frame=frame, kinds=kinds)
+    return report if rule is None else disclosure.protect(report, rule, exact=exact)
 
 
-def memberships(con: duckdb.DuckDBPyConnection) -> Report:
+def memberships(con: duckdb.DuckDBPyConnection, *, exact: bool = False) -> Report:
     """The values ``--with`` / ``--without`` accept, with how many clients have each."""
     return _listing(
         con, "memberships", "Client-pool memberships (for --with / --without)",
         "SELECT membership, schema_code, count(DISTINCT client_id) AS clients"
         " FROM marts.fct_client_membership GROUP BY ALL ORDER BY membership, schema_code",
-        {"membership": TEXT, "schema_code": TEXT, "clients": INT})
+        {"membership": TEXT, "schema_code": TEXT, "clients": INT}, exact)
 
 
-def needs(con: duckdb.DuckDBPyConnection) -> Report:
+def needs(con: duckdb.DuckDBPyConnection, *, exact: bool = False) -> Report:
     """The values ``--need`` accepts (primary support reasons), with how many clients have each."""
     return _listing(
         con, "needs", "Primary support reasons (for --need)",
         "SELECT need, count(DISTINCT client_id) AS clients FROM marts.fct_service_use"
         " WHERE need IS NOT NULL GROUP BY need ORDER BY need",
-        {"need": TEXT, "clients": INT})
+        {"need": TEXT, "clients": INT}, exact)

@@ -27,10 +27,44 @@ class Report:
     kinds: dict[str, str]
     notes: list[str] = field(default_factory=list)
     total_label_column: str | None = None  # where a printed total row puts "Total"
+    # Disclosure control (costcalc.reports.disclosure, docs/disclosure.md). A suppressed
+    # cell holds no value in ``frame`` (NaN) and is listed in ``suppressed`` as
+    # (row position, column); writers show ``suppressed_label`` ("<10") there.
+    suppressed: frozenset = frozenset()
+    threshold: int | None = None        # the threshold applied (None: no rule applied)
+    disclosure: str | None = None       # the rule applied, one sentence (also in ``notes``)
+    exact: bool = False                 # --exact: not suppressed, not for publication
+    individual_level: bool = False      # one row per client: pseudonymous, not for publication
+    #: The printed total row's values (column -> value, None when suppressed); None:
+    #: writers sum ``frame`` themselves (a report without suppression).
+    totals: dict | None = None
 
     @property
     def rows(self) -> list[dict]:
         return [{k: _plain(v) for k, v in r.items()} for r in self.frame.to_dict(orient="records")]
+
+    def total_columns(self) -> list[str]:
+        """The columns a printed total row sums (cost and day counts)."""
+        if not self.total_label_column:
+            return []
+        return [c for c in self.frame.columns if c == "cost" or self.kinds.get(c) == DAYS]
+
+    def is_suppressed(self, row: int, column: str) -> bool:
+        return (row, column) in self.suppressed
+
+    @property
+    def suppressed_label(self) -> str:
+        """What a suppressed cell shows: ``<threshold``."""
+        return f"<{self.threshold}" if self.threshold is not None else "<suppressed>"
+
+    @property
+    def not_for_publication(self) -> str | None:
+        """Why this report must not be published (exact figures, individual-level data), or None."""
+        if self.exact:
+            return "NOT FOR PUBLICATION: exact figures (--exact)"
+        if self.individual_level:
+            return "NOT FOR PUBLICATION: individual-level pseudonymous data"
+        return None
 
 
 def _plain(value):

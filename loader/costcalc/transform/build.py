@@ -69,13 +69,38 @@ def prepare() -> Path:
     return assemble_project()
 
 
-def dbt_project_args(target_path: Path | None = None) -> list[str]:
+def dbt_project_args(target_path: Path | None = None, extra_vars: dict | None = None) -> list[str]:
     """The arguments that point dbt at costcalc's project and profiles, with artefacts
-    and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``)."""
+    and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``), and
+    the dbt vars that come from the project's settings (costcalc.yml
+    ``disclosure.threshold`` -> ``disclosure_threshold``, docs/disclosure.md), with
+    ``extra_vars`` (a caller's own ``--vars``) over them."""
+    import json
+
+    from costcalc.settings import load_settings
+
     target_path = Path(target_path) if target_path is not None else generated_dbt_dir() / "target"
     project = generated_dbt_dir() / PROJECT_SUBDIR
+    dbt_vars = {"disclosure_threshold": load_settings().disclosure.threshold, **(extra_vars or {})}
     return ["--project-dir", str(project), "--profiles-dir", str(project),
-            "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+            "--vars", json.dumps(dbt_vars, sort_keys=True)]
+
+
+def _split_vars(args: list[str]) -> tuple[list[str], dict]:
+    """``args`` without a ``--vars`` option, and that option's vars (YAML), to merge with ours."""
+    import yaml
+
+    rest, given = [], {}
+    it = iter(args)
+    for a in it:
+        if a == "--vars":
+            given.update(yaml.safe_load(next(it, "")) or {})
+        elif a.startswith("--vars="):
+            given.update(yaml.safe_load(a.split("=", 1)[1]) or {})
+        else:
+            rest.append(a)
+    return rest, given
 
 
 def _failure_message(result) -> str:
@@ -154,7 +179,13 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         os.environ["COSTCALC_SPARK_DIR"] = str(spark_dir())  # absolute, for dbt's profile
         spark_session()  # dbt-spark's session method reuses this process's session
     prepare()
-    cmd = [*flags, *args, *dbt_project_args(target_path)]
+    from costcalc.settings import SettingsError
+
+    args, given_vars = _split_vars(list(args))
+    try:
+        cmd = [*flags, *args, *dbt_project_args(target_path, given_vars)]
+    except SettingsError as exc:
+        return BuildResult(success=False, error=str(exc))
     warnings: list[str] = []
 
     def on_event(event) -> None:  # --quiet hides warnings: keep the project's own

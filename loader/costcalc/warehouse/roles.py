@@ -3,7 +3,7 @@
 | role                  | may                                                                 |
 |-----------------------|---------------------------------------------------------------------|
 | costcalc_uploader     | write the raw layer (raw.*: select, insert, delete) and nothing else |
-| costcalc_analyst      | read the public marts (marts.*) only                                 |
+| costcalc_analyst      | read the public marts (marts.*), write the --exact report log (audit.exact_report_log) |
 | costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log) |
 | costcalc_admin        | everything in every costcalc schema                                  |
 
@@ -67,6 +67,11 @@ def postgres_statements(builder: str) -> list[str]:
             f"GRANT INSERT ON audit.lookup_log TO {cw}",
             f"GRANT SELECT (lookup_id) ON audit.lookup_log TO {cw}",
             f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}"]
+    # analysts: log their --exact report runs (docs/disclosure.md), and read no audit row
+    out += [f"GRANT USAGE ON SCHEMA audit TO {an}",
+            f"GRANT INSERT ON audit.exact_report_log TO {an}",
+            f"GRANT SELECT (log_id) ON audit.exact_report_log TO {an}",
+            f"GRANT USAGE ON SEQUENCE audit.exact_report_log_seq TO {an}"]
     return out
 
 
@@ -84,7 +89,8 @@ def sqlserver_statements() -> list[str]:
             f"GRANT SELECT ON SCHEMA::marts TO {an}",
             f"GRANT SELECT ON SCHEMA::restricted TO {cw}",
             f"IF OBJECT_ID('marts.dim_client') IS NOT NULL GRANT SELECT ON marts.dim_client TO {cw}",
-            f"GRANT INSERT ON SCHEMA::audit TO {cw}"]
+            f"GRANT INSERT ON SCHEMA::audit TO {cw}",
+            f"GRANT INSERT ON audit.exact_report_log TO {an}"]
     return out
 
 
@@ -99,10 +105,12 @@ def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[s
     """Create the raw layer and the audit table (so grants have something to
     name), the roles and grants, and the memberships. Returns the statements run."""
     from costcalc.lookup import ensure_audit
+    from costcalc.reports.exact_log import ensure_exact_log
     from costcalc.warehouse.connection import ensure_raw
 
     ensure_raw(con)
     ensure_audit(con)
+    ensure_exact_log(con)
     if engine == "postgres":
         with con.raw.cursor() as cur:
             cur.execute("SELECT current_user")
