@@ -19,7 +19,7 @@ from costcalc.dashboard.trends import by_financial_year, by_month, financial_yea
 from costcalc import reports
 from costcalc.settings import SettingsError, dashboard_folder, load_settings
 from costcalc.watch.folder import Watcher
-from loader_helpers import project_settings
+from loader_helpers import project_settings, project_settings
 from reports_marts_helper import IDENTITY, IDENTITY_RECORDS, SERVICE_USE
 from reports_render_helper import build_render_marts, hostile_service_use
 
@@ -44,7 +44,10 @@ class Links(HTMLParser):
 
 
 @pytest.fixture()
-def wh(tmp_path):
+def wh(tmp_path, monkeypatch):
+    """A few clients, so small-number suppression is off here (threshold 1): these tests
+    are about the rendering; suppressed cells are tested on reports marked by hand."""
+    project_settings(monkeypatch, tmp_path / "project", "disclosure:\n  threshold: 1\n")
     return build_render_marts(tmp_path / "wh.duckdb")
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from costcalc import reports
 from costcalc.cli import main
 from costcalc.reports import render
+from loader_helpers import project_settings
 from reports_render_helper import HOSTILE_SERVICE, HOSTILE_TYPE, build_render_marts, hostile_service_use
 
 
@@ -39,7 +40,10 @@ class Page(HTMLParser):
 
 
 @pytest.fixture()
-def wh(tmp_path):
+def wh(tmp_path, monkeypatch):
+    """A few clients, so small-number suppression is off here (threshold 1): these tests
+    are about the rendering; suppressed cells are tested on reports marked by hand."""
+    project_settings(monkeypatch, tmp_path / "project", "disclosure:\n  threshold: 1\n")
     return build_render_marts(tmp_path / "wh.duckdb")
 
 
@@ -75,7 +79,7 @@ def test_page_has_a_chart_a_sortable_table_and_the_provenance(wh, tmp_path):
     body = " ".join(p.text)
     assert "01/01/2024 to 31/03/2024" in body
     assert "up to 31/03/2024 (3 files loaded)" in body
-    assert "No small-number suppression" in body
+    assert "Small numbers are not suppressed: the disclosure threshold is 1" in body
     assert "£4,380.00" not in body  # General Service ended in 2023: not in this period
     assert "£1,220.00" in body
 

@@ -14,11 +14,15 @@ from costcalc import reports
 from costcalc.cli import main
 from costcalc.reports import render
 from costcalc.reports.render.cells import suppressed_label
+from loader_helpers import project_settings
 from reports_render_helper import HOSTILE_SERVICE, HOSTILE_TYPE, build_render_marts, hostile_service_use
 
 
 @pytest.fixture()
-def wh(tmp_path):
+def wh(tmp_path, monkeypatch):
+    """A few clients, so small-number suppression is off here (threshold 1): these tests
+    are about the rendering; suppressed cells are tested on reports marked by hand."""
+    project_settings(monkeypatch, tmp_path / "project", "disclosure:\n  threshold: 1\n")
     return build_render_marts(tmp_path / "wh.duckdb")
 
 
@@ -118,7 +122,7 @@ def test_about_sheet_names_period_filters_extracts_build_and_suppression(wh, tmp
     assert about["Data extracted: Adult Social Care"] == "up to 15/03/2024 (1 file loaded)"
     assert about["Built"].startswith("build 7, published ")
     assert "Produced" in about
-    assert about["Suppression"].startswith("No small-number suppression")
+    assert about["Suppression"].startswith("Small numbers are not suppressed: the disclosure threshold is 1")
 
 
 def test_text_cells_cannot_run_as_formulas(tmp_path):
@@ -145,6 +149,7 @@ def test_suppressed_cells_show_the_threshold_and_leave_the_chart(wh):
     report.frame.loc[row, ["clients", "cost"]] = None
     report.suppressed = {(int(row), "clients"), (int(row), "cost")}
     report.disclosure = "Counts of fewer than 5 clients are withheld, with the amounts they would reveal."
+    report.threshold = 5
     assert suppressed_label(report) == "<5"
     import io
     wb = openpyxl.load_workbook(io.BytesIO(render.format_xlsx(report, provenance)))

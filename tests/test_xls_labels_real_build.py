@@ -85,13 +85,13 @@ def test_reports_show_labels_and_filter_on_label_or_raw_type(built):
     con = reports.connect_published(built)
     try:
         f = ReportFilters(date_from=D(2024, 1, 1), date_to=D(2024, 12, 31))
-        ta_rows = {r["service_type"]: float(r["cost"]) for r in reports.services(con, f).rows
+        ta_rows = {r["service_type"]: float(r["cost"]) for r in reports.services(con, f, exact=True).rows
                    if r["service"] == "Temporary Accommodation"}
         # 10/day: 10 + 20 + 5 days; B&B 20/day x 7; the yurt 1/day x 7
         assert ta_rows == pytest.approx({"Private Sector Leased": 350.0, "Bed and Breakfast": 140.0, "Yurt": 7.0})
         for spelling in ("PSL", "private sector leased accommodation", "Private Sector Leased"):
             by_raw = reports.services(con, ReportFilters(date_from=f.date_from, date_to=f.date_to,
-                                                         service_types=(spelling,))).rows
+                                                         service_types=(spelling,)), exact=True).rows
             assert {r["service_type"] for r in by_raw} == {"Private Sector Leased"}
             total = sum(float(r["cost"]) for r in by_raw)
             # a raw spelling picks its own records; the label all of them
@@ -119,7 +119,7 @@ def test_the_2017_frequencies_load_and_cost_from_an_xls(built):
 
         def cost(lo, hi):
             f = ReportFilters(date_from=lo, date_to=hi, services=("General Service",))
-            return {r["period"] if "period" in r else "all": float(r["cost"]) for r in reports.services(con, f).rows}
+            return {r["period"] if "period" in r else "all": float(r["cost"]) for r in reports.services(con, f, exact=True).rows}
 
         # Every 2 weeks: 140 / 14 = 10 a day, 31 days of January 2024
         assert cost(D(2024, 1, 1), D(2024, 1, 31)) == pytest.approx({"all": 310.0})
@@ -128,7 +128,8 @@ def test_the_2017_frequencies_load_and_cost_from_an_xls(built):
         assert cost(D(2024, 4, 1), D(2024, 4, 1)) == pytest.approx({"all": 500.0})
         assert cost(D(2024, 4, 2), D(2025, 3, 31)) == pytest.approx({"all": 0.0})  # overlaps, no first day
         by_fy = reports.services(con, ReportFilters(services=("General Service",),
-                                                    service_types=("Floating Support",)), by="financial-year")
+                                                    service_types=("Floating Support",)), by="financial-year",
+                                exact=True)
         assert {r["period"]: float(r["cost"]) for r in by_fy.rows} == pytest.approx(
             {"2022-23": 500.0, "2023-24": 500.0 + 310.0, "2024-25": 500.0, "2025-26": 500.0})
     finally:

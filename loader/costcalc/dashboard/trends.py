@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from costcalc.reports import disclosure
 from costcalc.reports.connection import _frame, resolve_period
 from costcalc.reports.filters import ReportFilters, _base_query
 from costcalc.reports.results import DATE, INT, MONEY, TEXT, Report
@@ -76,8 +77,11 @@ def _per_period(con, f: ReportFilters, periods: list[tuple[str, date, date]]) ->
 
 
 def _report(name: str, title: str, f: ReportFilters, period, frame: pd.DataFrame) -> Report:
-    return Report(name=name, title=title, period_from=period[0], period_to=period[1], filters=f, frame=frame,
-                  kinds={k: v for k, v in KINDS.items() if k in frame.columns})
+    """The trend as a Report, small numbers suppressed (docs/disclosure.md): the dashboard
+    is for publication, so there is no exact variant."""
+    return disclosure.protect(Report(name=name, title=title, period_from=period[0], period_to=period[1], filters=f,
+                                     frame=frame, kinds={k: v for k, v in KINDS.items() if k in frame.columns}),
+                              disclosure.TRENDS)
 
 
 def by_month(con, filters: ReportFilters | None = None) -> Report:

@@ -273,3 +273,11 @@ def ta_rule(all_services: str) -> Rule:
 
 #: ``report memberships`` / ``report needs``: client counts per value, no total.
 LISTING = Rule(counted=(Counted("clients"),))
+
+#: The dashboard's trend pages (costcalc.dashboard.trends): clients and cost per service
+#: in each month or financial year. Each period's rows add up to that period's spend,
+#: which ``report services`` run for the period shows: protected like it, per period.
+TRENDS = Rule(
+    counted=(Counted("clients", ("cost",)),),
+    lines=_whole_column("clients"),
+)
