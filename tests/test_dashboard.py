@@ -19,7 +19,7 @@ from costcalc.dashboard.trends import by_financial_year, by_month, financial_yea
 from costcalc import reports
 from costcalc.settings import SettingsError, dashboard_folder, load_settings
 from costcalc.watch.folder import Watcher
-from loader_helpers import project_settings, project_settings
+from loader_helpers import project_settings
 from reports_marts_helper import IDENTITY, IDENTITY_RECORDS, SERVICE_USE
 from reports_render_helper import build_render_marts, hostile_service_use
 
@@ -285,3 +285,24 @@ def test_a_service_trend_keeps_its_suppressed_cells(wh):
     asc = for_service(month, "Adult Social Care")
     assert list(asc.frame["service"].unique()) == ["Adult Social Care"] and len(asc.frame) == len(rows)
     assert asc.suppressed == {(1, "clients")} and asc.disclosure == month.disclosure
+
+
+def test_trend_pages_suppress_small_numbers_by_default(tmp_path, monkeypatch):
+    """The dashboard is for publication: with the default threshold (10) the handful of
+    clients of these marts never shows as a count, on the trend pages as on the others."""
+    project_settings(monkeypatch, tmp_path / "project", "loading:\n  max_rejected_share: 0.5\n")
+    wh = build_render_marts(tmp_path / "wh.duckdb")
+    con = reports.connect_published(wh)
+    try:
+        month, year = by_month(con), by_financial_year(con)
+    finally:
+        con.close()
+    for trend in (month, year):
+        assert len(trend.frame) and trend.threshold == 10
+        assert {c for _, c in trend.suppressed} >= {"clients", "cost"}
+        assert trend.frame["clients"].isna().all()  # every count here is under 10
+    site = tmp_path / "site"
+    publish(wh, site)
+    page = (site / "trends-month.html").read_text(encoding="utf-8")
+    assert "&lt;10" in page or "<10" in page
+    assert not re.search(r"<td[^>]*>\s*[1-9]\s*</td>", page)  # no count of 1-9 people in a cell
