@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from costcalc.cli import main
 from helpers.browser import browser, chromium_path
+from loader_helpers import project_settings
 from reports_render_helper import HOSTILE_SERVICE, build_render_marts, hostile_service_use
 
 if chromium_path() is None:  # a failure under COSTCALC_NO_SKIP=1 (make test installs chromium)
@@ -19,7 +20,12 @@ if chromium_path() is None:  # a failure under COSTCALC_NO_SKIP=1 (make test ins
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("dash")
     wh = build_render_marts(root / "wh.duckdb", service_use=hostile_service_use())
-    res = CliRunner().invoke(main, ["--warehouse", str(wh), "publish", str(root / "site")])
+    # a handful of clients: suppression off (threshold 1) so that the charts have bars to draw
+    (root / "project").mkdir()
+    (root / "project" / "costcalc.yml").write_text("disclosure:\n  threshold: 1\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COSTCALC_PROJECT_DIR", str(root / "project"))
+        res = CliRunner().invoke(main, ["--warehouse", str(wh), "publish", str(root / "site")])
     assert res.exit_code == 0, res.output
     return root / "site"
 
@@ -96,7 +102,8 @@ def test_a_hostile_service_name_is_shown_not_run(site, page):
     assert HOSTILE_SERVICE in page.evaluate("document.querySelector('table.sortable').textContent")
 
 
-def test_the_html_report_works_offline_in_the_browser(tmp_path, page):
+def test_the_html_report_works_offline_in_the_browser(tmp_path, page, monkeypatch):
+    project_settings(monkeypatch, tmp_path / "project", "disclosure:\n  threshold: 1\n")  # a few clients
     wh = build_render_marts(tmp_path / "wh.duckdb")
     out = tmp_path / "ta.html"
     res = CliRunner().invoke(main, ["--warehouse", str(wh), "report", "ta-comparison", "--format", "html",

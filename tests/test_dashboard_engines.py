@@ -10,6 +10,8 @@ import io
 import openpyxl
 import pytest
 
+from loader_helpers import project_settings
+
 from costcalc import reports
 from costcalc.dashboard import publish_site
 from costcalc.dashboard.pages import build_pages
@@ -20,8 +22,10 @@ from costcalc.schemas import load_file_types
 PERIOD = reports.ReportFilters(date_from=dt.date(2024, 4, 1), date_to=dt.date(2026, 3, 31))
 
 
-def test_trends_add_up_to_the_services_report(e2e):
-    total = sum(r["cost"] for r in reports.services(e2e.con, PERIOD).rows)
+def test_trends_add_up_to_the_services_report(e2e, tmp_path, monkeypatch):
+    # arithmetic, not disclosure: suppression off (threshold 1) for the trends, --exact for services
+    project_settings(monkeypatch, tmp_path / "project", "disclosure:\n  threshold: 1\n")
+    total = sum(r["cost"] for r in reports.services(e2e.con, PERIOD, exact=True).rows)
     month = by_month(e2e.con, PERIOD)
     fy = by_financial_year(e2e.con, PERIOD)
     assert total > 0
