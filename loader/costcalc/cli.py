@@ -98,3 +98,7 @@ from costcalc.commands.status import status_command as _status  # noqa: E402
 main.add_command(_status)
 from costcalc.commands.watch import watch_command as _watch  # noqa: E402
 main.add_command(_watch)
+from costcalc.commands.unload import unload_command as _unload  # noqa: E402
+main.add_command(_unload)
+from costcalc.commands.loads import loads_command as _loads  # noqa: E402
+main.add_command(_loads)
