@@ -102,3 +102,5 @@ from costcalc.commands.unload import unload_command as _unload  # noqa: E402
 main.add_command(_unload)
 from costcalc.commands.loads import loads_command as _loads  # noqa: E402
 main.add_command(_loads)
+from costcalc.commands.purge import purge_command as _purge  # noqa: E402
+main.add_command(_purge)
