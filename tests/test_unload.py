@@ -112,7 +112,13 @@ def test_unload_then_build_loses_exactly_its_costs_and_retires_the_id(fresh_engi
                              "rejected_rows_removed FROM raw.unload_log") == [
         (1, 2, "second.csv", who, REASON, 2, 0)]
 
+    status = invoke(engine, wh, "status")  # the published marts still show it: a build is owed
+    assert status.exit_code == 3 and "Unloaded since: 1 load" in status.output, status.output
+    assert "load 2: second.csv (unloaded" in status.output
+
     build(engine, wh, tmp_path)
+    status = invoke(engine, wh, "status")
+    assert "Unloaded since" not in status.output and "Build owed: no" in status.output, status.output
     after = costs_by_client(engine, wh)
     assert after == {adams: 310, brown: 620}  # exactly the second file's costs are gone
     assert sum(before.values()) - sum(after.values()) == pytest.approx(93 + 155)
