@@ -125,6 +125,9 @@ def test_unload_then_build_loses_exactly_its_costs_and_retires_the_id(fresh_engi
     dim = {r[0] for r in query(engine, wh, "SELECT client_id FROM marts.dim_client")}
     assert dim == {adams, brown} and clark not in dim  # Clark's id is retired
     assert client_of(engine, wh, "C1") is None
+    # the ledger records that Clark's record (and the second Adams record) gave up their ids
+    assert sorted(query(engine, wh, "SELECT client_id, previous_client_id FROM intermediate.int_client_id_assignments "
+                                    "WHERE change_reason = 'retired'")) == sorted([(adams, adams), (clark, clark)])
 
     # a new, different person gets a new id: the retired one is never given to anyone else
     third = load(engine, wh, write_csv(tmp_path / "third.csv", THIRD))
@@ -134,6 +137,15 @@ def test_unload_then_build_loses_exactly_its_costs_and_retires_the_id(fresh_engi
     assert dixon not in (adams, brown, clark)
     assert dixon > clark  # ids are handed out above every id ever given
     assert {r[0] for r in query(engine, wh, "SELECT client_id FROM marts.dim_client")} == {adams, brown, dixon}
+
+    # the unloaded file loaded again: Adams's record rejoins her id; Clark is new, the retired id stays retired
+    again = load(engine, wh, tmp_path / "second.csv")
+    assert again.status == "loaded", again.message
+    build(engine, wh, tmp_path)
+    assert client_of(engine, wh, "A2") == adams
+    clark_again = client_of(engine, wh, "C1")
+    assert clark_again not in (adams, brown, clark, dixon)
+    assert costs_by_client(engine, wh) == {adams: 310 + 93, brown: 620, dixon: 217, clark_again: 155}
 
     # the history says who unloaded what and why
     res = invoke(engine, wh, "loads", "--status", "unloaded", "--format", "json")

@@ -277,7 +277,17 @@ def _record(con, load: LoadRow, who: str, reason: str, at: _dt.datetime, rows: i
     """Append the unload to raw.unload_log (inside the unload's transaction); its id."""
     unload_id = int(con.execute("SELECT coalesce(max(unload_id), 0) + 1 FROM raw.unload_log").fetchall()[0][0])
     con.execute("INSERT INTO raw.unload_log (unload_id, load_id, source_file, provider, unloaded_at, unloaded_by, "
-                "reason, rows_removed, rejected_rows_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reason, rows_removed, rejected_rows_removed, after_build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [unload_id, load.load_id, load.source_file, load.provider, at, who, reason, rows,
-                 rejected]).fetchall()
+                 rejected, _newest_build(con)]).fetchall()
     return unload_id
+
+
+def _newest_build(con) -> int:
+    """The newest build started so far (0 if none): a build with a higher id reflects this
+    unload (``costcalc status`` says a build is owed until one is published)."""
+    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+                       "AND table_name = 'build_log'").fetchall()[0][0]
+    if not have:
+        return 0
+    return int(con.execute("SELECT coalesce(max(build_id), 0) FROM raw.build_log").fetchall()[0][0])

@@ -207,15 +207,13 @@ def read_status(warehouse, wait_seconds: float = 30.0) -> Status:
 
 def _unloads_since(con, published_build: int | None) -> list[tuple]:
     """Unloads (raw.unload_log, docs/retention.md) the published snapshot does not reflect:
-    those after the published build started."""
+    those made after the published build started (an unload records the newest build
+    started before it)."""
     if published_build is None:
         return []
-    started = con.execute("SELECT started_at FROM raw.build_log WHERE build_id = ?", [published_build]).fetchall()
-    if not started:
-        return []
     return [tuple(r) for r in con.execute(
-        "SELECT load_id, source_file, unloaded_at FROM raw.unload_log WHERE unloaded_at >= ? ORDER BY unload_id",
-        [started[0][0]]).fetchall()]
+        "SELECT load_id, source_file, unloaded_at FROM raw.unload_log WHERE coalesce(after_build, 0) >= ? "
+        "ORDER BY unload_id", [published_build]).fetchall()]
 
 
 def likely_files(st: Status, limit: int = 5) -> str:

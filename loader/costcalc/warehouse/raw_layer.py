@@ -131,6 +131,8 @@ UNLOAD_LOG = RawTable("unload_log", "One row per load undone by costcalc unload:
     C("reason", "string", "Why, as given with --reason (control characters removed, on one line).", not_null=True),
     C("rows_removed", "bigint", "Accepted rows removed from raw.<code>."),
     C("rejected_rows_removed", "bigint", "Rows removed from raw.rejected_rows."),
+    C("after_build", "bigint", "The newest build started before the unload (raw.build_log.build_id, 0 if none): "
+                               "builds with a higher id reflect it."),
 ))
 
 PURGE_LOG = RawTable("purge_log", "One row per costcalc purge (also the watcher's daily one); dry runs are "
