@@ -168,4 +168,7 @@ select
     {{ dbt.current_timestamp() }} as assigned_at
 from current_ids
 cross join previous_build
-where not exists (select 1 from clusters where clusters.record_key = current_ids.record_key)
+where not exists (
+    select 1 from clusters
+    where clusters.record_key = current_ids.record_key
+)
