@@ -133,7 +133,7 @@ def find_load(con, what: str) -> LoadRow:
         rows = _loads(con, "sha256 = ?", [_sha256_of(path)])
         if not rows:
             raise UnloadRefused(f"{_label(path.name)} was never loaded (no load has its contents); "
-                                "`costcalc loads` lists the loads.")
+                                "`costcalc loads` lists the loads (give a load id to name one).")
         return _one(rows, f"the contents of {_label(path.name)}")
     if text.isdigit():
         rows = _loads(con, "load_id = ?", [int(text)])
