@@ -324,3 +324,27 @@ def test_a_bad_retention_setting_is_named_with_its_value(tmp_path, monkeypatch, 
     with pytest.raises(SettingsError) as info:
         load_settings()
     assert "costcalc.yml: " + message in str(info.value)
+
+
+def test_the_governance_tables_are_made_as_declared_and_are_not_dbt_sources(fresh_engine, tmp_path):
+    import yaml
+
+    from costcalc.transform import registry
+    from costcalc.warehouse import raw_layer
+    from costcalc.warehouse.connection import ensure_raw
+
+    con = fresh_engine.open(tmp_path / "wh.duckdb")
+    try:
+        ensure_raw(con)
+        for table in raw_layer.GOVERNANCE_TABLES:
+            columns = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+                "ORDER BY ordinal_position", [table.name]).fetchall()]
+            assert columns == [c.name for c in table.columns], table.name
+        loaded_by = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' "
+                                "AND table_name = 'load_log' AND column_name = 'loaded_by'").fetchall()
+        assert loaded_by == [(1,)]
+    finally:
+        con.close()
+    sources = {t["name"] for t in yaml.safe_load(registry.render_sources())["sources"][0]["tables"]}
+    assert not sources & {t.name for t in raw_layer.GOVERNANCE_TABLES}

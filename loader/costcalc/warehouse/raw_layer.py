@@ -3,7 +3,8 @@
 The loader owns two tables, ``raw.load_log`` (one row per file seen) and
 ``raw.rejected_rows`` (what was rejected, and why); the governance tables
 ``raw.unload_log``, ``raw.purge_log`` and ``raw.purged_items`` record what
-``costcalc unload`` and ``costcalc purge`` did (docs/retention.md); every ``raw.<code>`` table
+``costcalc unload`` and ``costcalc purge`` did (docs/retention.md; dbt does not
+read them, so they are not among its sources); every ``raw.<code>`` table
 (one per schema in ``schemas/*.yaml``) starts with the lineage columns below,
 then the schema's columns. Everything else renders from this module:
 
@@ -187,8 +188,14 @@ def schema_table(schema) -> RawTable:
 
 
 def raw_tables(schemas: Iterable) -> list[RawTable]:
-    """Every raw table: the loader's, the governance tables, then one per schema."""
-    return [*LOADER_TABLES, *GOVERNANCE_TABLES, *(schema_table(s) for s in schemas)]
+    """Every raw table dbt reads: the loader's, then one per schema."""
+    return [*LOADER_TABLES, *(schema_table(s) for s in schemas)]
+
+
+def warehouse_tables(schemas: Iterable) -> list[RawTable]:
+    """Every table of the raw schema the loader makes: :func:`raw_tables` and the
+    governance tables (which dbt never reads)."""
+    return [*raw_tables(schemas), *GOVERNANCE_TABLES]
 
 
 # --------------------------------------------------------------------------- DuckDB DDL
