@@ -102,3 +102,9 @@ from costcalc.commands.template import template_command as _template  # noqa: E4
 main.add_command(_template)
 from costcalc.commands.publish import publish_command as _publish  # noqa: E402
 main.add_command(_publish)
+from costcalc.commands.unload import unload_command as _unload  # noqa: E402
+main.add_command(_unload)
+from costcalc.commands.loads import loads_command as _loads  # noqa: E402
+main.add_command(_loads)
+from costcalc.commands.purge import purge_command as _purge  # noqa: E402
+main.add_command(_purge)

@@ -9,11 +9,13 @@ wrong kind, is an error naming the file and the key.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
 from costcalc import paths
+from costcalc.durations import DurationError, parse_duration
 
 SETTINGS_FILE = "costcalc.yml"
 
@@ -31,6 +33,47 @@ class LoadingSettings:
     #: A load whose extract date moves its file type's latest extract date more than this many
     #: days beyond the newest date in the file's rows warns loudly (docs/watch.md).
     extract_date_gap_days: int = 45
+
+
+#: The kinds of personal data outside the warehouse's raw and restricted layers that
+#: ``costcalc purge`` removes after their retention period (docs/retention.md).
+RETENTION_KINDS = ("loaded_files", "rejected_files", "error_reports", "rejected_values")
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long personal data outside the warehouse's raw and restricted layers is kept
+    (docs/retention.md). Durations are text with a unit (``24h``, ``30d``, ``6y``)."""
+
+    #: Every kind below that is not set itself: ``24h`` is the 2017 tool's rule.
+    personal_data: str = "30d"
+    #: Files in the watched folder's ``<provider>/loaded/`` (with their sidecars).
+    loaded_files: str | None = None
+    #: Files in ``<provider>/rejected/``.
+    rejected_files: str | None = None
+    #: Error reports (``*.errors.csv``) beside them.
+    error_reports: str | None = None
+    #: The values of rejected rows in ``raw.rejected_rows`` (row, column and reason stay).
+    rejected_values: str | None = None
+    #: The audit logs (lookups, match decisions, unloads): at least AUDIT_MINIMUM.
+    audit_logs: str = "6y"
+
+    def period(self, kind: str) -> timedelta:
+        """The retention period of ``kind`` (one of RETENTION_KINDS, or ``audit_logs``)."""
+        return parse_duration(self.text(kind))
+
+    def text(self, kind: str) -> str:
+        """The setting as written (a kind not set takes ``personal_data``)."""
+        value = getattr(self, kind)
+        return str(value if value is not None else self.personal_data)
+
+
+#: Bounds of the retention settings: a file is kept at least an hour (its provider must be
+#: able to read its error report; ``0d`` is a typo, not a policy) and the audit logs at
+#: least a year; nothing is kept "for" more than a century (a typo too).
+PERSONAL_MINIMUM = timedelta(hours=1)
+AUDIT_MINIMUM = timedelta(days=365)
+RETENTION_MAXIMUM = timedelta(days=36500)
 
 
 @dataclass(frozen=True)
@@ -52,6 +95,7 @@ class Settings:
     loading: LoadingSettings = LoadingSettings()
     dashboard: DashboardSettings = DashboardSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 def settings_path() -> Path:
@@ -96,12 +140,13 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings as 'name: value' lines")
-    unknown = set(data) - {"loading", "dashboard", "disclosure"}
+    unknown = set(data) - {"loading", "dashboard", "disclosure", "retention"}
     if unknown:
-        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard, disclosure)")
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard, disclosure, retention)")
     return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"),
                     dashboard=_dashboard_section(data.get("dashboard"), f"{path.name}: dashboard"),
-                    disclosure=_section(DisclosureSettings, data.get("disclosure"), f"{path.name}: disclosure"))
+                    disclosure=_section(DisclosureSettings, data.get("disclosure"), f"{path.name}: disclosure"),
+                    retention=_retention_section(data.get("retention"), f"{path.name}: retention"))
 
 
 def _dashboard_section(data, where: str) -> DashboardSettings:
@@ -125,3 +170,30 @@ def dashboard_folder(settings: Settings | None = None) -> Path | None:
         return None
     folder = Path(settings.dashboard.folder).expanduser()
     return folder if folder.is_absolute() else paths.project_dir() / folder
+
+
+def _retention_section(data, where: str) -> RetentionSettings:
+    """The ``retention:`` section: every value a duration with a unit, within its bounds."""
+    if data is None:
+        return RetentionSettings()
+    if not isinstance(data, dict):
+        raise SettingsError(f"{where}: expected a mapping of settings")
+    known = [f.name for f in fields(RetentionSettings)]
+    for key in data:
+        if key not in known:
+            raise SettingsError(f"{where}: unknown setting {key!r} (known: {', '.join(known)})")
+    values = {}
+    for key, value in data.items():
+        try:
+            period = parse_duration(value)
+        except DurationError as exc:
+            raise SettingsError(f"{where}.{key}: {exc}") from None
+        least = AUDIT_MINIMUM if key == "audit_logs" else PERSONAL_MINIMUM
+        if period < least:
+            what = "the audit logs are kept at least 1 year (1y)" if key == "audit_logs" else \
+                "personal data is kept at least 1 hour (1h), so a provider can read their error report"
+            raise SettingsError(f"{where}.{key}: {str(value)!r} is too short: {what}")
+        if period > RETENTION_MAXIMUM:
+            raise SettingsError(f"{where}.{key}: {str(value)!r} is too long (at most 100y)")
+        values[key] = str(value).strip()
+    return RetentionSettings(**values)

@@ -9,6 +9,11 @@
 -- most of its records (a split keeps the id on the larger part); a cluster
 -- holding several previous ids keeps the lowest (oldest); clusters without an
 -- id get new ones, in order of first load.
+--
+-- A record that is gone (its load undone by `costcalc unload`) gets a
+-- 'retired' row: it no longer holds its id, so an id left with no record is
+-- retired for good, and the record, if it is ever loaded again, is treated as
+-- new (docs/retention.md).
 with clusters as (
 
     select
@@ -29,15 +34,17 @@ ledger as (
 
 current_ids as (
 
+    -- each record's latest entry, unless it was retired
     select record_key, client_seq
     from (
         select
             record_key,
             client_seq,
+            change_reason,
             row_number() over (partition by record_key order by build_seq desc) as recency
         from ledger
     ) as latest
-    where recency = 1
+    where recency = 1 and change_reason <> 'retired'
 
 ),
 
@@ -147,3 +154,21 @@ select
 from assigned
 cross join previous_build
 where assigned.previous_seq is null or assigned.previous_seq <> assigned.client_seq
+
+union all
+
+-- records that are gone give up their id
+select
+    current_ids.record_key,
+    current_ids.client_seq,
+    {{ format_client_id('current_ids.client_seq') }} as client_id,
+    {{ format_client_id('current_ids.client_seq') }} as previous_client_id,
+    'retired' as change_reason,
+    previous_build.build_seq + 1 as build_seq,
+    {{ dbt.current_timestamp() }} as assigned_at
+from current_ids
+cross join previous_build
+where not exists (
+    select 1 from clusters
+    where clusters.record_key = current_ids.record_key
+)

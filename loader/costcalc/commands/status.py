@@ -41,6 +41,11 @@ def status_lines(warehouse, wait_seconds: float = 5.0) -> tuple[list[str], bool]
                        f"loaded {_when(loaded_at)})")
     else:
         out.append("Loaded since: nothing")
+    if st.unloads_since:
+        out.append(f"Unloaded since: {len(st.unloads_since)} load{'s' if len(st.unloads_since) != 1 else ''} "
+                   "(the published marts still show their rows)")
+        for load_id, name, unloaded_at in st.unloads_since[-20:]:
+            out.append(f"  load {load_id}: {name} (unloaded {_when(unloaded_at)})")
     if st.last_attempt and st.last_attempt[1] != "published":
         build_id, status, when, failed, message = st.last_attempt
         what = f"build {build_id} {status} at {_when(when)}"

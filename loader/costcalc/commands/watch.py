@@ -12,7 +12,7 @@ import click
 
 from costcalc.settings import SettingsError, load_settings
 from costcalc.safe_output import SafeLogFormatter
-from costcalc.watch.folder import FolderLock, Watcher
+from costcalc.watch.folder import PURGE_EVERY, FolderLock, Watcher
 
 class _CannotRun(click.ClickException):
     """The watcher cannot start (exit code 2, as for a file that cannot be processed)."""
@@ -79,9 +79,12 @@ class _Signals:
 @click.option("--no-layout", is_flag=True,
               help="Do not create the incoming/, loaded/ and rejected/ folders of the providers "
                    "named in seeds/file_types.csv.")
+@click.option("--no-purge", is_flag=True,
+              help="Do not run the daily purge of files, rejected values and audit logs that outlived "
+                   "their retention period (docs/retention.md).")
 @click.pass_context
 def watch_command(ctx: click.Context, directory: Path, once: bool, no_build: bool, poll: bool,
-                  settle: float, no_layout: bool) -> None:
+                  settle: float, no_layout: bool, no_purge: bool = False) -> None:
     """Load files that providers drop into DIR/<provider>/incoming/.
 
     A file in incoming/<file_type>/ is loaded as that file type; a file directly
@@ -96,7 +99,8 @@ def watch_command(ctx: click.Context, directory: Path, once: bool, no_build: boo
         raise _CannotRun(str(exc)) from None
     warehouse: Path = ctx.obj.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    watcher = Watcher(directory, warehouse, settle=settle, build=not no_build, poll=poll)
+    watcher = Watcher(directory, warehouse, settle=settle, build=not no_build, poll=poll,
+                      purge_every=None if no_purge else PURGE_EVERY)
     lock = FolderLock(watcher.root)
     if not lock.acquire():
         raise _CannotRun(f"another costcalc watch is already working on {watcher.root}")

@@ -224,6 +224,14 @@ def load_file(warehouse: str | os.PathLike, path: str | os.PathLike, *, schema: 
     return result
 
 
+def loaded_by(con) -> str:
+    """Who raw.load_log names for a load: the database session user on a server engine,
+    else the operating-system account (as the lookup audit: costcalc.lookup.audited_user)."""
+    from costcalc.lookup import audited_user
+
+    return audited_user(con)
+
+
 def _open_warehouse(warehouse):
     """A connection to the warehouse, with the raw tables made if missing."""
     con = open_warehouse(path=warehouse)
@@ -256,6 +264,7 @@ class _Loader:
         self.before_commit: Callable[[str], None] | None = None
         self.extract_date_source = LOAD_DATE  # without a date given: the day of the load
         self.warnings: list[str] = []
+        self.loaded_by: str | None = None  # set by run()
 
     def _commit(self) -> None:
         if self.before_commit is not None:
@@ -375,6 +384,7 @@ class _Loader:
 
     def run(self, con) -> LoadResult:
         self.con = con
+        self.loaded_by = loaded_by(con)
         try:
             if self.rejection is not None:
                 return self._reject_file(*self.rejection)
@@ -431,12 +441,12 @@ class _Loader:
         self.con.execute(
             "INSERT INTO raw.load_log (load_id, source_file, sha256, schema_code, file_type, provider, "
             "extract_date, rows_read, rows_accepted, rows_rejected, status, message, loaded_at, "
-            "extract_date_source, warning) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "extract_date_source, warning, loaded_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, self.name, self.sha, self.schema.code if self.schema else None,
              self.file_type.file_type if self.file_type else None, self.provider, extract_date,
              read, accepted, rejected, status, message, self.started, extract_source,
-             "; ".join(self.warnings) or None]).fetchall()
+             "; ".join(self.warnings) or None, self.loaded_by]).fetchall()
 
     def _extract_date_warnings(self, extract: _dt.date, source: str, data_newest: _dt.date | None) -> None:
         """Warn (log, load summary, raw.load_log.warning) when the extract date is a guess, and

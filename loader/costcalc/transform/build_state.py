@@ -116,10 +116,12 @@ class Status:
     last_attempt: tuple | None = None  # (build_id, status, finished_at, failed_models, message) after the publish
     extract_dates: list[tuple] = field(default_factory=list)  # (file_type, latest extract date, files)
     busy: bool = False  # another process holds the warehouse (a load or build running)
+    #: loads undone (costcalc unload) since the published build started: (load_id, source_file, unloaded_at)
+    unloads_since: list[tuple] = field(default_factory=list)
 
     @property
     def owed(self) -> bool:
-        return self.published_build is None or bool(self.loads_since) or (
+        return self.published_build is None or bool(self.loads_since) or bool(self.unloads_since) or (
             self.last_attempt is not None and self.last_attempt[1] in ("failed", "interrupted"))
 
 
@@ -194,12 +196,24 @@ def read_status(warehouse, wait_seconds: float = 30.0) -> Status:
                 status, finished = "interrupted", None
             if status in ("failed", "interrupted", "published"):
                 st.last_attempt = (build_id, status, finished or started, failed, message)
+        st.unloads_since = _unloads_since(con, st.published_build)
         st.extract_dates = [tuple(r) for r in con.execute(
             "SELECT file_type, max(extract_date), count(*) FROM raw.load_log WHERE status = 'loaded' "
             "AND file_type IS NOT NULL GROUP BY file_type ORDER BY file_type").fetchall()]
     finally:
         con.close()
     return st
+
+
+def _unloads_since(con, published_build: int | None) -> list[tuple]:
+    """Unloads (raw.unload_log, docs/retention.md) the published snapshot does not reflect:
+    those made after the published build started (an unload records the newest build
+    started before it)."""
+    if published_build is None:
+        return []
+    return [tuple(r) for r in con.execute(
+        "SELECT load_id, source_file, unloaded_at FROM raw.unload_log WHERE coalesce(after_build, 0) >= ? "
+        "ORDER BY unload_id", [published_build]).fetchall()]
 
 
 def likely_files(st: Status, limit: int = 5) -> str:

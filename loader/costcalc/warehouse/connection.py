@@ -89,7 +89,7 @@ def _open_duckdb(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.
 def ensure_raw(con) -> None:
     """Create the raw schema and every raw table that is missing, and add every declared
     column an existing raw table lacks (the migration of costcalc.warehouse.raw_layer). Idempotent."""
-    tables = raw_layer.raw_tables(load_schemas().values())
+    tables = raw_layer.warehouse_tables(load_schemas().values())
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     existing = con.execute("SELECT table_name, column_name FROM information_schema.columns "
                            "WHERE table_schema = 'raw'").fetchall()

@@ -1,7 +1,10 @@
 """The raw layer, declared once: its tables, their columns, portable types and descriptions.
 
 The loader owns two tables, ``raw.load_log`` (one row per file seen) and
-``raw.rejected_rows`` (what was rejected, and why); every ``raw.<code>`` table
+``raw.rejected_rows`` (what was rejected, and why); the governance tables
+``raw.unload_log``, ``raw.purge_log`` and ``raw.purged_items`` record what
+``costcalc unload`` and ``costcalc purge`` did (docs/retention.md; dbt does not
+read them, so they are not among its sources); every ``raw.<code>`` table
 (one per schema in ``schemas/*.yaml``) starts with the lineage columns below,
 then the schema's columns. Everything else renders from this module:
 
@@ -93,13 +96,16 @@ LOAD_LOG = RawTable("load_log", "One row per file the loader has seen.", (
     C("rows_read", "bigint", "Data rows read."),
     C("rows_accepted", "bigint", "Rows landed in raw.<code>."),
     C("rows_rejected", "bigint", "Rows rejected (see raw.rejected_rows)."),
-    C("status", "string", "loaded | rejected", not_null=True),
+    C("status", "string", "loaded | rejected | unloaded (its rows removed by costcalc unload: raw.unload_log)",
+      not_null=True),
     C("message", "string", "Why a file was rejected, or a note."),
     C("loaded_at", "timestamp", "When the load committed.", not_null=True),
     C("extract_date_source", "string", "Where the extract date came from: data | given | file name | sidecar | "
                                        "folder | drop date | load date."),
     C("warning", "string", "A warning about the load as a whole (e.g. an extract date far beyond the file's "
                            "data), or NULL."),
+    C("loaded_by", "string", "Who loaded it: the operating-system account, or the database session user on a "
+                             "server engine (NULL for loads made before this was recorded)."),
 ))
 
 REJECTED_ROWS = RawTable("rejected_rows", "Rows the loader rejected, with a reason.", (
@@ -113,6 +119,47 @@ REJECTED_ROWS = RawTable("rejected_rows", "Rows the loader rejected, with a reas
 
 #: The tables the loader itself owns (not one per schema).
 LOADER_TABLES = (LOAD_LOG, REJECTED_ROWS)
+
+UNLOAD_LOG = RawTable("unload_log", "One row per load undone by costcalc unload: an audit log (who, when, why).", (
+    C("unload_id", "bigint", "The unload's id.", not_null=True, primary_key=True),
+    C("load_id", "bigint", "The load undone (raw.load_log.load_id; its status is now 'unloaded').", not_null=True),
+    C("source_file", "string", "The load's file name, no folder."),
+    C("provider", "string", "The load's provider."),
+    C("unloaded_at", "timestamp", "When the unload committed (local time, as raw.load_log.loaded_at).",
+      not_null=True),
+    C("unloaded_by", "string", "Who undid it: the operating-system account, or the database session user on a "
+                               "server engine.", not_null=True),
+    C("reason", "string", "Why, as given with --reason (control characters removed, on one line).", not_null=True),
+    C("rows_removed", "bigint", "Accepted rows removed from raw.<code>."),
+    C("rejected_rows_removed", "bigint", "Rows removed from raw.rejected_rows."),
+    C("after_build", "bigint", "The newest build started before the unload (raw.build_log.build_id, 0 if none): "
+                               "builds with a higher id reflect it."),
+))
+
+PURGE_LOG = RawTable("purge_log", "One row per costcalc purge (also the watcher's daily one); dry runs are "
+                                  "not recorded.", (
+    C("purge_id", "bigint", "The purge's id.", not_null=True, primary_key=True),
+    C("purged_at", "timestamp", "When the purge ran (local time).", not_null=True),
+    C("purged_by", "string", "Who ran it: the operating-system account, or the database session user on a "
+                             "server engine.", not_null=True),
+    C("folders", "string", "The watched folders it looked in, or NULL (warehouse only)."),
+    C("retention", "string", "The retention settings it applied (costcalc.yml retention:)."),
+    C("items", "bigint", "Files removed plus rows blanked or removed, in all."),
+))
+
+PURGED_ITEMS = RawTable("purged_items", "What each purge removed, by kind, place and load: counts, never names "
+                                        "or values.", (
+    C("purge_id", "bigint", "The purge (raw.purge_log).", not_null=True),
+    C("kind", "string", "loaded_file | rejected_file | error_report | rejected_values | audit_log", not_null=True),
+    C("place", "string", "The provider folder (files), or the table (rows)."),
+    C("load_id", "bigint", "The load the items belonged to, where known (a file by its SHA-256, rejected "
+                           "values by their load), else NULL."),
+    C("items", "bigint", "Files removed, or rows blanked or removed.", not_null=True),
+    C("oldest_at", "timestamp", "When the oldest of them arrived (files) or was written (rows)."),
+))
+
+#: The governance tables (docs/retention.md): written by costcalc unload and costcalc purge.
+GOVERNANCE_TABLES = (UNLOAD_LOG, PURGE_LOG, PURGED_ITEMS)
 
 del C
 
@@ -141,8 +188,14 @@ def schema_table(schema) -> RawTable:
 
 
 def raw_tables(schemas: Iterable) -> list[RawTable]:
-    """Every raw table: the loader's, then one per schema."""
+    """Every raw table dbt reads: the loader's, then one per schema."""
     return [*LOADER_TABLES, *(schema_table(s) for s in schemas)]
+
+
+def warehouse_tables(schemas: Iterable) -> list[RawTable]:
+    """Every table of the raw schema the loader makes: :func:`raw_tables` and the
+    governance tables (which dbt never reads)."""
+    return [*raw_tables(schemas), *GOVERNANCE_TABLES]
 
 
 # --------------------------------------------------------------------------- DuckDB DDL

@@ -74,6 +74,21 @@ def _default_build(warehouse: Path) -> bool:
     return run_build(warehouse)
 
 
+#: How often the watcher runs the purge (costcalc.governance.retention): daily.
+PURGE_EVERY = 24 * 3600.0
+
+
+def _default_purge(warehouse: Path, root: Path):
+    """The purge of ``root`` and ``warehouse``; None (nothing to purge) before the first load
+    has made the DuckDB warehouse."""
+    from costcalc.governance.retention import purge
+    from costcalc.warehouse.targets import is_server
+
+    if not is_server() and not Path(warehouse).exists():
+        return None
+    return purge(warehouse, [root])
+
+
 def log_outcome(o: Outcome) -> None:
     """The one log line per file: names, status and counts, never a value from the file."""
     if o.status in ("changed", "gone", "error"):
@@ -110,7 +125,8 @@ class Watcher:
                  settle: float = 5.0, build: bool = True, poll: bool = False,
                  rescan_interval: float = 60.0, grace: float | None = None,
                  loader: Callable | None = None, build_fn: Callable[[Path], bool] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, purge_every: float | None = PURGE_EVERY,
+                 purge_fn: Callable[[Path, Path], object] | None = None):
         self.root = Path(root).resolve()
         self.warehouse = Path(warehouse)
         self.settle = max(0.0, float(settle))
@@ -130,6 +146,10 @@ class Watcher:
                                    rescan_interval=rescan_interval, provider_dirs=self.provider_dirs)
         self._warned_providers: set[str] = set()
         self.batches: list[BatchResult] = []
+        # The daily purge: at start, then every purge_every seconds of ``clock`` (None: never).
+        self.purge_every = purge_every
+        self.purge_fn = purge_fn or _default_purge
+        self._last_purge: float | None = None
 
     # -- layout -------------------------------------------------------------
 
@@ -279,6 +299,37 @@ class Watcher:
         except FileNotFoundError:
             pass
 
+    # -- the daily purge ------------------------------------------------------
+
+    def purge_if_due(self, *, recorded: bool = False) -> bool:
+        """Run the purge of the folder and warehouse (docs/retention.md) if it is due: at
+        start, then once every ``purge_every`` seconds of the clock; with ``recorded``
+        (``--once`` runs from cron) when the warehouse's last recorded purge is older than
+        that. A failure is logged, never fatal. True when it ran."""
+        if self.purge_every is None:
+            return False
+        now = self.clock()
+        if self._last_purge is not None and now - self._last_purge < self.purge_every:
+            return False
+        if recorded:
+            import datetime as dt
+
+            from costcalc.governance.retention import last_purge
+
+            last = last_purge(self.warehouse)
+            if last is not None and dt.datetime.now() - last < dt.timedelta(seconds=self.purge_every):
+                return False
+        self._last_purge = now
+        try:
+            result = self.purge_fn(self.warehouse, self.root)
+        except Exception as exc:  # noqa: BLE001 - the watcher goes on; the next purge is in a day
+            log.error("the daily purge failed (%s): %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            return True
+        summary = getattr(result, "summary", None)
+        if summary is not None:
+            log.info("%s", "; ".join(line.strip() for line in summary().splitlines()))
+        return True
+
     # -- running --------------------------------------------------------------
 
     def run_once(self) -> int:
@@ -294,6 +345,7 @@ class Watcher:
         if waiting > 0:
             log.info("%d file(s) still being written; left for the next run", waiting)
         batch = self.process_batch(ready)  # with no files, still runs a build owed by an earlier run
+        self.purge_if_due(recorded=True)
         if batch.count("error") or batch.built is False:
             return 2
         if batch.count("rejected"):
@@ -315,6 +367,7 @@ class Watcher:
             log.info("watching %s (settle %.1fs, %s)", self.root, self.settle,
                      "polling" if self.events.polling else "filesystem events")
             while not self.stop_event.is_set():
+                self.purge_if_due()
                 now = self.clock()
                 woken = self._wake.is_set()
                 self._wake.clear()
