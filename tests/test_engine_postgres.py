@@ -187,7 +187,7 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
 
     with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=c):
         result = lookup_client("unused.duckdb", client, "Safeguarding referral 77, duty team",
-                               user="director.of.finance")
+                               user="director.of.finance", purpose="B", case_reference="SG-2024-0077")
     assert result.found and result.lookup_id > 0
     # The audit names the database login, never the --user claim (issue 10, item 9).
     assert (result.looked_up_by, result.claimed_user) == (c, "director.of.finance")
@@ -195,7 +195,8 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
                 "delete from audit.lookup_log", "select * from intermediate.int_records limit 1"):
         assert _denied(c, db, sql), sql
     n = pg.admin("select count(*) from audit.lookup_log where looked_up_by = %s "
-                 "and claimed_user = 'director.of.finance'", db, [c])[0][0]
+                 "and claimed_user = 'director.of.finance' and purpose = 'B' and case_reference = 'SG-2024-0077' "
+                 "and outcome = 'shown'", db, [c])[0][0]
     assert n == 1
 
 

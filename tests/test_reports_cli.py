@@ -105,7 +105,8 @@ def test_messages(cli_wh, tmp_path):
 
 def test_reports_read_the_published_marts_while_a_writer_holds_the_warehouse(cli_wh):
     """Issue 10: a load or build holding the warehouse no longer stops reports
-    (they read the published snapshot); lookup, on the warehouse, says it is in use."""
+    (they read the published snapshot); lookup reads the restricted file, so it works too,
+    and says "in use" only while the restricted file itself is held (a build)."""
     import subprocess
     import sys
     holder = subprocess.Popen(
@@ -116,8 +117,21 @@ def test_reports_read_the_published_marts_while_a_writer_holds_the_warehouse(cli
         assert holder.stdout.readline().strip() == "ready"
         out = run(cli_wh, "services")
         assert "£8,603.00" in out
-        res = CliRunner().invoke(main, ["--warehouse", str(cli_wh), "lookup", "C00000001",
-                                        "--reason", "Housing case review 1234"])
+        ask = ["--warehouse", str(cli_wh), "lookup", "C00000001", "--reason", "Housing case review 1234",
+               "--purpose", "A", "--case-reference", "HN-2024-0113"]
+        res = CliRunner().invoke(main, ask)
+        assert res.exit_code == 0 and "Example" in res.output, res.output
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    from costcalc.warehouse.restricted_store import restricted_path
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " sys.stdin.read()", str(restricted_path(cli_wh))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        res = CliRunner().invoke(main, ask)
         assert res.exit_code == 1 and "in use" in res.output and "Example" not in res.output
     finally:
         holder.stdin.close()
