@@ -98,3 +98,5 @@ from costcalc.commands.status import status_command as _status  # noqa: E402
 main.add_command(_status)
 from costcalc.commands.watch import watch_command as _watch  # noqa: E402
 main.add_command(_watch)
+from costcalc.commands.optout import optout as _optout  # noqa: E402
+main.add_command(_optout)

@@ -147,6 +147,8 @@ def add_optout(con, file_type: str, reference: str, reason: str, *, by: str, cla
     if not ref:
         raise OptOutError("Give the person's reference in that service (the provider's record reference).")
     ensure_optouts(con)
+    if _active(con, file_type, ref):
+        raise OptOutError(f"That reference is already opted out of purpose D for {file_type}.")
     covered = records_with_reference(con, file_type, ref)
     if not covered and not allow_unloaded:
         raise OptOutError(f"No loaded {file_type} record has that reference: check it, or give "

@@ -74,13 +74,14 @@ def check_case_reference(reference: str | None) -> str:
     characters; control characters; no digit at all; one character repeated
     (``0000``, ``XXXX``); counting (``1234``); a placeholder word (PLACEHOLDER_REFERENCES)
     or one starting with a placeholder word (``TEST1``)."""
-    text = " ".join(str(reference or "").split())
+    raw = str(reference or "")
+    text = " ".join(raw.split())
     how = ("give the reference of the case, referral or request in your own system, "
            "e.g. --case-reference SG-2024-0113")
     if not text:
         raise PurposeRefused(f"A lookup needs a case reference: {how}.")
-    if _has_control(text):
-        raise PurposeRefused("--case-reference must not contain control characters.")
+    if _has_control(raw):
+        raise PurposeRefused("--case-reference must not contain control characters (such as a newline).")
     if len(text) > MAX_CASE_REFERENCE_CHARS:
         raise PurposeRefused(f"The case reference is too long (at most {MAX_CASE_REFERENCE_CHARS} characters).")
     compact = _compact(text)
