@@ -44,15 +44,14 @@ OUTCOME_NOT_FOUND = "not found"
 OUTCOME_OPTED_OUT = "refused: opted out of D"
 
 
-def audit_ddl(catalog: str | None = None, start: int = 1) -> tuple[str, ...]:
-    """The audit schema, sequence and ``lookup_log`` table (in ``catalog`` when given: a
-    migration into the restricted file; the sequence then starts at ``start``)."""
-    q = f"{catalog}." if catalog else ""
+def audit_ddl(start: int = 1) -> tuple[str, ...]:
+    """The audit schema, sequence and ``lookup_log`` table; the sequence starts at ``start``
+    (above 1 when audit rows are moved into the restricted file: restricted_store)."""
     return (
-        f"CREATE SCHEMA IF NOT EXISTS {q}audit",
-        f"CREATE SEQUENCE IF NOT EXISTS {q}audit.lookup_log_seq START {int(start)}",
-        f"""CREATE TABLE IF NOT EXISTS {q}audit.lookup_log (
-        lookup_id BIGINT PRIMARY KEY DEFAULT nextval('{q}audit.lookup_log_seq'),
+        "CREATE SCHEMA IF NOT EXISTS audit",
+        f"CREATE SEQUENCE IF NOT EXISTS audit.lookup_log_seq START {int(start)}",
+        """CREATE TABLE IF NOT EXISTS audit.lookup_log (
+        lookup_id BIGINT PRIMARY KEY DEFAULT nextval('audit.lookup_log_seq'),
         looked_up_at TIMESTAMP NOT NULL,
         looked_up_by VARCHAR NOT NULL,
         client_id VARCHAR NOT NULL,

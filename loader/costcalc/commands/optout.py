@@ -22,11 +22,11 @@ from costcalc.warehouse.connection import WarehouseBusy
 from costcalc.warehouse.targets import EngineError, is_server
 
 
-def _connection(warehouse):
+def _connection(warehouse, *, read_only: bool = False):
     path = Path(warehouse)
     if not is_server() and not path.exists():
         raise click.ClickException(f"No warehouse at {path}. Load files and run `costcalc build` first.")
-    return store.restricted_connection(path)
+    return store.restricted_connection(path, read_only=read_only and not is_server())
 
 
 _FAILURES = (EngineError, WarehouseBusy, store.RestrictedMissing, store.RestrictedLocked, optouts.OptOutError)
@@ -110,7 +110,7 @@ def _when(value) -> str:
 def list_command(ctx, service, include_removed):
     """The opt-outs in the register (restricted: references identify people)."""
     try:
-        with _connection(ctx.obj.warehouse) as con:
+        with _connection(ctx.obj.warehouse, read_only=True) as con:
             rows = optouts.list_optouts(con, file_type=service, include_removed=include_removed)
     except _FAILURES as exc:
         raise click.ClickException(str(exc)) from None

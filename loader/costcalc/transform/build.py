@@ -122,9 +122,12 @@ def _check_warehouse(target: str, warehouse: Path, wait_seconds: float) -> str |
     try:
         ensure_raw(con)
         if target == "duckdb":  # the restricted layer's own file (costcalc.warehouse.restricted_store)
-            from costcalc.warehouse.restricted_store import prepare_for_build
+            from costcalc.warehouse.restricted_store import RestrictedLocked, prepare_for_build
 
-            prepare_for_build(con, warehouse)
+            try:
+                prepare_for_build(con, warehouse)
+            except RestrictedLocked as exc:
+                return str(exc)
     finally:
         con.close()
     return None

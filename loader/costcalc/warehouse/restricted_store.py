@@ -79,6 +79,36 @@ def attach_sql(path: str | os.PathLike, alias: str = RESTRICTED, *, read_only: b
     return f"ATTACH {_literal(str(path))} AS {alias}" + (f" ({', '.join(options)})" if options else "")
 
 
+#: The DuckDB extension that brings the cryptography DuckDB needs to write encrypted files
+#: securely (OpenSSL); without it DuckDB can only read them.
+CRYPTO_EXTENSION = "httpfs"
+
+
+def load_crypto(con, *, writing: bool = True) -> None:
+    """With a key set, load :data:`CRYPTO_EXTENSION` (installing it once if needed: that
+    downloads it from DuckDB's extension site). When it cannot be loaded, writing is
+    refused (:class:`RestrictedLocked`); the insecure fallback DuckDB offers is never used.
+    Reading needs no extension."""
+    import duckdb
+
+    if not encryption_key():
+        return
+    for statements in ((f"LOAD {CRYPTO_EXTENSION}",), (f"INSTALL {CRYPTO_EXTENSION}", f"LOAD {CRYPTO_EXTENSION}")):
+        try:
+            for sql in statements:
+                con.execute(sql)
+            return
+        except duckdb.Error:
+            continue
+    if writing:
+        raise RestrictedLocked(
+            f"{KEY_ENV} is set, but DuckDB cannot write an encrypted file securely here: its "
+            f"{CRYPTO_EXTENSION} extension cannot be loaded or installed (no internet?). Install it once "
+            f"(python -c \"import duckdb; duckdb.sql('INSTALL {CRYPTO_EXTENSION}')\" on a machine that "
+            f"can reach extensions.duckdb.org, then copy ~/.duckdb/extensions), or unset {KEY_ENV}. "
+            "Nothing was written.")
+
+
 @contextmanager
 def private_files():
     """Files created meanwhile (DuckDB's .wal among them) are readable by their owner only."""
@@ -118,6 +148,7 @@ def ensure_restricted_file(path: Path) -> Path:
         with private_files():
             con = duckdb.connect()
             try:
+                load_crypto(con)
                 con.execute(attach_sql(tmp, "costcalc_new"))
                 con.execute("CREATE SCHEMA IF NOT EXISTS costcalc_new.audit")
                 con.execute("DETACH costcalc_new")
@@ -187,6 +218,7 @@ def open_restricted(warehouse: str | os.PathLike, *, read_only: bool = False, wa
     tighten(path)
     con = duckdb.connect()
     try:
+        load_crypto(con, writing=not read_only)
         _attach(con, path, read_only=read_only, wait_seconds=wait_seconds)
         con.execute(f"USE {RESTRICTED}")
         published = published_path(warehouse)
@@ -280,34 +312,44 @@ def prepare_for_build(con, warehouse: str | os.PathLike) -> None:
 
 
 def _copy_audit(con, path: Path) -> None:
+    """Copy the warehouse file's audit tables into the restricted file. The restricted file is
+    made the default database meanwhile, so that what is created there (the lookup log's
+    sequence default) names nothing but its own file."""
+    from costcalc.warehouse.raw_layer import quote
+
+    home = con.execute("SELECT current_database()").fetchone()[0]
     tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = 'audit' AND table_type = 'BASE TABLE'").fetchall()]
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
+        "AND table_schema = 'audit' AND table_type = 'BASE TABLE'", [home]).fetchall()]
     if not tables:
         return
     alias = "costcalc_restricted_move"
+    load_crypto(con)
     con.execute(attach_sql(path, alias))
+    con.execute(f"USE {alias}")
     try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.audit")
+        con.execute("CREATE SCHEMA IF NOT EXISTS audit")
         for table in tables:
-            _copy_table(con, alias, table)
+            _copy_table(con, quote(home), alias, table)
     finally:
+        con.execute(f"USE {quote(home)}")
         con.execute(f"DETACH {alias}")
 
 
-def _copy_table(con, alias: str, table: str) -> None:
+def _copy_table(con, home: str, alias: str, table: str) -> None:
     from costcalc.warehouse.raw_layer import quote
 
     have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
                        "AND table_schema = 'audit' AND table_name = ?", [alias, table]).fetchone()[0]
-    src, dst = f"audit.{quote(table)}", f"{alias}.audit.{quote(table)}"
+    src, dst = f"{home}.audit.{quote(table)}", f"audit.{quote(table)}"
     con.execute("BEGIN TRANSACTION")
     try:
         if not have:
-            _create_like(con, alias, table)
+            _create_like(con, src, table)
         cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
-            "AND table_schema = 'audit' AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? "
+            "AND table_schema = 'audit' AND table_name = ? ORDER BY ordinal_position",
+            [home.strip('"').replace('""', '"'), table]).fetchall()]
         listed = ", ".join(quote(c) for c in cols)
         con.execute(f"INSERT INTO {dst} ({listed}) SELECT {listed} FROM {src} "
                     f"EXCEPT ALL SELECT {listed} FROM {dst}")
@@ -317,19 +359,20 @@ def _copy_table(con, alias: str, table: str) -> None:
         raise
 
 
-def _create_like(con, alias: str, table: str) -> None:
-    """The audit table in the restricted file: the lookup log as declared (its sequence
-    continuing after the highest id moved), any other as the old one's columns."""
+def _create_like(con, src: str, table: str) -> None:
+    """The audit table in the restricted file (the default database): the lookup log as
+    declared, its sequence continuing after the highest id moved; any other table with the
+    old one's columns."""
     from costcalc.warehouse.raw_layer import quote
 
     if table == "lookup_log":
         from costcalc.lookup import audit_ddl
 
-        top = con.execute("SELECT coalesce(max(lookup_id), 0) FROM audit.lookup_log").fetchone()[0]
-        for ddl in audit_ddl(catalog=alias, start=int(top) + 1):
+        top = con.execute(f"SELECT coalesce(max(lookup_id), 0) FROM {src}").fetchone()[0]
+        for ddl in audit_ddl(start=int(top) + 1):
             con.execute(ddl)
         return
-    con.execute(f"CREATE TABLE {alias}.audit.{quote(table)} AS SELECT * FROM audit.{quote(table)} LIMIT 0")
+    con.execute(f"CREATE TABLE audit.{quote(table)} AS SELECT * FROM {src} LIMIT 0")
 
 
 def attach_for_reading(con, warehouse: str | os.PathLike) -> bool:
@@ -339,5 +382,6 @@ def attach_for_reading(con, warehouse: str | os.PathLike) -> bool:
     path = restricted_path(warehouse)
     if not path.exists():
         return False
+    load_crypto(con, writing=False)
     con.execute(attach_sql(path, read_only=True))
     return True
