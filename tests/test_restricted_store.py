@@ -225,6 +225,14 @@ def test_an_encrypted_restricted_file_is_unreadable_without_its_key(built, tmp_p
     res = run("optout", "list")                                     # reading needs only the key
     assert res.exit_code == 0 and "No opt-outs" in res.output, res.output
     assert KEY not in res.output
+    assert_key_in_no_file(tmp_path)
+
+
+def assert_key_in_no_file(root: Path) -> None:
+    """The key is in no file written (the DuckDB files themselves are encrypted with it)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
 
 
 def test_encryption_at_rest_with_the_key_from_the_environment(tmp_path, monkeypatch):
@@ -243,6 +251,7 @@ def test_encryption_at_rest_with_the_key_from_the_environment(tmp_path, monkeypa
         assert store.KEY_ENV in result.summary() and "httpfs" in result.summary() and KEY not in result.summary()
         assert not restricted_path(wh).exists()
         assert not published_path(wh).exists()
+        assert_key_in_no_file(tmp_path)
         return
     wh = load_and_build(tmp_path)
     raw = restricted_path(wh).read_bytes()
@@ -254,6 +263,4 @@ def test_encryption_at_rest_with_the_key_from_the_environment(tmp_path, monkeypa
     monkeypatch.delenv(store.KEY_ENV)
     res = CliRunner().invoke(main, ["--warehouse", str(wh), "lookup", client, *ASK])
     assert res.exit_code == 1 and "encrypted" in res.output
-    for path in tmp_path.rglob("*"):                                # the key is in no file written
-        if path.is_file() and path.suffix not in (".duckdb", ".wal"):
-            assert KEY.encode() not in path.read_bytes(), path
+    assert_key_in_no_file(tmp_path)
