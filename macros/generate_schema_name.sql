@@ -4,10 +4,14 @@
     published as marts by a schema swap once the build and its tests succeed
     (costcalc.transform.publish, docs/engines.md): readers of marts never see
     half a build. DuckDB publishes a copy into a separate file instead; Spark
-    writes in place. -#}
+    writes in place. On DuckDB the restricted models go to the restricted
+    file's main schema (macros/generate_database_name.sql), so that
+    restricted.<model> names them on every engine. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
+    {%- elif custom_schema_name | trim == 'restricted' and node.database == 'restricted' -%}
+        main
     {%- elif custom_schema_name | trim == 'marts' and target.type in ('postgres', 'sqlserver') -%}
         marts_build
     {%- else -%}

@@ -15,6 +15,7 @@ import duckdb
 from costcalc.transform.build import BuildResult, invoke_dbt
 from costcalc.schemas import load_file_types, load_schemas
 from costcalc.warehouse.connection import ensure_raw
+from costcalc.warehouse.restricted_store import attach_for_reading
 
 
 def create_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
@@ -78,7 +79,10 @@ class RawWarehouse:
         return result
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """On the warehouse file, with the restricted file attached read-only as ``restricted``
+        (its identity tables are ``restricted.<table>``, its audit ``restricted.audit.<table>``)."""
         with duckdb.connect(str(self.path)) as con:
+            attach_for_reading(con, self.path)
             return con.execute(sql, params or []).fetchall()
 
     def scalar(self, sql: str, params: list | None = None):

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from costcalc.transform.publish import publish_duckdb
+from costcalc.warehouse.restricted_store import attach_sql, ensure_restricted_file, restricted_path
 
 # service_use_id, client_id, schema_code, file_type, service, service_type, need,
 # start_date, end_date, is_ongoing, frequency, unit_cost, cost_per_day, one_off_cost
@@ -70,6 +71,8 @@ IDENTITY_RECORDS = [
     ("ASC01:asc.csv:3", "C00000002", "ASC01", "asc.csv", 3, "A12", "Bob", "Sample", date(1954, 6, 1), "EF3 4GH"),
     ("TF01:tf.xlsx:2", "C00000002", "TF01", "tf.xlsx", 2, "T9", "Robert", "Sample", date(1954, 6, 1), "EF3 4GH"),
 ]
+#: identity_records.file_type of each schema code above
+FILE_TYPES = {"H01A": "temporary_accommodation", "ASC01": "adult_social_care", "TF01": "troubled_families"}
 IDENTITY = [
     ("C00000001", "Ann", "Example", date(1984, 3, 3), "AB1 2CD", "1 Test Street"),
     ("C00000002", "Bob", "Sample", date(1954, 6, 1), "EF3 4GH", "2 Test Road"),
@@ -156,21 +159,23 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
             source_file VARCHAR, source_row INTEGER, schema_code VARCHAR, client_id VARCHAR)""")
         con.executemany("INSERT INTO marts.client_record_links VALUES (?,?,?,?)",
                         [[r[3], r[4], r[2], r[1]] for r in IDENTITY_RECORDS])
-        if restricted:
-            con.execute("CREATE SCHEMA IF NOT EXISTS restricted")
+        if restricted:  # the restricted layer's own file, as the build makes it
+            ensure_restricted_file(restricted_path(path))
+            con.execute(attach_sql(restricted_path(path)))
             con.execute("""CREATE TABLE restricted.client_identity (
                 client_id VARCHAR, firstname VARCHAR, surname VARCHAR, dob DATE, postcode VARCHAR, address VARCHAR)""")
             con.executemany("INSERT INTO restricted.client_identity VALUES (?,?,?,?,?,?)", [list(r) for r in IDENTITY])
             con.execute("""CREATE TABLE restricted.identity_records (
-                record_key VARCHAR, client_id VARCHAR, schema_code VARCHAR, source_file VARCHAR,
+                record_key VARCHAR, client_id VARCHAR, schema_code VARCHAR, file_type VARCHAR, source_file VARCHAR,
                 source_row INTEGER, reference VARCHAR, firstname VARCHAR, surname VARCHAR, dob DATE,
                 postcode VARCHAR)""")
-            con.executemany("INSERT INTO restricted.identity_records VALUES (?,?,?,?,?,?,?,?,?,?)",
-                            [list(r) for r in IDENTITY_RECORDS])
+            con.executemany("INSERT INTO restricted.identity_records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            [[r[0], r[1], r[2], FILE_TYPES[r[2]], *r[3:]] for r in IDENTITY_RECORDS])
             if match_links:
                 con.execute("""CREATE TABLE restricted.match_links (
                     record_key_a VARCHAR, record_key_b VARCHAR, rule VARCHAR, score DOUBLE)""")
                 con.executemany("INSERT INTO restricted.match_links VALUES (?,?,?,?)", [list(r) for r in MATCH_LINKS])
+            con.execute("DETACH restricted")
     finally:
         con.close()
     publish_duckdb(path, build_id=1, last_load_id=None)  # what `costcalc report` reads
@@ -178,11 +183,18 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
 
 
 def table_counts(path: Path) -> dict[str, int]:
-    """Row counts of every table, to prove nothing was dropped or changed."""
+    """Row counts of every table, in the warehouse file and its restricted file (``restricted.<table>``,
+    ``audit.<table>``), to prove nothing was dropped or changed."""
     con = duckdb.connect(str(path), read_only=True)
     try:
+        if restricted_path(path).exists():
+            con.execute(attach_sql(restricted_path(path), read_only=True))
         tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2").fetchall()
-        return {f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t in tables}
+            "SELECT table_catalog, table_schema, table_name FROM information_schema.tables ORDER BY 1, 2, 3").fetchall()
+        out = {}
+        for c, s, t in tables:
+            name = (f"restricted.{t}" if s == "main" else f"{s}.{t}") if c == "restricted" else f"{s}.{t}"
+            out[name] = con.execute(f'SELECT count(*) FROM "{c}"."{s}"."{t}"').fetchone()[0]
+        return out
     finally:
         con.close()

@@ -40,7 +40,8 @@ def test_the_largest_limit_runs(marts):
 
 
 @pytest.mark.parametrize("args", [["load", "x.csv"], ["report", "services"], ["build"],
-                                  ["lookup", "C00000001", "--reason", "Safeguarding check, duty team"]])
+                                  ["lookup", "C00000001", "--reason", "Safeguarding check, duty team", "--purpose", "B",
+                                   "--case-reference", "SG-2024-0113"]])
 def test_a_folder_as_the_warehouse_is_a_message_for_every_command(tmp_path, monkeypatch, args):
     (tmp_path / "x.csv").write_text("a\n1\n")
     monkeypatch.chdir(tmp_path)

@@ -35,8 +35,10 @@ def test_demo_refuses_a_warehouse_with_real_loads(tmp_path):
 def test_a_demo_warehouse_is_replaced_and_a_missing_one_is_fine(tmp_path):
     wh = tmp_path / "demo.duckdb"
     _warehouse_with_loads(wh, ["TA_placements_2025-03-31.xlsx", "HB_entitlement_snapshot_2025-10-31.csv"])
+    restricted = tmp_path / "demo.restricted.duckdb"   # the demo's restricted file goes too
+    duckdb.connect(str(restricted)).close()
     fresh_warehouse(wh)
-    assert not wh.exists()
+    assert not wh.exists() and not restricted.exists()
     fresh_warehouse(wh)  # nothing there: nothing to do
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()

@@ -187,7 +187,7 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
 
     with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=c):
         result = lookup_client("unused.duckdb", client, "Safeguarding referral 77, duty team",
-                               user="director.of.finance")
+                               user="director.of.finance", purpose="B", case_reference="SG-2024-0077")
     assert result.found and result.lookup_id > 0
     # The audit names the database login, never the --user claim (issue 10, item 9).
     assert (result.looked_up_by, result.claimed_user) == (c, "director.of.finance")
@@ -195,7 +195,8 @@ def test_a_caseworker_reads_restricted_and_writes_the_audit(roles):
                 "delete from audit.lookup_log", "select * from intermediate.int_records limit 1"):
         assert _denied(c, db, sql), sql
     n = pg.admin("select count(*) from audit.lookup_log where looked_up_by = %s "
-                 "and claimed_user = 'director.of.finance'", db, [c])[0][0]
+                 "and claimed_user = 'director.of.finance' and purpose = 'B' and case_reference = 'SG-2024-0077' "
+                 "and outcome = 'shown'", db, [c])[0][0]
     assert n == 1
 
 
@@ -323,3 +324,58 @@ def test_the_marts_are_published_by_a_schema_swap(pg_e2e, tmp_path):
     assert after[0] > before[0] and after[1] == pytest.approx(before[1])
     assert errors == []
     assert set(seen) == {before[0], after[0]}
+
+
+# ----------------------------------------------------------------- purposes and opt-outs (issue 11)
+
+def _caseworker_cli(db, login, *args):
+    with target_env("postgres", COSTCALC_PG_DATABASE=db, COSTCALC_PG_USER=login):
+        return CliRunner().invoke(main, ["--target", "postgres", "--warehouse", "unused.duckdb", *args])
+
+
+def test_a_caseworker_keeps_the_optout_register_and_purpose_d_honours_it(roles, pg_e2e, tmp_path):
+    db, logins = roles
+    c = logins["caseworker"]
+    client, *_ = pg.admin(
+        "select client_id from restricted.identity_records where reference is not null group by client_id "
+        "having count(distinct file_type) >= 2 order by client_id limit 1", db)[0]
+    refs = pg.admin("select distinct file_type, upper(trim(reference)) from restricted.identity_records "
+                    "where client_id = %s and reference is not null order by 1, 2", db, [client])
+    ask = ["--case-reference", "OFFER-2026-0042", "--reason", "Offer of the warm homes scheme to the household"]
+    first_type, first_ref = refs[0]
+    res = _caseworker_cli(db, c, "optout", "add", first_type, first_ref, "--reason",
+                          "Letter from the resident dated 3 March")
+    assert res.exit_code == 0, res.output
+    res = _caseworker_cli(db, c, "lookup", client, "--purpose", "D", *ask)
+    assert res.exit_code == 0, res.output
+    assert "withheld" in res.output and f"\n  1. " in res.output
+    assert f"reference   {refs[0][1]}" not in res.output
+    for file_type, ref in refs[1:]:
+        assert _caseworker_cli(db, c, "optout", "add", file_type, ref, "--reason",
+                               "Letter from the resident dated 3 March").exit_code == 0
+    res = _caseworker_cli(db, c, "lookup", client, "--purpose", "D", *ask)
+    assert res.exit_code == 2 and "opted out of purpose D" in res.output
+    assert _caseworker_cli(db, c, "lookup", client, "--purpose", "C", *ask).exit_code == 2
+    rows = pg.admin("select purpose, case_reference, outcome, records_shown, looked_up_by from audit.lookup_log "
+                    "where client_id = %s and purpose = 'D' order by lookup_id", db, [client])
+    assert [(r[0], r[2], r[4]) for r in rows] == [("D", "shown", c), ("D", "refused: opted out of D", c)]
+    assert rows[1][3] == 0
+    added = pg.admin("select count(*) from restricted.optouts where added_by = %s and removed_at is null", db, [c])
+    assert added[0][0] == len(refs)
+    # analysts and uploaders never see the register
+    for who in ("analyst", "uploader"):
+        assert _denied(logins[who], db, "select * from restricted.optouts limit 1"), who
+    # dbt rebuilding the restricted models leaves the register alone
+    from costcalc.transform.build import build as dbt_build
+
+    with target_env("postgres", COSTCALC_PG_DATABASE=db):
+        result = dbt_build(tmp_path / "unused.duckdb", "identity_records client_identity",
+                           target_path=tmp_path / "dbt_target")
+    assert result.success, result.summary()
+    assert pg.admin("select count(*) from restricted.optouts where removed_at is null", db)[0][0] == len(refs)
+    for file_type, ref in refs:   # leave the shared warehouse as it was (the rows stay, marked removed)
+        res = _caseworker_cli(db, c, "optout", "remove", file_type, ref, "--reason",
+                              "Test over: the resident withdrew it")
+        assert res.exit_code == 0, res.output
+    listing = _caseworker_cli(db, c, "optout", "list", "--all")
+    assert listing.exit_code == 0 and listing.output.count("removed") >= len(refs)

@@ -10,9 +10,14 @@ from click.testing import CliRunner
 
 from costcalc import lookup as lk
 from costcalc.cli import main
+from costcalc.warehouse.restricted_store import restricted_path
 from reports_marts_helper import build_marts, table_counts
 
 REASON = "Housing case review, referral 1234"
+CASE = "HN-2024-0113"
+#: purpose and case reference of a lookup (tests of the reason give their own)
+PURPOSE = ["--purpose", "A", "--case-reference", CASE]
+KW = {"purpose": "A", "case_reference": CASE}
 
 
 @pytest.fixture()
@@ -20,21 +25,25 @@ def lookup_wh(tmp_path):
     return build_marts(tmp_path / "wh.duckdb")
 
 
-def audit_rows(path):
-    con = duckdb.connect(str(path), read_only=True)
+def restricted_con(path, read_only=True):
+    """The restricted file beside the warehouse, as its own database (audit.* resolves)."""
+    return duckdb.connect(str(restricted_path(path)), read_only=read_only)
+
+
+def audit_rows(path, columns="lookup_id, looked_up_at, looked_up_by, client_id, reason, records_shown, claimed_user"):
+    con = restricted_con(path)
     try:
         have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
                            "AND table_name = 'lookup_log'").fetchone()[0]
         if not have:
             return []
-        return con.execute("SELECT lookup_id, looked_up_at, looked_up_by, client_id, reason, records_shown, "
-                           "claimed_user FROM audit.lookup_log ORDER BY lookup_id").fetchall()
+        return con.execute(f"SELECT {columns} FROM audit.lookup_log ORDER BY lookup_id").fetchall()
     finally:
         con.close()
 
 
-def invoke(path, *args):
-    return CliRunner().invoke(main, ["--warehouse", str(path), "lookup", *args])
+def invoke(path, *args, purpose=True):
+    return CliRunner().invoke(main, ["--warehouse", str(path), "lookup", *args, *(PURPOSE if purpose else [])])
 
 
 def test_lookup_shows_identity_and_records_and_is_audited(lookup_wh):
@@ -75,7 +84,7 @@ def test_lookup_refused_without_a_real_reason(lookup_wh, args):
 def test_refused_reason_in_the_library_reads_nothing(tmp_path):
     # not even the warehouse is opened: a missing one would otherwise be an error
     with pytest.raises(lk.LookupRefused):
-        lk.lookup_client(tmp_path / "absent.duckdb", "C00000001", "short")
+        lk.lookup_client(tmp_path / "absent.duckdb", "C00000001", "short", **KW)
     assert not (tmp_path / "absent.duckdb").exists()
 
 
@@ -109,8 +118,8 @@ def test_hostile_client_id_and_reason_are_only_parameters(lookup_wh, value):
 
 def test_audit_is_written_before_anything_is_shown(lookup_wh, monkeypatch):
     # if the audit insert fails, the lookup fails and returns nothing
-    con = duckdb.connect(str(lookup_wh))
-    con.execute("CREATE SCHEMA audit")
+    con = restricted_con(lookup_wh, read_only=False)
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute("CREATE VIEW audit.lookup_log AS SELECT 1 AS lookup_id")
     con.close()
     res = invoke(lookup_wh, "C00000001", "--reason", REASON)
@@ -120,16 +129,16 @@ def test_audit_is_written_before_anything_is_shown(lookup_wh, monkeypatch):
 
 def test_match_evidence_is_shown_when_the_table_exists(tmp_path):
     wh = build_marts(tmp_path / "links.duckdb", match_links=True)
-    res = lk.lookup_client(wh, "C00000001", REASON, "jsmith")
+    res = lk.lookup_client(wh, "C00000001", REASON, "jsmith", **KW)
     assert list(res.records["linked_by"]) == [
         "surname+dob+postcode 0.97 -> ASC01 asc.csv row 7", "surname+dob+postcode 0.97 -> H01A ta_jan.xlsx row 2"]
-    res2 = lk.lookup_client(wh, "C00000002", REASON, "jsmith")
+    res2 = lk.lookup_client(wh, "C00000002", REASON, "jsmith", **KW)
     assert list(res2.records["linked_by"]) == ["manual -> TF01 tf.xlsx row 2", "manual -> ASC01 asc.csv row 3"]
     assert "Match evidence" in lk.format_lookup(res2)
 
 
 def test_match_evidence_is_optional(lookup_wh):
-    res = lk.lookup_client(lookup_wh, "C00000001", REASON, "jsmith")
+    res = lk.lookup_client(lookup_wh, "C00000001", REASON, "jsmith", **KW)
     assert res.links is None and "linked_by" not in res.records.columns
     assert "Match evidence" not in lk.format_lookup(res)
 
@@ -137,6 +146,7 @@ def test_match_evidence_is_optional(lookup_wh):
 def test_lookup_needs_a_built_warehouse(tmp_path):
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
+    duckdb.connect(str(restricted_path(empty))).close()
     res = invoke(empty, "C00000001", "--reason", REASON)
     assert res.exit_code == 1 and "costcalc build" in res.output
     assert "No warehouse" in invoke(tmp_path / "none.duckdb", "C1", "--reason", REASON).output
@@ -154,13 +164,14 @@ def test_reports_never_touch_restricted_or_audit(lookup_wh):
 
 def test_match_evidence_without_score_and_with_unlinked_pairs(lookup_wh):
     con = duckdb.connect(str(lookup_wh))
+    con.execute(f"ATTACH '{restricted_path(lookup_wh)}' AS restricted")
     con.execute("CREATE TABLE restricted.match_links (record_key_a VARCHAR, record_key_b VARCHAR, rule VARCHAR,"
                 " is_link BOOLEAN, decided_by VARCHAR)")
     con.execute("INSERT INTO restricted.match_links VALUES "
                 "('ASC01:asc.csv:3', 'TF01:tf.xlsx:2', 'manual_link', true, 'tl'),"
                 "('ASC01:asc.csv:3', 'GS00:other.csv:9', 'manual_unlink', false, 'tl')")
     con.close()
-    res = lk.lookup_client(lookup_wh, "C00000002", REASON, "jsmith")
+    res = lk.lookup_client(lookup_wh, "C00000002", REASON, "jsmith", **KW)
     assert list(res.records["linked_by"]) == [
         "manual_link -> TF01 tf.xlsx row 2; manual_unlink -> record GS00:other.csv:9 (not this client's) (not linked)",
         "manual_link -> ASC01 asc.csv row 3"]
@@ -192,8 +203,8 @@ def test_user_option_with_control_characters_or_too_long_is_refused(lookup_wh, u
 
 
 def test_an_old_audit_table_gains_the_claimed_user_column(lookup_wh):
-    con = duckdb.connect(str(lookup_wh))
-    con.execute("CREATE SCHEMA audit")
+    con = restricted_con(lookup_wh, read_only=False)
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute("CREATE SEQUENCE audit.lookup_log_seq START 1")
     con.execute("""CREATE TABLE audit.lookup_log (lookup_id BIGINT PRIMARY KEY DEFAULT nextval('audit.lookup_log_seq'),
         looked_up_at TIMESTAMP NOT NULL, looked_up_by VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
@@ -213,7 +224,7 @@ def test_match_decisions_are_recorded_as_the_os_account_and_user_is_a_claim(look
     monkeypatch.setenv("USER", "director.of.finance")
     res = _match(lookup_wh, tmp_path, "--user", "director.of.finance")
     assert res.exit_code == 0, res.output
-    con = duckdb.connect(str(lookup_wh), read_only=True)
+    con = restricted_con(lookup_wh)
     [(by, claimed)] = con.execute("SELECT decided_by, claimed_user FROM audit.match_log").fetchall()
     con.close()
     assert (by, claimed) == (lk.default_user(), "director.of.finance")

@@ -85,7 +85,7 @@ def test_ids_survive_merge_and_split_and_decisions_survive_rebuilds(tmp_path, pr
     seed = (project / "seeds" / "match_decisions.csv").read_text().splitlines()
     assert len(seed) == 3 and seed[1].startswith("unlink,") and seed[2].startswith("link,")
     assert default_user() in seed[1] and "caseworker1" not in seed[1] and "checked with GP" in seed[1]
-    assert w.scalar("select count(*) from audit.match_log") == 2
+    assert w.scalar("select count(*) from restricted.audit.match_log") == 2
 
     w.build(BUILD)
     split = {k: client_of(w, f, r) for k, f, r in

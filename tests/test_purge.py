@@ -179,14 +179,13 @@ def test_audit_logs_are_kept_for_their_own_longer_period(fresh_engine, tmp_path)
     from costcalc import lookup
     from costcalc.commands.match import AUDIT_DDL as MATCH_AUDIT_DDL
     from costcalc.reports.exact_log import ensure_exact_log
+    from costcalc.warehouse import restricted_store as store
     from costcalc.warehouse.connection import ensure_raw
 
     engine, wh = fresh_engine, tmp_path / "wh.duckdb"
     now = dt.datetime.now().replace(microsecond=0)
     old, recent = now - dt.timedelta(days=7 * 365), now - dt.timedelta(days=400)
-    con = engine.open(wh)
-    try:
-        ensure_raw(con)
+    def write_audit(con):
         lookup.ensure_audit(con)
         for ddl in MATCH_AUDIT_DDL:
             con.execute(ddl)
@@ -198,17 +197,33 @@ def test_audit_logs_are_kept_for_their_own_longer_period(fresh_engine, tmp_path)
                         "VALUES (?, 'someone', 'C00000001', 'Case review 1234', 1)", [at])
             con.execute("INSERT INTO audit.match_log (decided_at, decided_by, decision) VALUES (?, 'someone', 'link')",
                         [at])
+
+    con = engine.open(wh)
+    try:
+        ensure_raw(con)
+        if engine.name != "duckdb":
+            write_audit(con)
         con.execute("INSERT INTO raw.unload_log (unload_id, load_id, unloaded_at, unloaded_by, reason) "
                     "VALUES (1, 1, ?, 'someone', 'Wrong folder, ticket 1')", [old])
     finally:
         con.close()
+    if engine.name == "duckdb":  # the audit logs live in the restricted file beside the warehouse
+        store.ensure_restricted_file(store.restricted_path(wh))
+        with store.restricted_connection(wh) as rcon:
+            write_audit(rcon)
     with engine.selected():
         result = retention.purge(wh, now=now)
     assert sorted((g.place, g.items) for g in result.groups) == [
         ("audit.exact_report_log", 1), ("audit.lookup_log", 1), ("audit.match_log", 1), ("raw.unload_log", 1)]
-    assert query(engine, wh, "SELECT looked_up_at FROM audit.lookup_log") == [(recent,)]
-    assert query(engine, wh, "SELECT decided_at FROM audit.match_log") == [(recent,)]
-    assert query(engine, wh, "SELECT run_at FROM audit.exact_report_log") == [(recent,)]
+    if engine.name == "duckdb":
+        with store.restricted_connection(wh, read_only=True) as rcon:
+            left = [rcon.execute(f"SELECT {c} FROM audit.{t}").fetchall()
+                    for t, c in (("lookup_log", "looked_up_at"), ("match_log", "decided_at"),
+                                 ("exact_report_log", "run_at"))]
+    else:
+        left = [query(engine, wh, f"SELECT {c} FROM audit.{t}") for t, c in (
+            ("lookup_log", "looked_up_at"), ("match_log", "decided_at"), ("exact_report_log", "run_at"))]
+    assert left == [[(recent,)]] * 3
     assert query(engine, wh, "SELECT count(*) FROM raw.unload_log") == [(0,)]
     assert "audit log rows (kept 6y): audit.exact_report_log: 1 row" in result.summary()
     assert "audit.lookup_log: 1 row" in result.summary()

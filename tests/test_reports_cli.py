@@ -106,7 +106,8 @@ def test_messages(cli_wh, tmp_path):
 
 def test_reports_read_the_published_marts_while_a_writer_holds_the_warehouse(cli_wh):
     """Issue 10: a load or build holding the warehouse no longer stops reports
-    (they read the published snapshot); lookup, on the warehouse, says it is in use."""
+    (they read the published snapshot); lookup reads the restricted file, so it works too,
+    and says "in use" only while the restricted file itself is held (a build)."""
     import subprocess
     import sys
     holder = subprocess.Popen(
@@ -117,11 +118,27 @@ def test_reports_read_the_published_marts_while_a_writer_holds_the_warehouse(cli
         assert holder.stdout.readline().strip() == "ready"
         out = run(cli_wh, "services")
         assert "Spend by service" in out and "<10" in out
-        # --exact must be logged in the warehouse, which is held: refused, nothing shown
+        # an --exact run is logged in the restricted layer's audit (its own file): shown and logged
+        exact = CliRunner().invoke(main, ["--warehouse", str(cli_wh), "report", "services", "--exact"])
+        assert exact.exit_code == 0 and "£8,603.00" in exact.stdout, exact.output
+        ask = ["--warehouse", str(cli_wh), "lookup", "C00000001", "--reason", "Housing case review 1234",
+               "--purpose", "A", "--case-reference", "HN-2024-0113"]
+        res = CliRunner().invoke(main, ask)
+        assert res.exit_code == 0 and "Example" in res.output, res.output
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    from costcalc.warehouse.restricted_store import restricted_path
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " sys.stdin.read()", str(restricted_path(cli_wh))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        # the restricted file held (a build): an --exact run cannot be logged, so nothing is shown
         held = CliRunner().invoke(main, ["--warehouse", str(cli_wh), "report", "services", "--exact"])
         assert held.exit_code == 1 and "in use" in held.output and "£8,603.00" not in held.output
-        res = CliRunner().invoke(main, ["--warehouse", str(cli_wh), "lookup", "C00000001",
-                                        "--reason", "Housing case review 1234"])
+        res = CliRunner().invoke(main, ask)
         assert res.exit_code == 1 and "in use" in res.output and "Example" not in res.output
     finally:
         holder.stdin.close()

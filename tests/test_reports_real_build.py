@@ -17,6 +17,7 @@ from costcalc import reports
 from costcalc.ingest import landing
 from costcalc.reports import ReportFilters
 from costcalc.transform import build as build_mod
+from costcalc.warehouse.restricted_store import restricted_path
 
 FILES = {
     "ta_2024.csv": ("H01A", "temporary_accommodation", [
@@ -68,9 +69,9 @@ def built(tmp_path_factory):
         assert res.status == "loaded" and res.rows_rejected == 0, res.message
     result = build_mod.build(wh, target_path=root / "dbt_target")
     assert result.success, result.summary()
-    con = duckdb.connect(str(wh), read_only=True)
+    con = duckdb.connect(str(restricted_path(wh)), read_only=True)  # the restricted layer's own file
     ids = dict(con.execute(
-        "SELECT reference, client_id FROM restricted.identity_records WHERE reference IN ('P1','A2','R1','P4','G1')"
+        "SELECT reference, client_id FROM identity_records WHERE reference IN ('P1','A2','R1','P4','G1')"
     ).fetchall())
     con.close()
     return wh, {"ann": ids["P1"], "bob": ids["A2"], "cat": ids["R1"], "dan": ids["P4"], "eve": ids["G1"]}
@@ -150,16 +151,18 @@ def test_real_build_lookup_is_audited(built, tmp_path):
     wh, c = built
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(wh.read_bytes())   # the module's warehouse stays read-only for the other tests
+    restricted_path(copy).write_bytes(restricted_path(wh).read_bytes())
     res = CliRunner().invoke(main, ["--warehouse", str(copy), "lookup", c["ann"],
-                                    "--reason", "Checking the TA placement for case 77", "--user", "caseworker1"])
+                                    "--reason", "Checking the TA placement for case 77", "--user", "caseworker1",
+                                    "--purpose", "A", "--case-reference", "TA-77-2024"])
     assert res.exit_code == 0, res.output
     assert "Example" in res.output and "P1" in res.output and "A1" in res.output
-    con = duckdb.connect(str(copy), read_only=True)
+    con = duckdb.connect(str(restricted_path(copy)), read_only=True)
     try:
         from costcalc.lookup import default_user
         assert con.execute("SELECT looked_up_by, claimed_user, client_id, records_shown "
                            "FROM audit.lookup_log").fetchall() == [(default_user(), "caseworker1", c["ann"], 2)]
-        has_links = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'restricted'"
+        has_links = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
                                 " AND table_name = 'match_links'").fetchone()[0]
     finally:
         con.close()

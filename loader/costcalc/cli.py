@@ -108,3 +108,5 @@ from costcalc.commands.loads import loads_command as _loads  # noqa: E402
 main.add_command(_loads)
 from costcalc.commands.purge import purge_command as _purge  # noqa: E402
 main.add_command(_purge)
+from costcalc.commands.optout import optout as _optout  # noqa: E402
+main.add_command(_optout)

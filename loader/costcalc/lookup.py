@@ -1,11 +1,17 @@
 """Client lookup, for caseworkers: who is behind a client id, and which records make it up.
 
-The only place in costcalc that reads the ``restricted`` schema. Every lookup
-is first written to ``audit.lookup_log`` (who, when, which client, why, how
-many records were shown), in its own committed transaction, and only then are
-the details handed back to be shown. A lookup without a real reason is refused
-before the warehouse is opened. The client id and reason reach DuckDB as
-``?`` parameters only.
+The only command that shows the restricted layer (``restricted.*``: a file of its
+own on DuckDB, a schema on servers; costcalc.warehouse.restricted_store). A
+lookup names its purpose (A, B or D of docs/contract.md §5; C, research, is
+refused), the case it serves and a reason in words (costcalc.governance.purposes);
+one that does not is refused before anything is opened. Every lookup is then
+written to ``audit.lookup_log`` (who, when, which client, purpose, case
+reference, reason, outcome, how many records were shown), in its own committed
+transaction, and only then are the details handed back to be shown. For
+purpose D, records from a service whose data the person opted out of are
+withheld, and a person opted out of every service holding their records is
+refused (costcalc.governance.optouts); that refusal is audited too. The client
+id and every text reach the database as parameters only.
 """
 
 from __future__ import annotations
@@ -19,49 +25,64 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-#: A reason must have at least this many characters (not counting spaces) ...
-MIN_REASON_CHARS = 10
-#: ... and at least this many different letters or digits ("aaaaaaaaaa" is not a reason).
-MIN_REASON_DISTINCT = 5
-#: Reasons refused however long (placeholders, not reasons).
-TRIVIAL_REASONS = frozenset({"nareason", "noreason", "testtesttest", "lookuplookup", "nothingreally", "asdfasdfasdf"})
+from costcalc.governance.purposes import (  # noqa: F401 (re-exported)
+    MIN_REASON_CHARS, MIN_REASON_DISTINCT, TRIVIAL_REASONS, PurposeRefused, check_case_reference, check_purpose,
+)
+from costcalc.governance import purposes as _purposes
+from costcalc.warehouse import restricted_store as store
 
-AUDIT_DDL = (
-    "CREATE SCHEMA IF NOT EXISTS audit",
-    "CREATE SEQUENCE IF NOT EXISTS audit.lookup_log_seq START 1",
-    """CREATE TABLE IF NOT EXISTS audit.lookup_log (
+#: The audit table's columns added after it was first declared, with their types: a
+#: warehouse made before one existed gets it (run by whoever may alter the table).
+AUDIT_ADDED_COLUMNS = {"claimed_user": "VARCHAR", "purpose": "VARCHAR", "case_reference": "VARCHAR",
+                       "outcome": "VARCHAR"}
+#: A --user name (a claim, recorded beside the audited user) is at most this long.
+MAX_CLAIMED_USER_CHARS = 64
+
+#: What the audit's ``outcome`` says.
+OUTCOME_SHOWN = "shown"
+OUTCOME_NOT_FOUND = "not found"
+OUTCOME_OPTED_OUT = "refused: opted out of D"
+
+
+def audit_ddl(start: int = 1) -> tuple[str, ...]:
+    """The audit schema, sequence and ``lookup_log`` table; the sequence starts at ``start``
+    (above 1 when audit rows are moved into the restricted file: restricted_store)."""
+    return (
+        "CREATE SCHEMA IF NOT EXISTS audit",
+        f"CREATE SEQUENCE IF NOT EXISTS audit.lookup_log_seq START {int(start)}",
+        """CREATE TABLE IF NOT EXISTS audit.lookup_log (
         lookup_id BIGINT PRIMARY KEY DEFAULT nextval('audit.lookup_log_seq'),
         looked_up_at TIMESTAMP NOT NULL,
         looked_up_by VARCHAR NOT NULL,
         client_id VARCHAR NOT NULL,
         reason VARCHAR NOT NULL,
         records_shown INTEGER NOT NULL,
-        claimed_user VARCHAR
+        claimed_user VARCHAR,
+        purpose VARCHAR,
+        case_reference VARCHAR,
+        outcome VARCHAR
     )""",
-)
-#: Warehouses made before claimed_user existed get the column (run by whoever may alter it).
-_AUDIT_MIGRATE = "ALTER TABLE audit.lookup_log ADD COLUMN claimed_user VARCHAR"
-#: A --user name (a claim, recorded beside the audited user) is at most this long.
-MAX_CLAIMED_USER_CHARS = 64
+    )
 
-_TABLE_EXISTS = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-_COLUMNS = "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
+
+AUDIT_DDL = audit_ddl()
+
 _IDENTITY = "SELECT * FROM restricted.client_identity WHERE client_id = ?"
 _RECORDS = "SELECT * FROM restricted.identity_records WHERE client_id = ?"
-_KNOWN_PUBLIC = "SELECT count(*) FROM marts.dim_client WHERE client_id = ?"
 _LINKS = """SELECT l.* FROM restricted.match_links l
 WHERE l.record_key_a IN (SELECT r.record_key FROM restricted.identity_records r WHERE r.client_id = ?)
    OR l.record_key_b IN (SELECT r.record_key FROM restricted.identity_records r WHERE r.client_id = ?)
 ORDER BY l.rule, l.record_key_a, l.record_key_b"""
 _AUDIT_INSERT = """INSERT INTO audit.lookup_log (looked_up_at, looked_up_by, client_id, reason, records_shown,
-claimed_user) VALUES (?, ?, ?, ?, ?, ?) RETURNING lookup_id"""
+claimed_user, purpose, case_reference, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING lookup_id"""
 #: The database session's user on each server engine (who the audit names there).
 _SESSION_USER = {"postgres": "SELECT session_user", "sqlserver": "SELECT SUSER_SNAME()",
                  "spark": "SELECT current_user()"}
 
 
-class LookupRefused(Exception):
-    """The lookup was not allowed (no reason, trivial reason, no user); nothing was read."""
+class LookupRefused(PurposeRefused):
+    """The lookup was not allowed: no purpose, purpose C, no case reference, no real reason, a bad
+    --user (nothing was read); or purpose D for a person opted out (audited, nothing shown)."""
 
 
 class LookupFailed(Exception):
@@ -80,6 +101,9 @@ class LookupResult:
     links: pd.DataFrame | None      # restricted.match_links rows touching the client's records, if that table exists
     known_publicly: bool            # the id is in marts.dim_client (identity may still be missing)
     claimed_user: str | None = None  # the --user name given, recorded beside looked_up_by
+    purpose: str | None = None       # A, B or D
+    case_reference: str | None = None
+    withheld: int = 0                # purpose D: records withheld because of an opt-out
 
 
 def default_user() -> str:
@@ -132,32 +156,31 @@ def check_claimed_user(name: str | None) -> str | None:
 
 
 def check_reason(reason: str | None) -> str:
-    """The reason, stripped, or ``LookupRefused`` saying why it is not enough."""
-    text = " ".join(str(reason or "").split())
-    compact = "".join(ch for ch in text.lower() if ch.isalnum())
-    if not text:
-        raise LookupRefused("A lookup needs a reason: give --reason, e.g. --reason \"Case review 1234, duty team\".")
-    if len(text.replace(" ", "")) < MIN_REASON_CHARS:
-        raise LookupRefused(f"The reason is too short: say why you need these details "
-                            f"(at least {MIN_REASON_CHARS} characters).")
-    if len(set(compact)) < MIN_REASON_DISTINCT or compact in TRIVIAL_REASONS:
-        raise LookupRefused("That is not a reason: say why you need these details, e.g. the case or referral.")
-    return text
+    """The reason, white space collapsed, or ``LookupRefused`` saying why it is not enough
+    (the rules: costcalc.governance.purposes.check_reason)."""
+    try:
+        return _purposes.check_reason(reason)
+    except PurposeRefused as exc:
+        raise LookupRefused(str(exc)) from None
 
 
-def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
-    for ddl in AUDIT_DDL:
+def ensure_audit(con) -> None:
+    """The audit schema and ``audit.lookup_log``, with every column of AUDIT_ADDED_COLUMNS."""
+    store.ensure_schemas(con)
+    for ddl in AUDIT_DDL[1:]:
         con.execute(ddl)
-    if "claimed_user" not in _columns(con, "audit", "lookup_log"):
-        con.execute(_AUDIT_MIGRATE)
+    have = store.table_columns(con, "audit", "lookup_log")
+    for column, sql_type in AUDIT_ADDED_COLUMNS.items():
+        if column not in have:
+            con.execute(f"ALTER TABLE audit.lookup_log ADD COLUMN {column} {sql_type}")
 
 
 def _exists(con, schema: str, table: str) -> bool:
-    return con.execute(_TABLE_EXISTS, [schema, table]).fetchone()[0] > 0
+    return store.table_exists(con, schema, table)
 
 
 def _columns(con, schema: str, table: str) -> set[str]:
-    return {r[0] for r in con.execute(_COLUMNS, [schema, table]).fetchall()}
+    return store.table_columns(con, schema, table)
 
 
 def _match_links(con, client_id: str, records: pd.DataFrame) -> pd.DataFrame | None:
@@ -221,56 +244,89 @@ def _linked_by(records: pd.DataFrame, links: pd.DataFrame) -> list[str]:
     return out
 
 
-def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, user: str | None = None) -> LookupResult:
-    """Look a client up, auditing first. Raises ``LookupRefused`` (nothing read, nothing logged)
-    for a missing or trivial reason, ``LookupFailed`` when the warehouse is not built."""
-    reason_text = check_reason(reason)
+def check_request(purpose: str | None, case_reference: str | None, reason: str | None):
+    """The purpose, case reference and reason of a lookup, checked (``LookupRefused`` saying
+    what is missing or not acceptable): (Purpose, case reference, reason)."""
+    try:
+        return (check_purpose(purpose), check_case_reference(case_reference), _purposes.check_reason(reason))
+    except PurposeRefused as exc:
+        raise LookupRefused(str(exc)) from None
+
+
+def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, user: str | None = None, *,
+                  purpose: str | None = None, case_reference: str | None = None) -> LookupResult:
+    """Look a client up, auditing first.
+
+    ``LookupRefused`` before anything is opened (nothing read, nothing audited) without a
+    purpose, for purpose C, without a real case reference or reason, or for a bad ``user``;
+    and, audited with nothing shown, for purpose D when every record of the client comes
+    from a service whose data the person opted out of. ``LookupFailed`` when the warehouse
+    is not built."""
+    the_purpose, case_ref, reason_text = check_request(purpose, case_reference, reason)
     claimed = check_claimed_user(user)
     client_id = str(client_id or "").strip()
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
-    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, open_warehouse
+    from costcalc.governance import optouts
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
     from costcalc.warehouse.targets import EngineError, is_server
 
     path = Path(warehouse)
     if not is_server() and not path.exists():  # a lookup never creates a warehouse
         raise LookupFailed(f"No warehouse at {path}. Load files and run `costcalc build` first.")
     try:
-        con = open_warehouse(path=path, wait_seconds=0)
-    except (EngineError, WarehouseMissing) as exc:
+        with store.restricted_connection(path) as con:
+            ensure_audit(con)
+            who = audited_user(con)
+            missing = [t for t in ("client_identity", "identity_records") if not _exists(con, "restricted", t)]
+            if missing:
+                raise LookupFailed("The warehouse has no " + ", ".join(f"restricted.{t}" for t in missing)
+                                   + ": run `costcalc build` first.")
+            identity = con.execute(_IDENTITY, [client_id]).df()
+            records = con.execute(_RECORDS, [client_id]).df()
+            links = _match_links(con, client_id, records)
+            known = _exists(con, "marts", "dim_client") and con.execute(
+                f"SELECT count(*) FROM {store.public_table(con, 'dim_client')} WHERE client_id = ?",
+                [client_id]).fetchone()[0] > 0
+            found = not identity.empty or not records.empty
+            withheld = 0
+            outcome = OUTCOME_SHOWN if found else OUTCOME_NOT_FOUND
+            if the_purpose.code == optouts.OPTOUT_PURPOSE and not records.empty:
+                opted = optouts.opted_out_record_keys(con, client_id)
+                if opted:
+                    keep = ~records["record_key"].isin(opted)
+                    withheld = int((~keep).sum())
+                    records = records[keep].reset_index(drop=True)
+                    identity = identity.iloc[0:0]  # it may come from a withheld record
+                    if records.empty:
+                        outcome = OUTCOME_OPTED_OUT
+                links = None  # match evidence is not needed for an offer, and names other records
+            at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+            # The audit row is committed before anything is returned, let alone shown.
+            con.execute("BEGIN TRANSACTION")
+            try:
+                lookup_id = con.execute(_AUDIT_INSERT, [at, who, client_id, reason_text, int(len(records)),
+                                                        claimed, the_purpose.code, case_ref,
+                                                        outcome]).fetchone()[0]
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+    except (EngineError, WarehouseMissing, store.RestrictedMissing, store.RestrictedLocked) as exc:
         raise LookupFailed(str(exc)) from None
-    except (WarehouseBusy, duckdb.Error) as exc:
+    except (WarehouseBusy, duckdb.IOException) as exc:
         raise LookupFailed(f"Cannot open the warehouse {path.name}: it is in use (a load or build running?). "
                            "Try again when it has finished.") from exc
-    try:
-        ensure_audit(con)
-        who = audited_user(con)
-        missing = [t for t in ("client_identity", "identity_records") if not _exists(con, "restricted", t)]
-        if missing:
-            raise LookupFailed("The warehouse has no " + ", ".join(f"restricted.{t}" for t in missing)
-                               + ": run `costcalc build` first.")
-        identity = con.execute(_IDENTITY, [client_id]).df()
-        records = con.execute(_RECORDS, [client_id]).df()
-        links = _match_links(con, client_id, records)
-        known = _exists(con, "marts", "dim_client") and con.execute(_KNOWN_PUBLIC, [client_id]).fetchone()[0] > 0
-        found = not identity.empty or not records.empty
-        at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-        # The audit row is committed before anything is returned, let alone shown.
-        con.execute("BEGIN TRANSACTION")
-        try:
-            lookup_id = con.execute(_AUDIT_INSERT, [at, who, client_id, reason_text, int(len(records)),
-                                                    claimed]).fetchone()[0]
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.close()
+    if outcome == OUTCOME_OPTED_OUT:
+        raise LookupRefused(f"Lookup {lookup_id} refused (audited): purpose D is not allowed for {client_id}. "
+                            "The person has opted out of purpose D for the information from every service "
+                            "that holds their records.")
     if links is not None:
         records = records.copy()
         records["linked_by"] = _linked_by(records, links)
     return LookupResult(lookup_id=lookup_id, client_id=client_id, looked_up_by=who, looked_up_at=at,
-                        claimed_user=claimed,
+                        claimed_user=claimed, purpose=the_purpose.code, case_reference=case_ref,
+                        withheld=withheld,
                         found=found, identity=identity, records=records, links=links, known_publicly=known)
 
 
@@ -294,11 +350,15 @@ def _text(value) -> str:
     return str(value)
 
 
+PURPOSE_TITLES = {code: p.title for code, p in _purposes.PURPOSES.items()}
+
+
 def format_lookup(result: LookupResult) -> str:
     head = [f"Client lookup {result.lookup_id}: {result.client_id} "
             f"(by {result.looked_up_by}"
             f"{f', who gave --user {result.claimed_user}' if result.claimed_user else ''}"
             f" at {result.looked_up_at:%Y-%m-%d %H:%M:%S} UTC; audited)",
+            f"Purpose {result.purpose} ({PURPOSE_TITLES.get(result.purpose, '?')}), case {result.case_reference}",
             "RESTRICTED: identifying details. Do not copy them into reports, e-mails or tickets.", ""]
     if not result.found:
         if result.known_publicly:
@@ -319,6 +379,9 @@ def format_lookup(result: LookupResult) -> str:
         out += ["  " + line for line in _card(row, skip=shown)]
     if n == 0:
         out.append("  none")
+    if result.withheld:
+        out.append(f"  {result.withheld} more record(s) withheld: the person opted out of purpose D for the "
+                   "information from that service.")
     if result.links is not None:
         out.append("")
         out.append("Match evidence: linked_by shows the rule (and score) linking each record to another.")

@@ -510,6 +510,7 @@ def check_client_ids_stable(e2e) -> None:
 def check_reports_and_lookup(e2e) -> None:
     """The reports' parameters stay parameters; the lookup reads restricted.* and audits."""
     from costcalc.lookup import lookup_client
+    from costcalc.warehouse.targets import is_server
 
     con = e2e.con
     f = reports.ReportFilters(date_from=dt.date(2025, 4, 1), date_to=dt.date(2026, 3, 31))
@@ -533,10 +534,15 @@ def check_reports_and_lookup(e2e) -> None:
         totals[r["service"]] += float(r["cost"])
     assert set(totals) >= {"Temporary Accommodation", "Housing Benefit"}
     with target_env(e2e.target, **e2e.env):
-        result = lookup_client(e2e.warehouse, client, "Case review 1234, duty team", user="engine-test")
-    assert result.found and len(result.records) > 0
-    # the audit names the account that ran the lookup; --user is only a claim kept beside it
-    audit = con.execute("select client_id, claimed_user, looked_up_by from audit.lookup_log where lookup_id = ?",
-                        [result.lookup_id]).fetchall()
-    assert [(a, b) for a, b, _ in audit] == [(client, "engine-test")]
+        result = lookup_client(e2e.warehouse, client, "Case review 1234, duty team", user="engine-test",
+                               purpose="A", case_reference="CR-2025-1234")
+        assert result.found and len(result.records) > 0
+        # the audit (in the restricted layer: its own file on DuckDB) names the account that ran
+        # the lookup, its purpose and case; --user is only a claim kept beside it
+        from costcalc.warehouse.restricted_store import restricted_connection
+
+        with restricted_connection(e2e.warehouse, read_only=not is_server(e2e.target)) as rcon:
+            audit = rcon.execute("select client_id, claimed_user, looked_up_by, purpose, case_reference "
+                                 "from audit.lookup_log where lookup_id = ?", [result.lookup_id]).fetchall()
+    assert [(a, b, p, r) for a, b, _, p, r in audit] == [(client, "engine-test", "A", "CR-2025-1234")]
     assert audit[0][2] and audit[0][2] != "engine-test"

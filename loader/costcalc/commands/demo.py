@@ -45,7 +45,10 @@ def fresh_warehouse(path: Path) -> None:
         raise click.ClickException(
             f"{path} already holds loads that are not demo files; the demo will not touch it. "
             "Run it with its own warehouse, e.g. `costcalc --warehouse demo.duckdb demo`.")
-    for p in (path, path.with_name(path.name + ".wal")):
+    from costcalc.warehouse.restricted_store import restricted_path
+
+    restricted = restricted_path(path)  # the demo's identities and audit go with it
+    for p in (path, path.with_name(path.name + ".wal"), restricted, restricted.with_name(restricted.name + ".wal")):
         if p.exists():
             p.unlink()
 

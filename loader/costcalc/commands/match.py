@@ -4,7 +4,8 @@ A decision is one row appended to ``seeds/match_decisions.csv`` (the dbt seed
 the matching models read on every build), so it is reviewed and versioned
 with the repository, and survives every rebuild: ``unlink`` beats any
 automatic link, ``link`` forces one. It is also written to
-``audit.match_log`` in the warehouse of the selected target (``--target``).
+``audit.match_log`` in the restricted layer of the selected target (``--target``;
+on DuckDB the restricted file beside the warehouse: costcalc.warehouse.restricted_store).
 
 A record is named either by its record key (as shown by ``costcalc lookup``)
 or by where it came from: ``SCHEMA:FILE:ROW`` (schema code, file name as
@@ -25,6 +26,7 @@ import click
 
 from costcalc.lookup import LookupRefused, check_claimed_user, default_user
 from costcalc.paths import project_seeds_dir
+from costcalc.warehouse import restricted_store as store
 from costcalc.warehouse.connection import WarehouseBusy, open_warehouse
 from costcalc.warehouse.targets import EngineError, is_server
 
@@ -87,10 +89,12 @@ def _table_exists(con, schema: str, table: str) -> bool:
                        [schema, table]).fetchone()[0] > 0
 
 
-def check_ref(con, ref: RecordRef) -> None:
-    """The record exists in the built warehouse (and belongs to the client named, if one is)."""
+def check_ref(con, ref: RecordRef, restricted_con=None) -> None:
+    """The record exists in the built warehouse (and belongs to the client named, if one is).
+    ``restricted_con``: the restricted layer's connection (default ``con``)."""
     if ref.record_key:
-        if not _table_exists(con, "restricted", "identity_records"):
+        con = restricted_con if restricted_con is not None else con
+        if not store.table_exists(con, "restricted", "identity_records"):
             raise click.ClickException("The warehouse has not been built yet (no restricted.identity_records): "
                                        "run `costcalc build` first.")
         n = con.execute("select count(*) from restricted.identity_records where record_key = ?",
@@ -119,6 +123,17 @@ def check_reason(reason: str | None) -> str:
     return text
 
 
+def _audit(rcon, values: list) -> None:
+    """One row of ``audit.match_log`` (the table made, or migrated, first)."""
+    store.ensure_schemas(rcon)
+    for ddl in AUDIT_DDL[1:]:
+        rcon.execute(ddl)
+    if "claimed_user" not in store.table_columns(rcon, "audit", "match_log"):  # from before --user was a claim
+        rcon.execute("alter table audit.match_log add column claimed_user VARCHAR")
+    rcon.execute("insert into audit.match_log (decided_at, decided_by, decision, record_a, record_b, reason, "
+                 "claimed_user) values (?, ?, ?, ?, ?, ?, ?)", values)
+
+
 def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, reason: str,
                     user: str | None = None, decisions_file: Path | None = None) -> dict:
     """Check both records, append the decision to the seed file and the audit log; return the row."""
@@ -138,12 +153,15 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
         raise MatchRefused(str(exc)) from None
     user = default_user()
     try:
-        con = open_warehouse(path=warehouse)  # the selected target's: its audit.match_log
-    except (EngineError, WarehouseBusy) as exc:
+        con = open_warehouse(path=warehouse)  # the selected target's: its marts
+        rcon = store.open_restricted(warehouse)  # its restricted layer: identities, audit.match_log
+    except (EngineError, WarehouseBusy, store.RestrictedMissing, store.RestrictedLocked) as exc:
+        if "con" in locals():
+            con.close()
         raise click.ClickException(str(exc)) from None
     try:
-        check_ref(con, a)
-        check_ref(con, b)
+        check_ref(con, a, rcon)
+        check_ref(con, b, rcon)
         row = {
             "decision": decision,
             "record_key_a": a.record_key, "schema_code_a": a.schema_code,
@@ -166,16 +184,10 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
             if new_file:
                 w.writeheader()
             w.writerow({k: ("" if v is None else v) for k, v in row.items()})
-        for ddl in AUDIT_DDL:
-            con.execute(ddl)
-        have = {r[0] for r in con.execute("select column_name from information_schema.columns "
-                                          "where table_schema = 'audit' and table_name = 'match_log'").fetchall()}
-        if "claimed_user" not in have:  # a warehouse from before --user was a claim
-            con.execute("alter table audit.match_log add column claimed_user VARCHAR")
-        con.execute("insert into audit.match_log (decided_at, decided_by, decision, record_a, record_b, reason, "
-                    "claimed_user) values (?, ?, ?, ?, ?, ?, ?)",
-                    [decided_at, user, decision, a.label(), b.label(), reason, claimed])
+        with store.private_files():  # the restricted file's .wal stays private
+            _audit(rcon, [decided_at, user, decision, a.label(), b.label(), reason, claimed])
     finally:
+        rcon.close()
         con.close()
     return row
 

@@ -31,6 +31,7 @@ import datetime as _dt
 import os
 import stat
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 
 from costcalc.durations import describe_age
@@ -272,10 +273,12 @@ def _blank_rejected_values(con, cutoff: _dt.datetime) -> None:
                 [cutoff]).fetchall()
 
 
-def audit_rows_due(con, cutoff: _dt.datetime) -> list[PurgedGroup]:
+def audit_rows_due(con, cutoff: _dt.datetime, schemas: tuple[str, ...] = ("audit", "raw")) -> list[PurgedGroup]:
+    """Audit rows older than ``cutoff`` in the tables of AUDIT_TABLES in ``schemas`` (on
+    DuckDB the ``audit`` tables are in the restricted file: see :func:`_restricted_audit`)."""
     out = []
     for schema, table, column in AUDIT_TABLES:
-        if not _exists(con, schema, table):
+        if schema not in schemas or not _exists(con, schema, table):
             continue
         n, oldest = con.execute(f"SELECT count(*), min({column}) FROM {schema}.{table} WHERE {column} <= ?",
                                 [cutoff]).fetchall()[0]
@@ -288,6 +291,51 @@ def _delete_audit_rows(con, groups: list[PurgedGroup], cutoff: _dt.datetime) -> 
     columns = {f"{s}.{t}": c for s, t, c in AUDIT_TABLES}
     for g in groups:
         con.execute(f"DELETE FROM {g.place} WHERE {columns[g.place]} <= ?", [cutoff]).fetchall()
+
+
+@contextmanager
+def _restricted_audit(warehouse, *, read_only: bool, wait_seconds: float):
+    """On DuckDB the ``audit`` logs live in the restricted file beside the warehouse
+    (costcalc.warehouse.restricted_store): a connection to it, or None when the warehouse
+    has never been built (no restricted file, so no audit rows). On a server: None (the
+    ``audit`` schema is in the warehouse connection itself)."""
+    import duckdb
+
+    from costcalc.warehouse import restricted_store as store
+    from costcalc.warehouse.targets import is_server
+
+    if is_server():
+        yield None
+        return
+    try:
+        cm = store.restricted_connection(warehouse, read_only=read_only, wait_seconds=wait_seconds)
+        con = cm.__enter__()
+    except store.RestrictedMissing:
+        yield None
+        return
+    except (store.RestrictedLocked, duckdb.Error) as exc:
+        raise PurgeFailed(f"The audit logs beside {Path(warehouse).name} cannot be opened ({exc}); nothing was "
+                          "purged. Try again when no build is running.") from None
+    try:
+        yield con
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def _purge_restricted_audit(con, cutoff: _dt.datetime, *, dry_run: bool) -> list[PurgedGroup]:
+    """The audit rows due in the restricted file (DuckDB), deleted in its own transaction
+    unless ``dry_run``."""
+    groups = audit_rows_due(con, cutoff, schemas=("audit",))
+    if dry_run or not groups:
+        return groups
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _delete_audit_rows(con, groups, cutoff)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return groups
 
 
 def _record(con, result: PurgeResult, who: str) -> int:
@@ -345,8 +393,15 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
     settings = settings or load_settings().retention
     now = (now or _local_now()).replace(microsecond=0)
     result = PurgeResult(dry_run, now, settings, [Path(f).resolve() for f in folders])
+    from costcalc.warehouse.targets import is_server
+
+    # on DuckDB the audit logs are in the restricted file: their own connection, purged first
+    warehouse_audit = ("audit", "raw") if is_server() else ("raw",)
     con = _open(warehouse, wait_seconds, read_only=dry_run)
     try:
+        with _restricted_audit(warehouse, read_only=dry_run, wait_seconds=wait_seconds) as rcon:
+            restricted_groups = ([] if rcon is None else
+                                 _purge_restricted_audit(rcon, now - settings.period("audit_logs"), dry_run=dry_run))
         due = []
         for root in result.folders:
             due += [(root, d) for d in files_due(root, settings, now, result.skipped)]
@@ -356,7 +411,7 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
             for root in result.folders:
                 result.groups += _plan_files([d for r, d in due if r == root])
             result.groups += rejected_values_due(con, values_cutoff)
-            result.groups += audit_rows_due(con, audit_cutoff)
+            result.groups += restricted_groups + audit_rows_due(con, audit_cutoff, warehouse_audit)
             return result
         who = audited_user(con)
         for root in result.folders:
@@ -366,9 +421,9 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
             values = rejected_values_due(con, values_cutoff)
             if values:
                 _blank_rejected_values(con, values_cutoff)
-            audit = audit_rows_due(con, audit_cutoff)
+            audit = audit_rows_due(con, audit_cutoff, warehouse_audit)
             _delete_audit_rows(con, audit, audit_cutoff)
-            result.groups += values + audit
+            result.groups += values + restricted_groups + audit
             result.purge_id = _record(con, result, who)
             con.execute("COMMIT")
         except BaseException:

@@ -46,39 +46,36 @@ def ensure_exact_log(con) -> None:
 def log_exact_run(warehouse: str | Path, report: str, period_from: date | None, period_to: date | None,
                   filters: dict) -> tuple[int, str]:
     """Write one ``audit.exact_report_log`` row in its own committed transaction in the
-    warehouse (on DuckDB the warehouse file itself, not the published snapshot the
-    report read); return (log id, the audited user)."""
+    restricted layer's audit (on DuckDB the restricted file beside the warehouse, with
+    the other audit logs: costcalc.warehouse.restricted_store; on a server the ``audit``
+    schema); return (log id, the audited user)."""
     from costcalc.lookup import audited_user
-    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, open_warehouse
+    from costcalc.warehouse import restricted_store as store
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
     from costcalc.warehouse.targets import EngineError, is_server
 
     path = Path(warehouse)
     if not is_server() and not path.exists():
         raise ExactLogFailed(f"No warehouse at {path} to log the --exact run in.")
     try:
-        con = open_warehouse(path=path, wait_seconds=5)
-    except (EngineError, WarehouseMissing) as exc:
+        with store.restricted_connection(path, wait_seconds=5) as con:
+            ensure_exact_log(con)
+            who = audited_user(con)
+            at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+            text = json.dumps(filters, sort_keys=True, ensure_ascii=False, default=str)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                log_id = con.execute(_INSERT, [at, who, report, period_from, period_to, text]).fetchone()[0]
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+    except (EngineError, WarehouseMissing, store.RestrictedMissing) as exc:
         raise ExactLogFailed(str(exc)) from None
-    except (WarehouseBusy, duckdb.Error) as exc:
-        raise ExactLogFailed(f"Cannot open the warehouse {path.name} to log the --exact run: it is in use "
-                             "(a load or build running?). Try again when it has finished.") from exc
-    try:
-        ensure_exact_log(con)
-        who = audited_user(con)
-        at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-        text = json.dumps(filters, sort_keys=True, ensure_ascii=False, default=str)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            log_id = con.execute(_INSERT, [at, who, report, period_from, period_to, text]).fetchone()[0]
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    except ExactLogFailed:
-        raise
+    except (WarehouseBusy, store.RestrictedLocked, duckdb.Error) as exc:
+        raise ExactLogFailed(f"Cannot open the audit log of {path.name} to log the --exact run: it is in use "
+                             "(a build running?) or locked. Try again when it has finished.") from exc
     except Exception as exc:  # noqa: BLE001 - e.g. no INSERT right on a server: refuse, never show unlogged
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ExactLogFailed(f"The --exact run could not be logged ({first}); nothing is shown.") from exc
-    finally:
-        con.close()
     return int(log_id), who

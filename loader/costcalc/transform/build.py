@@ -15,6 +15,7 @@ There is deliberately no full refresh: the client-id ledger
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -145,6 +146,13 @@ def _check_warehouse(target: str, warehouse: Path, wait_seconds: float) -> str |
         return str(exc).strip().splitlines()[0]
     try:
         ensure_raw(con)
+        if target == "duckdb":  # the restricted layer's own file (costcalc.warehouse.restricted_store)
+            from costcalc.warehouse.restricted_store import RestrictedLocked, prepare_for_build
+
+            try:
+                prepare_for_build(con, warehouse)
+            except RestrictedLocked as exc:
+                return str(exc)
     finally:
         con.close()
     return None
@@ -192,7 +200,12 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         if event.info.name == "JinjaLogWarning" and "costcalc" in event.data.msg:
             warnings.append(event.data.msg.strip())
 
-    with _DBT_LOCK, environment({WAREHOUSE_ENV: str(warehouse)}):
+    from costcalc.warehouse.restricted_store import PATH_ENV, private_files, restricted_path
+
+    env = {WAREHOUSE_ENV: str(warehouse), PATH_ENV: str(restricted_path(warehouse))}
+    # on DuckDB dbt writes the restricted file: its .wal must be private too
+    private = private_files() if target == "duckdb" else contextlib.nullcontext()
+    with _DBT_LOCK, environment(env), private:
         try:
             res = dbtRunner(callbacks=[on_event]).invoke(cmd)
         finally:

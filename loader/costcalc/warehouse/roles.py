@@ -4,7 +4,7 @@
 |-----------------------|---------------------------------------------------------------------|
 | costcalc_uploader     | write the raw layer (raw.*: select, insert, delete) and nothing else |
 | costcalc_analyst      | read the public marts (marts.*), write the --exact report log (audit.exact_report_log) |
-| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log) |
+| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log) and the opt-out register (restricted.optouts) |
 | costcalc_admin        | everything in every costcalc schema                                  |
 
 ``costcalc setup-roles`` creates the four roles (NOLOGIN group roles) and their
@@ -66,7 +66,10 @@ def postgres_statements(builder: str) -> list[str]:
             f"GRANT SELECT ON marts.dim_client TO {cw}; END IF; END $$",
             f"GRANT INSERT ON audit.lookup_log TO {cw}",
             f"GRANT SELECT (lookup_id) ON audit.lookup_log TO {cw}",
-            f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}"]
+            f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}",
+            # the opt-out register (costcalc.governance.optouts): added and removed by caseworkers
+            f"GRANT SELECT, INSERT, UPDATE ON restricted.optouts TO {cw}",
+            f"GRANT USAGE ON SEQUENCE restricted.optouts_seq TO {cw}"]
     # analysts: log their --exact report runs (docs/disclosure.md), and read no audit row
     out += [f"GRANT USAGE ON SCHEMA audit TO {an}",
             f"GRANT INSERT ON audit.exact_report_log TO {an}",
@@ -90,7 +93,8 @@ def sqlserver_statements() -> list[str]:
             f"GRANT SELECT ON SCHEMA::restricted TO {cw}",
             f"IF OBJECT_ID('marts.dim_client') IS NOT NULL GRANT SELECT ON marts.dim_client TO {cw}",
             f"GRANT INSERT ON SCHEMA::audit TO {cw}",
-            f"GRANT INSERT ON audit.exact_report_log TO {an}"]
+            f"GRANT INSERT ON audit.exact_report_log TO {an}",
+            f"GRANT INSERT, UPDATE ON restricted.optouts TO {cw}"]
     return out
 
 
@@ -104,6 +108,7 @@ def member_statement(engine: str, role_key: str, user: str) -> str:
 def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[str]:
     """Create the raw layer and the audit table (so grants have something to
     name), the roles and grants, and the memberships. Returns the statements run."""
+    from costcalc.governance.optouts import ensure_optouts
     from costcalc.lookup import ensure_audit
     from costcalc.reports.exact_log import ensure_exact_log
     from costcalc.warehouse.connection import ensure_raw
@@ -111,6 +116,7 @@ def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[s
     ensure_raw(con)
     ensure_audit(con)
     ensure_exact_log(con)
+    ensure_optouts(con)
     if engine == "postgres":
         with con.raw.cursor() as cur:
             cur.execute("SELECT current_user")
