@@ -290,16 +290,18 @@ def _cli(wh, *args):
 
 
 def _log_rows(wh) -> list[tuple]:
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
+    """The --exact log: on DuckDB in the restricted file beside the warehouse, with the other audit logs."""
+    from costcalc.warehouse.restricted_store import restricted_connection, restricted_path
+
+    if not restricted_path(wh).exists():
+        return []
+    with restricted_connection(wh, read_only=True) as con:
         have = con.execute("select count(*) from information_schema.tables where table_schema = 'audit'"
                            " and table_name = 'exact_report_log'").fetchone()[0]
         if not have:
             return []
         return con.execute("select log_id, run_at, run_by, report, period_from, period_to, filters"
                            " from audit.exact_report_log order by log_id").fetchall()
-    finally:
-        con.close()
 
 
 def test_every_format_shows_suppressed_cells_as_under_the_threshold(tmp_path):

@@ -88,7 +88,8 @@ def test_identities_live_only_in_the_restricted_file(built):
     assert all(n.startswith("marts.") for n in published)
     con = duckdb.connect(str(published_path(built)), read_only=True)
     try:
-        blob = " ".join(str(v) for t in published
+        # (time_spine_daily is the semantic layer's calendar, every day 1950-2099: no one's data)
+        blob = " ".join(str(v) for t in published if t != "marts.time_spine_daily"
                         for row in con.execute(f"SELECT * FROM {t}").fetchall() for v in row)
     finally:
         con.close()

@@ -482,8 +482,14 @@ def check_exact_report_is_logged(e2e) -> None:
     assert doc["disclosure"]["exact"] is True and all(isinstance(r["cost"], float) for r in doc["rows"])
     assert "NOT FOR PUBLICATION" in res.stderr
     log_id = int(re.search(r"logged as exact report run (\d+) by ", res.stderr).group(1))
-    rows = e2e.con.execute("select run_by, report, period_from, period_to, filters from audit.exact_report_log"
-                           " where log_id = ?", [log_id]).fetchall()
+    sql = "select run_by, report, period_from, period_to, filters from audit.exact_report_log where log_id = ?"
+    if e2e.target == "duckdb":  # the audit logs live in the restricted file beside the warehouse
+        from costcalc.warehouse.restricted_store import restricted_connection
+
+        with restricted_connection(e2e.warehouse, read_only=True) as rcon:
+            rows = rcon.execute(sql, [log_id]).fetchall()
+    else:
+        rows = e2e.con.execute(sql, [log_id]).fetchall()
     assert len(rows) == 1
     run_by, report, p_from, p_to, filters = rows[0]
     assert report == "services" and (p_from, p_to) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
