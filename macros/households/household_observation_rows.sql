@@ -6,7 +6,8 @@
         accommodation: the service IS the stay) gives the service's own
         period, up to the extract date; any other row says where the person
         lived on its extract date (from the date of the load when the file has
-        none).
+        none) and, unless other evidence says otherwise (int_household_spells),
+        for var household_lookback_days before it.
       - known_end: the end of a stay that the row says is over (residence
         schemas only).
       - uprn, family_id: columns named in vars household_uprn_columns and
@@ -30,7 +31,7 @@ select
     cast({{ earlier_date('coalesce(stg.end_date, ' ~ seen ~ ')', seen) }} as date) as evidence_to,
     cast(case when stg.end_date <= {{ seen }} then stg.end_date end as date) as known_end
     {%- else %}
-    cast({{ seen }} as date) as evidence_from,
+    cast({{ dbt.dateadd('day', -var('household_lookback_days'), seen) }} as date) as evidence_from,
     cast({{ seen }} as date) as evidence_to,
     cast(null as date) as known_end
     {%- endif %}

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from costcalc.reports.errors import ReportError
+from costcalc.reports.household_filters import household_pool_fragments
 
 #: How the client report may split the period (each a fixed SQL fragment).
 GRANULARITIES = ("period", "year", "month")
@@ -36,6 +37,10 @@ class ReportFilters:
     min_age: int | None = None
     max_age: int | None = None
     needs: tuple[str, ...] = ()
+    # household filters of the client pool (costcalc.reports.household_filters)
+    household_with_children: bool | None = None
+    household_size_min: int | None = None
+    household_size_max: int | None = None
 
     def describe(self) -> dict:
         """The filters that are set, for report headers and JSON output."""
@@ -163,6 +168,7 @@ def _pool_fragments(q: _Query, f: ReportFilters) -> None:
     if f.needs:
         keys = [_text_key(n) for n in f.needs]
         q.add(_POOL_NEED, keys, keys)
+    household_pool_fragments(q, f)
     q.add(")")
 
 
