@@ -24,6 +24,7 @@ select
     stg.schema_code,
     stg.surname_norm,
     {{ household_line_key(s, 'stg.postcode_norm') }} as address_key,
+    {{ household_communal_flag(s) }} as is_communal_address,
     {{ "nullif(" ~ normalise_identifier(raw_column(uprn[0], 'r')) ~ ", '')" if uprn else "cast(null as " ~ dbt.type_string() ~ ")" }} as uprn,
     {{ "nullif(" ~ normalise_identifier(raw_column(family[0], 'r')) ~ ", '')" if family else "cast(null as " ~ dbt.type_string() ~ ")" }} as family_id,
     {%- if s['kind'] == 'cost' and code in residence %}

@@ -2,7 +2,10 @@
 -- is shared (a hostel, care home, HMO or a temporary accommodation block whose
 -- rooms are not told apart) when, over any one person's stay, more than
 -- var household_max_surnames different surnames or more than
--- var household_max_residents different people lived there too. At a shared
+-- var household_max_residents different people lived there too, or when its
+-- first address line names a communal establishment (a word of var
+-- household_shared_address_words: care home, hostel, ...) and is not a flat,
+-- room or unit of it (macros/households/household_line_key.sql). At a shared
 -- dwelling the address alone never makes a household (int_household_episodes).
 with spells as (
 
@@ -17,7 +20,8 @@ overlapping as (
         a.client_id,
         a.stay_no,
         count(distinct b.client_id) as residents,
-        count(distinct b.surname_norm) as surnames
+        count(distinct b.surname_norm) as surnames,
+        max(a.is_communal_address) as is_communal_address
     from spells as a
     inner join spells as b
         on
@@ -33,8 +37,10 @@ select
     max(residents) as max_residents,
     max(surnames) as max_surnames,
     count(distinct client_id) as clients_ever,
+    max(is_communal_address) as is_communal_address,
     case
         when max(surnames) > {{ var('household_max_surnames') }} or max(residents) > {{ var('household_max_residents') }}
+            or max(is_communal_address) = 1
             then 1
         else 0
     end as is_shared

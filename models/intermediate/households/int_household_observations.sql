@@ -52,6 +52,7 @@ select
         else {{ dbt.concat(["'A:'", 'observed.address_key']) }}
     end as dwelling_key,
     client_families.family_id,
+    observed.is_communal_address,
     observed.evidence_from,
     observed.evidence_to,
     observed.known_end

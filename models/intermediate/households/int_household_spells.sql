@@ -46,6 +46,7 @@ stays as (
         min(dwelling_key) as dwelling_key,
         min(surname_norm) as surname_norm,
         min(family_id) as family_id,
+        max(is_communal_address) as is_communal_address,
         max(case when schema_code in ('{{ var("household_residence_schemas") | join("', '") }}') then 1 else 0 end)
             as from_residence_schema,
         min(evidence_from) as first_from,
@@ -87,6 +88,7 @@ ended as (
         dwelling_key,
         surname_norm,
         family_id,
+        is_communal_address,
         from_residence_schema,
         first_from,
         last_to,
