@@ -67,3 +67,7 @@ def test_client_ids_are_stable_across_rebuilds(e2e):
 
 def test_reports_and_lookup(e2e):
     scenario.check_reports_and_lookup(e2e)
+
+
+def test_households_match_who_lives_together(e2e):
+    scenario.check_households_match_who_lives_together(e2e)

@@ -447,3 +447,26 @@ def check_reports_and_lookup(e2e) -> None:
                         [result.lookup_id]).fetchall()
     assert [(a, b) for a, b, _ in audit] == [(client, "engine-test")]
     assert audit[0][2] and audit[0][2] != "engine-test"
+
+
+# ----------------------------------------------------------------- households
+
+def check_households_match_who_lives_together(e2e):
+    """The household index against the generator's residence ground truth (tests/helpers/household_eval.py):
+    pairwise precision and recall of "lives together" at the month ends of 2025/26 (docs/households.md)."""
+    from helpers import household_eval
+
+    days = household_eval.month_ends(dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    s = household_eval.score(e2e.con, e2e.data.truth_dir, days)
+    assert s.true_pairs > 300 and s.predicted_pairs > 300, s  # enough households to mean something
+    assert s.precision >= 0.98 and s.recall >= 0.90, s
+    # every client with an address is in a household; household costs are their clients' costs
+    no_household = e2e.con.execute("""select count(*) from marts.dim_client c where not exists (
+        select 1 from marts.fct_household_membership m where m.client_id = c.client_id)""").fetchone()[0]
+    assert no_household == 0
+    households, clients = e2e.con.execute("""select (select sum(cost) from marts.fct_household_cost_monthly),
+        (select sum(cost) from marts.fct_cost_monthly)""").fetchone()
+    assert abs(float(households) - float(clients)) < 0.01
+    shared, placed = e2e.con.execute("""select count(*) filter (where is_shared_address),
+        count(*) filter (where is_temporary_accommodation) from marts.dim_household""").fetchone()
+    assert shared > 0 and placed > 0

@@ -52,9 +52,7 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _rows(con, sql: str) -> list[tuple]:
-    cur = con.cursor() if hasattr(con, "cursor") else con
-    cur.execute(sql)
-    return [tuple(r) for r in cur.fetchall()]
+    return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
 def score(con, truth_dir: Path, days: list[dt.date]) -> Scores:
