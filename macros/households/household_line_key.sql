@@ -43,7 +43,7 @@
         {%- set line1 = household_line_text(raw_column(cols[0], qualifier)) -%}
         case
             when {{ line1 }} like 'FLAT%' or {{ line1 }} like 'ROOM%' or {{ line1 }} like 'UNIT%' then 0
-            {%- for word in var('household_shared_address_words') %}
+            {%- for word in household_setting('household_shared_address_words') %}
             when {{ line1 }} like '%{{ word | upper | replace("'", "") | replace(" ", "") }}%' then 1
             {%- endfor %}
             else 0

@@ -13,11 +13,11 @@
       - uprn, family_id: columns named in vars household_uprn_columns and
         household_family_columns, where the schema has one. -#}
 {% macro household_observation_rows() %}
-{%- set residence = var('household_residence_schemas') %}
+{%- set residence = household_setting('household_residence_schemas') %}
 {%- for code, s in costcalc_schemas().items() %}
 {%- set names = s['columns'] | map(attribute='name') | list %}
-{%- set uprn = (var('household_uprn_columns') | select('in', names) | list) %}
-{%- set family = (var('household_family_columns') | select('in', names) | list) %}
+{%- set uprn = (household_setting('household_uprn_columns') | select('in', names) | list) %}
+{%- set family = (household_setting('household_family_columns') | select('in', names) | list) %}
 {%- set seen = "coalesce(stg.extract_date, cast(stg.loaded_at as date))" %}
 select
     stg.record_key,
@@ -32,7 +32,7 @@ select
     cast({{ earlier_date('coalesce(stg.end_date, ' ~ seen ~ ')', seen) }} as date) as evidence_to,
     cast(case when stg.end_date <= {{ seen }} then stg.end_date end as date) as known_end
     {%- else %}
-    cast({{ dbt.dateadd('day', -var('household_lookback_days'), seen) }} as date) as evidence_from,
+    cast({{ dbt.dateadd('day', -household_setting('household_lookback_days'), seen) }} as date) as evidence_from,
     cast({{ seen }} as date) as evidence_to,
     cast(null as date) as known_end
     {%- endif %}

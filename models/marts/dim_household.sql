@@ -32,7 +32,7 @@ ever_placed as (
     select distinct ids.client_id
     from {{ ref('int_records') }} as records
     inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = records.record_key
-    where records.schema_code in ('{{ var("household_residence_schemas") | join("', '") }}')
+    where records.schema_code in ('{{ household_setting('household_residence_schemas') | join("', '") }}')
 
 ),
 
@@ -45,10 +45,9 @@ together as (
         count(distinct b.client_id) as present
     from members as a
     inner join members as b
-        on
-            b.household_id = a.household_id
-            and b.valid_from <= a.valid_from
-            and coalesce(b.valid_to, cast('9999-12-31' as date)) >= a.valid_from
+        on b.household_id = a.household_id
+        and b.valid_from <= a.valid_from
+        and coalesce(b.valid_to, cast('9999-12-31' as date)) >= a.valid_from
     group by a.household_id, a.client_id
 
 ),
@@ -62,8 +61,13 @@ per_household as (
             as last_date,
         count(distinct members.client_id) as members_ever,
         count(distinct case when members.valid_to is null then members.client_id end) as current_members,
-        max(case when latest_dob.dob is not null
-            and {{ years_between('latest_dob.dob', 'members.valid_from') }} < 18 then 1 else 0 end) as with_children,
+        max(
+            case
+                when latest_dob.dob is not null and {{ years_between('latest_dob.dob', 'members.valid_from') }} < 18
+                    then 1
+                else 0
+            end
+        ) as with_children,
         max(members.from_residence_schema) as is_temporary_accommodation,
         max(members.is_shared) as is_shared_address,
         max(case when ever_placed.client_id is not null then 1 else 0 end) as ever_temporary_accommodation

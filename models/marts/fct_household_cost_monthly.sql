@@ -27,8 +27,10 @@ candidates as (
             partition by costs.client_id, costs.service, costs.service_type, costs.month
             order by
                 case
-                    when members.valid_from <= costs.month_end
-                        and coalesce(members.valid_to, cast('9999-12-31' as date)) >= costs.month then 0
+                    when
+                        members.valid_from <= costs.month_end
+                        and coalesce(members.valid_to, cast('9999-12-31' as date)) >= costs.month
+                        then 0
                     when members.valid_from > costs.month_end then 1
                     else 2
                 end,

@@ -24,10 +24,9 @@ overlapping as (
         max(a.is_communal_address) as is_communal_address
     from spells as a
     inner join spells as b
-        on
-            b.dwelling_key = a.dwelling_key
-            and b.valid_from <= coalesce(a.valid_to, cast('9999-12-31' as date))
-            and a.valid_from <= coalesce(b.valid_to, cast('9999-12-31' as date))
+        on b.dwelling_key = a.dwelling_key
+        and b.valid_from <= coalesce(a.valid_to, cast('9999-12-31' as date))
+        and a.valid_from <= coalesce(b.valid_to, cast('9999-12-31' as date))
     group by a.dwelling_key, a.client_id, a.stay_no
 
 )
@@ -39,7 +38,9 @@ select
     count(distinct client_id) as clients_ever,
     max(is_communal_address) as is_communal_address,
     case
-        when max(surnames) > {{ var('household_max_surnames') }} or max(residents) > {{ var('household_max_residents') }}
+        when
+            max(surnames) > {{ household_setting('household_max_surnames') }}
+            or max(residents) > {{ household_setting('household_max_residents') }}
             or max(is_communal_address) = 1
             then 1
         else 0

@@ -47,7 +47,7 @@ stays as (
         min(surname_norm) as surname_norm,
         min(family_id) as family_id,
         max(is_communal_address) as is_communal_address,
-        max(case when schema_code in ('{{ var("household_residence_schemas") | join("', '") }}') then 1 else 0 end)
+        max(case when schema_code in ('{{ household_setting('household_residence_schemas') | join("', '") }}') then 1 else 0 end)
             as from_residence_schema,
         min(evidence_from) as first_from,
         max(evidence_to) as last_to,
@@ -60,7 +60,7 @@ stays as (
 started as (
 
     select
-        stays.*,
+        *,
         case
             when lag(last_to) over (partition by client_id order by stay_no) >= first_from
                 then cast({{ dbt.dateadd('day', 1, 'lag(last_to) over (partition by client_id order by stay_no)') }} as date)
@@ -73,7 +73,7 @@ started as (
 bounded as (
 
     select
-        started.*,
+        *,
         lead(valid_from) over (partition by client_id order by stay_no) as next_from,
         max(last_to) over () as latest_evidence
     from started
@@ -96,7 +96,7 @@ ended as (
         case
             when next_from is not null then cast({{ dbt.dateadd('day', -1, 'next_from') }} as date)
             when known_end is not null then known_end
-            when last_to >= cast({{ dbt.dateadd('day', -var('household_current_days'), 'latest_evidence') }} as date)
+            when last_to >= cast({{ dbt.dateadd('day', -household_setting('household_current_days'), 'latest_evidence') }} as date)
                 then null
             else last_to
         end as valid_to
