@@ -95,11 +95,14 @@ def test_a_hostel_does_not_make_a_household_of_everyone_placed_there(tmp_path):
     assert together == [frozenset({"P4", "P5"})]
     assert w.query("select distinct is_shared_address, is_temporary_accommodation from marts.dim_household") == [
         (True, True)]
-    # the same placements at an ordinary address (fewer surnames) do make one household of the overlap
+    # two of them at an ordinary address (fewer surnames) do make one household of the overlap;
+    # at an address named as a care home (household_shared_address_words) they do not
     w2 = RawWarehouse(tmp_path / "two.duckdb")
-    w2.load("H01A", "ta.csv", rows[:2], extract_date=d("2025-06-30"))
+    w2.load("H01A", "ta.csv", [dict(r, address1="4 Bath Rd") for r in rows[:2]], extract_date=d("2025-06-30"))
+    w2.load("H01A", "care.csv", [dict(r, address1="Cedars Care Home, Bath Rd", postcode="UB7 8YY")
+                                 for r in rows[2:4]], extract_date=d("2025-06-30"))
     w2.build(HOUSEHOLDS)
-    assert groups(w2) == {frozenset({"P0", "P1"})}
+    assert groups(w2) == {frozenset({"P0", "P1"}), frozenset({"P2"}), frozenset({"P3"})}
 
 
 def h01a(pin, surname, first, dob, line1, postcode, start, end=None):
