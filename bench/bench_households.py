@@ -35,7 +35,9 @@ VARIANTS = [  # (label, dbt vars); the first is the project's defaults
     ("defaults (lookback 365 days, > 3 surnames shared)", {}),
     ("lookback 183 days", {"household_lookback_days": 183}),
     ("lookback 0 days (only the day seen)", {"household_lookback_days": 0}),
-    ("no shared-address rule", {"household_max_surnames": 100000, "household_max_residents": 100000}),
+    ("shared only by words (no surname/people counts)", {"household_max_surnames": 100000,
+                                                         "household_max_residents": 100000}),
+    ("shared only by counts (no words)", {"household_shared_address_words": []}),
 ]
 
 
