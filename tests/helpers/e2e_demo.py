@@ -470,3 +470,14 @@ def check_households_match_who_lives_together(e2e):
     shared, placed = e2e.con.execute("""select count(*) filter (where is_shared_address),
         count(*) filter (where is_temporary_accommodation) from marts.dim_household""").fetchone()
     assert shared > 0 and placed > 0
+    # the household reports add up to the client reports, on every engine
+    from costcalc.reports.households import household_breakdown, top_households
+
+    f = reports.ReportFilters(date_from=dt.date(2025, 4, 1), date_to=dt.date(2026, 3, 31))
+    top = top_households(e2e.con, f, limit=100_000).rows
+    services_total = sum(float(r["cost"]) for r in reports.services(e2e.con, f).rows)
+    assert close(sum(float(r["cost"]) for r in top), services_total)
+    first = top[0]
+    members = household_breakdown(e2e.con, first["household_id"], f).rows
+    assert close(sum(float(r["cost"]) for r in members), float(first["cost"]))
+    assert {r["client_id"] for r in members} and all(r["client_id"].startswith("C") for r in members)
