@@ -34,7 +34,7 @@ _ALLOCATED = """, spans AS (
                       CASE WHEN m.valid_from > sp.c_to THEN m.valid_from ELSE DATE '1900-01-01' END,
                       m.valid_from DESC, m.household_id) AS preference
     FROM spans sp JOIN marts.fct_household_membership m ON m.client_id = sp.client_id
-  ) WHERE preference = 1
+  ) AS ranked WHERE preference = 1
 )"""
 
 
