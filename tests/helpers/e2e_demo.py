@@ -403,6 +403,7 @@ def check_everything(e2e) -> None:
         check_services_report_matches_the_contract(e2e, lo, hi)
     check_client_ids_stable(e2e)
     check_reports_and_lookup(e2e)
+    check_households_match_who_lives_together(e2e)
 
 
 def check_client_ids_stable(e2e) -> None:
