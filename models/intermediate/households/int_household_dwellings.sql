@@ -5,7 +5,7 @@
 -- var household_max_residents different people lived there too, or when its
 -- first address line names a communal establishment (a word of var
 -- household_shared_address_words: care home, hostel, ...) and is not a flat,
--- room or unit of it (macros/households/household_line_key.sql). At a shared
+-- room or unit of it (macros/households/household_communal_flag.sql). At a shared
 -- dwelling the address alone never makes a household (int_household_episodes).
 with spells as (
 
