@@ -32,12 +32,13 @@ test: $(STAMP) system
 	  COSTCALC_TEST_POSTGRES=1 COSTCALC_NO_SKIP=1 $(BIN)/pytest -q
 
 # Benchmarks print figures (they are not tests); see docs/loading.md,
-# docs/matching.md and docs/scale.md. Splink is in the 'bench' extra.
+# docs/matching.md, docs/scale.md and docs/households.md. Splink is in the 'bench' extra.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,engines,bench]'
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_matching.py --records 200000
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_households.py
 
 # Screenshots of every dashboard page from the demo borough, into docs/images/
 # (docs/dashboard.md); needs chromium (make system).

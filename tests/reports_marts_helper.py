@@ -63,6 +63,22 @@ MEMBERSHIP = [
     ("C00000006", "General Service", "GS00"),
 ]
 
+# household_id, client_id, valid_from, valid_to (C6 has no household)
+HOUSEHOLD_MEMBERSHIP = [
+    ("H00000001", "C00000001", date(2023, 1, 1), None),
+    ("H00000001", "C00000004", date(2024, 2, 1), None),
+    ("H00000002", "C00000002", date(2020, 1, 1), None),
+    ("H00000002", "C00000005", date(2020, 1, 1), None),
+    ("H00000003", "C00000003", date(2023, 12, 1), None),
+]
+# household_id, first_date, last_date, is_current, members_ever, current_members, max_members,
+# with_children, is_temporary_accommodation, ever_temporary_accommodation, is_shared_address
+DIM_HOUSEHOLD = [
+    ("H00000001", date(2023, 1, 1), None, True, 2, 2, 2, False, False, True, False),
+    ("H00000002", date(2020, 1, 1), None, True, 2, 2, 2, True, False, False, False),
+    ("H00000003", date(2023, 12, 1), None, True, 1, 1, 1, False, False, False, False),
+]
+
 # restricted.identity_records: record_key, client_id, schema_code, source_file, source_row,
 # reference, firstname, surname, dob, postcode
 IDENTITY_RECORDS = [
@@ -159,6 +175,16 @@ def build_marts(path: Path, service_use=SERVICE_USE, dim_client=DIM_CLIENT, memb
             source_file VARCHAR, source_row INTEGER, schema_code VARCHAR, client_id VARCHAR)""")
         con.executemany("INSERT INTO marts.client_record_links VALUES (?,?,?,?)",
                         [[r[3], r[4], r[2], r[1]] for r in IDENTITY_RECORDS])
+        con.execute("""CREATE TABLE marts.fct_household_membership (
+            household_id VARCHAR, client_id VARCHAR, valid_from DATE, valid_to DATE)""")
+        con.executemany("INSERT INTO marts.fct_household_membership VALUES (?,?,?,?)",
+                        [list(r) for r in HOUSEHOLD_MEMBERSHIP])
+        con.execute("""CREATE TABLE marts.dim_household (
+            household_id VARCHAR, first_date DATE, last_date DATE, is_current BOOLEAN, members_ever BIGINT,
+            current_members BIGINT, max_members BIGINT, with_children BOOLEAN, is_temporary_accommodation BOOLEAN,
+            ever_temporary_accommodation BOOLEAN, is_shared_address BOOLEAN)""")
+        con.executemany("INSERT INTO marts.dim_household VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        [list(r) for r in DIM_HOUSEHOLD])
         if restricted:  # the restricted layer's own file, as the build makes it
             ensure_restricted_file(restricted_path(path))
             con.execute(attach_sql(restricted_path(path)))

@@ -91,7 +91,7 @@ def test_xlsx_dates_are_real_date_cells_and_rows_are_numbered_as_in_excel(demo):
 
 def test_truth_is_written_apart_and_covers_every_row(demo):
     truth = demo.out_dir / TRUTH_DIR
-    assert {p.name for p in truth.iterdir()} == {"rows.csv", "people.csv", "manifest.json"}
+    assert {p.name for p in truth.iterdir()} == {"rows.csv", "people.csv", "residence.csv", "manifest.json"}
     assert not any(p.suffix in (".csv", ".xlsx") for p in demo.out_dir.iterdir() if p.is_file()
                    and p.name not in {f.name for f in demo.files})
     with open(truth / "rows.csv", encoding="utf-8") as fh:
@@ -170,3 +170,27 @@ def test_typos_movers_twins_and_temporary_accommodation_elsewhere(demo):
     assert len(away) == len(ta_rows)  # temporary accommodation is never the family home
     assert any(not _norm_pc(r.values["postcode"]).startswith(("TW3", "TW4", "TW5", "TW7", "TW8", "TW13", "TW14",
                                                                "W4 ")) for r in ta_rows)
+
+
+def test_residence_truth_has_flats_hostels_and_moves(demo):
+    """The household ground truth (docs/demo.md, docs/households.md): every person's homes in order,
+    flats sharing a house number, hostels where several households live at once."""
+    with open(demo.out_dir / TRUTH_DIR / "residence.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    by_person = defaultdict(list)
+    for r in rows:
+        by_person[r["person_id"]].append(r)
+    assert set(by_person) == {p.pid for p in demo.population.people}
+    for homes in by_person.values():  # consecutive, non-overlapping, the last open
+        for a, b in zip(homes, homes[1:]):
+            assert dt.date.fromisoformat(a["valid_to"]) + dt.timedelta(days=1) == dt.date.fromisoformat(b["valid_from"])
+        assert homes[-1]["valid_to"] == ""
+    assert any(len(h) > 1 for h in by_person.values())  # people move
+    shared = defaultdict(set)
+    for r in rows:
+        if r["shared_address"] == "yes":
+            shared[r["uprn"]].add(r["household_id"])
+    assert any(len(hids) > 1 for hids in shared.values())  # a hostel or care home holds several households
+    lines = [a.line1 for p in demo.population.people for _, a in p.addresses]
+    converted = [line for line in lines if line.startswith("Flat ") and line.split(", ", 1)[1][0].isdigit()]
+    assert converted and any("Hostel" in line for line in lines)

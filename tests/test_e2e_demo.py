@@ -75,3 +75,7 @@ def test_rpt_marts_suppress_small_numbers(e2e):
 
 def test_exact_report_is_logged(e2e):
     scenario.check_exact_report_is_logged(e2e)
+
+
+def test_households_match_who_lives_together(e2e):
+    scenario.check_households_match_who_lives_together(e2e)

@@ -137,3 +137,35 @@ def test_numbers_and_dates_are_parameters_too(hostile_wh):
     joined = "\n".join(rec.sql)
     for literal in ("2024", "19", "71", "7\n", "LIMIT 7"):
         assert literal not in joined
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_household_id_is_just_an_unknown_household(hostile_wh, value):
+    from costcalc.reports.households import household_breakdown
+
+    before = table_counts(hostile_wh)
+    con = reports.connect(hostile_wh)
+    rec = RecordingConnection(con)
+    try:
+        with pytest.raises(reports.ReportError, match="No household"):
+            household_breakdown(rec, value)
+    finally:
+        con.close()
+    assert rec.sql and (len(value) < 3 or not any(value in sql for sql in rec.sql))
+    assert table_counts(hostile_wh) == before
+
+
+def test_household_filter_numbers_are_parameters(hostile_wh):
+    from costcalc.reports.households import top_households
+
+    con = reports.connect(hostile_wh)
+    rec = RecordingConnection(con)
+    try:
+        f = ReportFilters(household_size_min=37, household_size_max=4111, household_with_children=False)
+        for rep in (*run_all(rec, f), top_households(rec, f, limit=9)):
+            assert rep is not None
+    finally:
+        con.close()
+    joined = "\n".join(rec.sql)
+    for literal in ("37", "4111", "LIMIT 9"):
+        assert literal not in joined

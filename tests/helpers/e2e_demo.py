@@ -390,7 +390,8 @@ def check_services_report_suppresses_small_numbers(e2e, lo, hi, threshold: int =
 def check_the_demo_printed_its_reports_and_timings(e2e):
     out = e2e.printed
     for title in ("Top 20 clients by cost", "Spend by service and service type",
-                  "Clients ever in temporary accommodation versus all others", "Timings:"):
+                  "Clients ever in temporary accommodation versus all others", "Top 10 households by cost",
+                  "Timings:"):
         assert title in out
     assert "rejected" in out
     # No personal data in what the demo prints: no generated surname appears.
@@ -451,6 +452,7 @@ def check_everything(e2e) -> None:
     check_reports_and_lookup(e2e)
     check_rpt_marts_suppress_small_numbers(e2e)
     check_exact_report_is_logged(e2e)
+    check_households_match_who_lives_together(e2e)
 
 
 def check_rpt_marts_suppress_small_numbers(e2e) -> None:
@@ -552,3 +554,37 @@ def check_reports_and_lookup(e2e) -> None:
                                  "from audit.lookup_log where lookup_id = ?", [result.lookup_id]).fetchall()
     assert [(a, b, p, r) for a, b, _, p, r in audit] == [(client, "engine-test", "A", "CR-2025-1234")]
     assert audit[0][2] and audit[0][2] != "engine-test"
+
+
+# ----------------------------------------------------------------- households
+
+def check_households_match_who_lives_together(e2e):
+    """The household index against the generator's residence ground truth (tests/helpers/household_eval.py):
+    pairwise precision and recall of "lives together" at the month ends of 2025/26 (docs/households.md)."""
+    from helpers import household_eval
+
+    days = household_eval.month_ends(dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    s = household_eval.score(e2e.con, e2e.data.truth_dir, days)
+    assert s.true_pairs > 300 and s.predicted_pairs > 300, s  # enough households to mean something
+    assert s.precision >= 0.98 and s.recall >= 0.90, s
+    # every client with an address is in a household; household costs are their clients' costs
+    no_household = e2e.con.execute("""select count(*) from marts.dim_client c where not exists (
+        select 1 from marts.fct_household_membership m where m.client_id = c.client_id)""").fetchone()[0]
+    assert no_household == 0
+    households, clients = e2e.con.execute("""select (select sum(cost) from marts.fct_household_cost_monthly),
+        (select sum(cost) from marts.fct_cost_monthly)""").fetchone()
+    assert abs(float(households) - float(clients)) < 0.01
+    shared, placed = e2e.con.execute("""select count(*) filter (where is_shared_address),
+        count(*) filter (where is_temporary_accommodation) from marts.dim_household""").fetchone()
+    assert shared > 0 and placed > 0
+    # the household reports add up to the client reports, on every engine
+    from costcalc.reports.households import household_breakdown, top_households
+
+    f = reports.ReportFilters(date_from=dt.date(2025, 4, 1), date_to=dt.date(2026, 3, 31))
+    top = top_households(e2e.con, f, limit=100_000).rows
+    services_total = sum(float(r["cost"]) for r in reports.services(e2e.con, f).rows)
+    assert close(sum(float(r["cost"]) for r in top), services_total)
+    first = top[0]
+    members = household_breakdown(e2e.con, first["household_id"], f).rows
+    assert close(sum(float(r["cost"]) for r in members), float(first["cost"]))
+    assert {r["client_id"] for r in members} and all(r["client_id"].startswith("C") for r in members)

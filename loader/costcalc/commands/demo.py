@@ -110,13 +110,16 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
             f"The build failed after {timings['build']:.1f}s; run `costcalc --warehouse {warehouse} build` to see why.")
     echo(f"Built ({timings['build']:.1f}s).")
 
+    from costcalc.reports.households import top_households
+
     t0 = time.perf_counter()
     filters = reports.ReportFilters(date_from=REPORT_FROM, date_to=REPORT_TO)
     con = reports.connect_published(warehouse)
     try:
         for make in (lambda: reports.top_clients(con, filters, limit=20),
                      lambda: reports.services(con, filters),
-                     lambda: reports.ta_comparison(con, filters)):
+                     lambda: reports.ta_comparison(con, filters),
+                     lambda: top_households(con, filters, limit=10)):
             echo("")
             echo(reports.format_report(make(), "table"), nl=False)
     finally:

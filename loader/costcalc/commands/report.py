@@ -21,6 +21,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 #: is refused by the option with a message, not by the database with a traceback.
 MAX_LIMIT = 1_000_000
 MAX_AGE = 150
+MAX_HOUSEHOLD = 10_000
 
 
 class DayType(click.ParamType):
@@ -86,6 +87,12 @@ def report_options(func):
         click.option("--all-need", "all_needs", multiple=True, metavar="REASON",
                      help="Only clients with this primary support reason (repeatable: clients must have "
                           "every one); as --need, in full or its category before a colon."),
+        click.option("--household-with-children/--no-household-with-children", "household_with_children",
+                     default=None, help="Only clients who ever / never lived in a household with children."),
+        click.option("--household-size-min", type=click.IntRange(1, MAX_HOUSEHOLD), default=None, metavar="N",
+                     help="Only clients who ever lived in a household of at least N people."),
+        click.option("--household-size-max", type=click.IntRange(1, MAX_HOUSEHOLD), default=None, metavar="N",
+                     help="Only clients who never lived in a household of more than N people."),
         click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True,
                      help="table for people; csv and json carry unrounded costs; xlsx (a workbook with a chart) "
                           "and html (a self-contained page) need --output."),
@@ -238,3 +245,28 @@ def unmapped_types_cmd(ctx: click.Context, fmt: str, output: str | None) -> None
     """Service types with no label in seeds/service_type_labels.csv (file type, type, records).
     It counts records, not people, for data quality: not suppressed."""
     _run(ctx, reports.unmapped_types, fmt, output)
+
+
+@report.command("top-households")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True,
+              help=f"How many households (at most {MAX_LIMIT:,}).")
+@report_options
+@click.pass_context
+def top_households_cmd(ctx: click.Context, limit: int, fmt: str, output: str | None, **kw) -> None:
+    """The households costing most in the period (docs/households.md)."""
+    from costcalc.reports.households import top_households
+
+    f = _filters(kw)
+    _run(ctx, lambda con: top_households(con, f, limit=limit), fmt, output)
+
+
+@report.command("household")
+@click.argument("household_id")
+@report_options
+@click.pass_context
+def household_cmd(ctx: click.Context, household_id: str, fmt: str, output: str | None, **kw) -> None:
+    """One household's costs by member, service and service type."""
+    from costcalc.reports.households import household_breakdown
+
+    f = _filters(kw)
+    _run(ctx, lambda con: household_breakdown(con, household_id, f), fmt, output)

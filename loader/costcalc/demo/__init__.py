@@ -221,6 +221,16 @@ def _write_truth(truth: Path, files: list[DemoFile], pop: Population, seed: int,
                     pcs.append(a.postcode)
             w.writerow([p.pid, p.hid, p.first, p.surname, p.sex, p.dob.isoformat(), p.ni or "", p.nhs,
                         p.twin_of or "", ";".join(pcs)])
+    # Who lived where, and with which household, over time: two people live together
+    # on a day when both have a row covering it with the same household and address.
+    with open(truth / "residence.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["person_id", "household_id", "valid_from", "valid_to", "uprn", "shared_address"])
+        for p in pop.people:
+            for i, (start, a) in enumerate(p.addresses):
+                end = p.addresses[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(p.addresses) else None
+                w.writerow([p.pid, p.hid, start.isoformat(), end.isoformat() if end else "", a.uprn,
+                            "yes" if pop.book.is_shared(a) else ""])
     manifest = {
         "seed": seed, "people": people, "rb01_snapshots": snapshots, "intensity": intensity, "as_at": AS_AT.isoformat(),
         "note": "Synthetic data. Ground truth for tests and matching benchmarks; never load these files.",

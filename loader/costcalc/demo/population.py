@@ -111,9 +111,17 @@ class AddressBook:
             d = rng.choices(districts, weights)[0]
             self._units.append(self._new_unit(d, N.DISTRICTS[d]))
         self._homes_in_unit = [0] * len(self._units)
+        # Address styling and hostels draw from their own generator, so that the
+        # borough (who lives where, who uses which service) is the same as without them.
+        self._style = random.Random(f"{rng.getstate()[1][:4]}:address-style")
+        self._converted: dict[int, tuple[str, int]] = {}  # unit -> (house number, flats so far)
+        self._hostels: list[Address] = []
 
     def _new_unit(self, district: str, area_town: tuple[str, str]) -> tuple[str, str, str, str]:
-        rng = self.rng
+        return self._new_unit_with(self.rng, district, area_town)
+
+    def _new_unit_with(self, rng: random.Random, district: str,
+                       area_town: tuple[str, str]) -> tuple[str, str, str, str]:
         while True:
             pc = f"{district} {rng.randint(0, 9)}{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
             if pc not in self._used:
@@ -137,6 +145,11 @@ class AddressBook:
             line1 = f"Flat {rng.randint(1, 40)}, {rng.choice(N.BLOCK_NAMES)}, {street}"
         else:
             line1 = f"{n * 2 - rng.randint(0, 1)} {street}"
+            # Some houses are converted into flats: "Flat 1, 10 High Street", "Flat 2, 10 High Street".
+            if self._style.random() < 0.3:
+                house, flats = self._converted.get(i, (line1.split(" ", 1)[0], 0))
+                self._converted[i] = (house, flats + 1)
+                line1 = f"Flat {flats + 1}, {house} {street}"
         county = "Middlesex" if town != "London" else "Greater London"
         return Address(line1, area, town, county, pc, self._next_uprn())
 
@@ -151,6 +164,21 @@ class AddressBook:
             line1 = f"Room {rng.randint(1, 60)}, {rng.choice(N.TA_NAMES)}, {rng.randint(1, 400)} {street}"
             return Address(line1, area, town, "Middlesex", pc, self._next_uprn())
         return self.home()
+
+    def hostel(self) -> Address:
+        """One of a few hostels: every household placed there has the same address (no room)."""
+        if len(self._hostels) < 3:
+            district = self._style.choice(list(N.TA_DISTRICTS))
+            area, town = N.TA_DISTRICTS[district]
+            pc, street, _, _ = self._new_unit_with(self._style, district, (area, town))
+            name = ["Beacon Hostel", "Cranford Hostel", "Phoenix Hostel"][len(self._hostels)]
+            self._hostels.append(Address(f"{name}, {self._style.randint(1, 200)} {street}", area, town, "Middlesex",
+                                         pc, f"10009{len(self._hostels):07d}"))
+        return self._style.choice(self._hostels)
+
+    def is_shared(self, a: Address) -> bool:
+        """A hostel or a care home: many households at one address."""
+        return a in self._hostels or " Care Home, " in a.line1
 
     def care_home(self) -> Address:
         rng = self.rng

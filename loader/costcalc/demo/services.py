@@ -164,6 +164,8 @@ def temporary_accommodation(pop: Population, seed: int, rng: random.Random, refs
             e = s + dt.timedelta(days=rng.randint(dlo, dhi))
             end = e if e < AS_AT else None
             addr = pop.book.temporary(kind)
+            if kind == "Hostel":  # hostels take many households at one address
+                addr = pop.book.hostel()
             addresses.append((s, addr))
             placements.append(Placement(f"PL{len(placements) + 1:05d}", h.hid, s, end, kind, rng.choice(subs),
                                         addr, money(rng, clo, chi), len(h.members)))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from costcalc.reports.errors import ReportError
+from costcalc.reports.household_filters import household_pool_fragments
 
 #: How the client and services reports may split the period (each a fixed SQL fragment).
 GRANULARITIES = ("period", "year", "month", "quarter", "financial-year")
@@ -40,6 +41,10 @@ class ReportFilters:
     # the period (any overlap), and clients who have every one of these needs
     all_service_types: tuple[str, ...] = ()
     all_needs: tuple[str, ...] = ()
+    # household filters of the client pool (costcalc.reports.household_filters)
+    household_with_children: bool | None = None
+    household_size_min: int | None = None
+    household_size_max: int | None = None
 
     def describe(self) -> dict:
         """The filters that are set, for report headers and JSON output."""
@@ -203,6 +208,7 @@ def _pool_fragments(q: _Query, f: ReportFilters) -> None:
         keys = [_text_key(n) for n in f.needs]
         q.add(_POOL_NEED, keys, keys)
     _pool_all_of(q, f)
+    household_pool_fragments(q, f)
     q.add(")")
 
 

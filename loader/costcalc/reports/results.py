@@ -69,7 +69,7 @@ class Report:
 
 def _plain(value):
     """numpy/pandas scalars -> plain Python (NaN/NaT -> None)."""
-    if value is None:
+    if value is None or value is pd.NaT:  # a missing date (an open-ended membership)
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()

@@ -46,6 +46,7 @@ PERSONAL_COLUMN_NAMES = frozenset({
     "postcode", "postcode_norm", "address", "address1", "address2", "address3", "address4",
     "nhs_number", "nhsno", "ni_number", "ni", "nino", "reference", "extref", "pin", "uprn",
     "record_key", "cluster_key",
+    "dwelling_key", "address_key", "family_id",  # households (docs/households.md): an address, a family reference
 })
 
 

@@ -1,0 +1,181 @@
+"""The household index (docs/households.md): who lives together, and when.
+
+Rules on hand-made raw layers (a real DuckDB file, dbt on it): flat and house
+numbers keep homes apart, spellings of one address are one home, a UPRN makes
+one home of differently written addresses, a hostel does not make a household
+of everyone placed there, household ids survive rebuilds and new members, the
+marts carry no personal data and household costs add up to client costs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dbt_warehouse_helpers import RawWarehouse, d, person
+
+from costcalc.transform.publish import PERSONAL_COLUMN_NAMES
+
+HOUSEHOLDS = "+fct_household_membership +dim_household +fct_household_cost_monthly"
+
+
+def gs(ref, surname, first, dob, line1, postcode, start="2025-01-01", desc="Support", **address):
+    return person(surname, first, dob, postcode, extref=ref, address1=line1, startdate=d(start), cost=10,
+                  costfrequency="Weekly", servicedesc=desc, **address)
+
+
+def households(w: RawWarehouse) -> dict[str, set[str]]:
+    """household id -> the references (GS00 extref / TF01 individualid) of its members."""
+    rows = w.query("""
+        select m.household_id, r.reference
+        from marts.fct_household_membership m
+        join intermediate.int_record_client_ids c on c.client_id = m.client_id
+        join intermediate.int_identity_records r on r.record_key = c.record_key""")
+    out: dict[str, set[str]] = {}
+    for hid, ref in rows:
+        out.setdefault(hid, set()).add(ref)
+    return out
+
+
+def groups(w: RawWarehouse) -> set[frozenset[str]]:
+    return {frozenset(v) for v in households(w).values()}
+
+
+def test_flat_and_house_numbers_keep_homes_apart_and_spellings_do_not(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "homes.csv", [
+        gs("A1", "Adams", "Ann", "1980-01-01", "Flat 2, 10 High St", "TW3 1AA"),
+        gs("A2", "Adams", "Bob", "1981-01-01", "FLAT 2 10 HIGH STREET", "tw31aa"),
+        gs("B1", "Baker", "Cat", "1970-01-01", "Flat 3, 10 High St", "TW3 1AA"),
+        gs("C1", "Cole", "Dan", "1960-01-01", "12 High St", "TW3 1AA"),
+        gs("C2", "Cole", "Eve", "1962-01-01", "12 High Street.", "TW3 1AA"),
+        # the same line in another postcode is another home
+        gs("D1", "Adams", "Fay", "1990-01-01", "Flat 2, 10 High St", "TW4 2BB"),
+        # a first line that is only a flat number takes the second line too
+        gs("E1", "Evans", "Gus", "1950-01-01", "Flat 7", "TW5 3CC", address2="Oak House"),
+        gs("E2", "Evans", "Hal", "1951-01-01", "Flat 7", "TW5 3CC", address2="Elm House"),
+    ], extract_date=d("2025-06-30"))
+    w.build(HOUSEHOLDS)
+    assert groups(w) == {frozenset({"A1", "A2"}), frozenset({"B1"}), frozenset({"C1", "C2"}), frozenset({"D1"}),
+                         frozenset({"E1"}), frozenset({"E2"})}
+    ids = set(households(w))
+    assert all(re.fullmatch(r"H\d{8}", h) for h in ids)
+
+
+def test_a_shared_uprn_makes_one_home_of_differently_written_addresses(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    tf = [{"lastname": "Khan", "firstname": first, "dob": d(dob), "postcode": "UB3 1XX", "individualid": ref,
+           "familyid": "F1", "address_1": line, "uprn": "100021"}
+          for ref, first, dob, line in [("T1", "Amir", "1980-02-02", "Flat A, 5 Station Rd"),
+                                        ("T2", "Sara", "1982-03-03", "5a Station Road"),
+                                        ("T3", "Zain", "2012-04-04", "5 Station Rd (top flat)")]]
+    w.load("TF01", "tf.csv", tf, extract_date=d("2025-06-30"))
+    # a service sees one of them at an address the TF01 rows give that UPRN for
+    w.load("GS00", "gs.csv", [gs("G1", "Khan", "Mina", "1950-05-05", "5a Station Road", "UB3 1XX")],
+           extract_date=d("2025-06-30"))
+    w.build(HOUSEHOLDS)
+    assert groups(w) == {frozenset({"T1", "T2", "T3", "G1"})}
+    (with_children,) = w.query("select with_children from marts.dim_household")[0]
+    assert with_children is True
+
+
+def test_a_hostel_does_not_make_a_household_of_everyone_placed_there(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    hostel = "Beacon Hostel, 4 Bath Rd"
+    rows = [h01a(f"P{i}", surname, first, dob, hostel, "UB7 9ZZ", "2025-02-01" if surname != "Ng" else start)
+            for i, (surname, first, dob, start) in enumerate([
+                ("Ali", "Omar", "1990-01-01", None), ("Brown", "Tom", "1985-01-01", None),
+                ("Chen", "Li", "1970-01-01", None), ("Diaz", "Rosa", "1992-01-01", None),
+                ("Ng", "Kim", "1988-01-01", "2025-03-01"), ("Ng", "Joe", "1987-01-01", "2025-03-01"),
+                ("Ng", "Sam", "1960-01-01", "2025-04-15")])]
+    w.load("H01A", "ta.csv", rows, extract_date=d("2025-06-30"))
+    w.build(HOUSEHOLDS)
+    assert w.scalar("select count(*) from intermediate.int_household_dwellings where is_shared = 1") == 1
+    # only the two Ngs placed on the same day are together; everyone else is alone
+    together = [g for g in groups(w) if len(g) > 1]
+    assert together == [frozenset({"P4", "P5"})]
+    assert w.query("select distinct is_shared_address, is_temporary_accommodation from marts.dim_household") == [
+        (True, True)]
+    # two of them at an ordinary address (fewer surnames) do make one household of the overlap;
+    # at an address named as a care home (household_shared_address_words) they do not
+    w2 = RawWarehouse(tmp_path / "two.duckdb")
+    w2.load("H01A", "ta.csv", [dict(r, address1="4 Bath Rd") for r in rows[:2]], extract_date=d("2025-06-30"))
+    w2.load("H01A", "care.csv", [dict(r, address1="Cedars Care Home, Bath Rd", postcode="UB7 8YY")
+                                 for r in rows[2:4]], extract_date=d("2025-06-30"))
+    w2.build(HOUSEHOLDS)
+    assert groups(w2) == {frozenset({"P0", "P1"}), frozenset({"P2"}), frozenset({"P3"})}
+
+
+def h01a(pin, surname, first, dob, line1, postcode, start, end=None):
+    return person(surname, first, dob, postcode, pin=pin, address1=line1, startdate=d(start),
+                  enddate=d(end) if end else None, cost=300, proptype="Hostel")
+
+
+def test_stays_follow_moves_and_the_dates_of_temporary_accommodation(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    # Ann and Bob at home; both placed in TA together from March to May; then a new home
+    w.load("GS00", "jan.csv", [gs("A1", "Adams", "Ann", "1980-01-01", "1 Old Lane", "TW3 1AA"),
+                               gs("B1", "Adams", "Bob", "1981-01-01", "1 Old Lane", "TW3 1AA")],
+           extract_date=d("2025-01-31"))
+    w.load("H01A", "ta.csv", [h01a("A", "Adams", "Ann", "1980-01-01", "Room 4, Park Lodge", "UB3 4DD",
+                                   "2025-03-01", "2025-05-31"),
+                              h01a("B", "Adams", "Bob", "1981-01-01", "Room 4, Park Lodge", "UB3 4DD",
+                                   "2025-03-01", "2025-05-31")], extract_date=d("2025-06-30"))
+    w.load("GS00", "sep.csv", [gs("A1", "Adams", "Ann", "1980-01-01", "9 New Road", "TW4 2BB", desc="Meals"),
+                               gs("B1", "Adams", "Bob", "1981-01-01", "9 New Road", "TW4 2BB", desc="Meals")],
+           extract_date=d("2025-09-30"))
+    w.build(HOUSEHOLDS)
+    rows = w.query("""select h.is_temporary_accommodation, m.valid_from, m.valid_to, count(*)
+                      from marts.fct_household_membership m join marts.dim_household h using (household_id)
+                      group by all order by m.valid_from""")
+    assert rows == [
+        (False, d("2024-02-01"), d("2025-02-28"), 2),  # seen 31 Jan 2025, taken back 365 days; until TA
+        (True, d("2025-03-01"), d("2025-05-31"), 2),   # the placement's own dates
+        (False, d("2025-06-01"), None, 2),             # the new home, current
+    ]
+
+
+def test_household_ids_survive_rebuilds_and_new_members(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "one.csv", [gs("A1", "Adams", "Ann", "1980-01-01", "1 Old Lane", "TW3 1AA"),
+                               gs("B1", "Adams", "Bob", "1981-01-01", "1 Old Lane", "TW3 1AA"),
+                               gs("C1", "Cole", "Dan", "1960-01-01", "3 Old Lane", "TW3 1AA")],
+           extract_date=d("2025-06-30"))
+    w.build(HOUSEHOLDS)
+    first = households(w)
+    w.build(HOUSEHOLDS)
+    assert households(w) == first
+    w.dbt("build", "--full-refresh", "--select", HOUSEHOLDS.split()[0])  # the ledger is never rebuilt
+    assert households(w) == first
+    # a new member (and a new person elsewhere, seen earlier than everyone)
+    w.load("GS00", "two.csv", [gs("K1", "Adams", "Kit", "2010-01-01", "1 Old Lane", "TW3 1AA"),
+                               gs("Z1", "Zed", "Zoe", "1999-01-01", "7 Far Rd", "TW9 9ZZ")],
+           extract_date=d("2025-09-30"))
+    w.build(HOUSEHOLDS)
+    after = households(w)
+    adams = next(h for h, refs in first.items() if "A1" in refs)
+    cole = next(h for h, refs in first.items() if "C1" in refs)
+    assert after[adams] == {"A1", "B1", "K1"}
+    assert after[cole] == {"C1"}
+    assert len(after) == 3 and max(after) > max(first)  # the new household gets a new, higher id
+
+
+def test_household_marts_are_pseudonymous_and_costs_add_up(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "one.csv", [gs("A1", "Adams", "Ann", "1980-01-01", "1 Old Lane", "TW3 1AA", start="2024-01-01"),
+                               gs("B1", "Adams", "Bob", "1981-01-01", "1 Old Lane", "TW3 1AA", start="2025-03-01"),
+                               gs("C1", "Cole", "Dan", "1960-01-01", "3 Old Lane", "TW3 1AA")],
+           extract_date=d("2025-06-30"))
+    w.build(HOUSEHOLDS)
+    personal = {c.lower() for c in PERSONAL_COLUMN_NAMES}
+    for table in ("fct_household_membership", "dim_household", "fct_household_cost_monthly"):
+        cols = [c for (c,) in w.query("select column_name from information_schema.columns "
+                                      "where table_schema = 'marts' and table_name = ?", [table])]
+        assert cols and not personal & {c.lower() for c in cols}, (table, cols)
+        text = " ".join(str(v) for row in w.query(f"select * from marts.{table}") for v in row)
+        for value in ("Old Lane", "TW3", "Adams", "1980-01-01"):
+            assert value not in text
+    total_clients = w.scalar("select sum(cost) from marts.fct_cost_monthly")
+    total_households = w.scalar("select sum(cost) from marts.fct_household_cost_monthly")
+    assert total_clients > 0 and abs(total_clients - total_households) < 1e-6
+    # Ann's costs from 2024, before anyone was seen at the address, count for her (first) household
+    assert w.scalar("select min(month) from marts.fct_household_cost_monthly") == d("2024-01-01")
