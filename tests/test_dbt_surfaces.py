@@ -27,16 +27,17 @@ import pytest
 
 from costcalc import reports
 from costcalc.reports.filters import ReportFilters
+from costcalc.reports.households import household_breakdown, top_households
 from costcalc.transform.build import invoke_dbt
 
 REPORT_EXPOSURES = {"report_top_clients", "report_client", "report_services", "report_ta_comparison",
-                    "report_memberships", "report_needs"}
+                    "report_memberships", "report_needs", "report_top_households", "report_household"}
 DASHBOARD_EXPOSURES = {"dashboard_index", "dashboard_spend_by_service", "dashboard_top_clients",
                        "dashboard_ta_comparison", "dashboard_trends", "dashboard_service_pages"}
 OTHER_EXPOSURES = {"bi_published_marts", "semantic_layer", "caseworker_lookup"}
 PUBLIC_MARTS = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
                 "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
-                "dim_data_extract"}
+                "dim_data_extract", "dim_household", "fct_household_membership", "fct_household_cost_monthly"}
 METRICS = {"total_cost", "clients", "cost_per_client", "records_started", "clients_starting"}
 #: The demo's report year (costcalc demo: 1 April 2025 to 31 March 2026).
 FY = (date(2025, 4, 1), date(2026, 3, 31))
@@ -118,6 +119,7 @@ def test_report_exposures_depend_on_exactly_the_marts_the_reports_read(parsed, d
     con = reports.connect_published(demo)
     try:
         client = con.execute("SELECT client_id FROM marts.dim_client ORDER BY client_id LIMIT 1").fetchone()[0]
+        household = con.execute("SELECT household_id FROM marts.dim_household ORDER BY 1 LIMIT 1").fetchone()[0]
         every = ReportFilters(date_from=FY[0], date_to=FY[1], services=("Adult Social Care",),
                               service_types=("Home Care",), with_memberships=("Housing Benefit",),
                               without_memberships=("Troubled Families",), ever_temporary_accommodation=False,
@@ -127,7 +129,9 @@ def test_report_exposures_depend_on_exactly_the_marts_the_reports_read(parsed, d
                 "report_services": lambda c, f: reports.services(c, f),
                 "report_ta_comparison": lambda c, f: reports.ta_comparison(c, f),
                 "report_memberships": lambda c, f: reports.memberships(c),
-                "report_needs": lambda c, f: reports.needs(c)}
+                "report_needs": lambda c, f: reports.needs(c),
+                "report_top_households": lambda c, f: top_households(c, f),
+                "report_household": lambda c, f: household_breakdown(c, household, f)}
         for name, run in runs.items():
             rec = _Recording(con)
             for f in (ReportFilters(), every):

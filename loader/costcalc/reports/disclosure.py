@@ -39,7 +39,7 @@ import pandas as pd
 DEFAULT_THRESHOLD = 10
 
 #: The label of reports with one row per (pseudonymous) client.
-INDIVIDUAL_NOTE = ("Individual-level pseudonymous data: not for publication; one row per client id, "
+INDIVIDUAL_NOTE = ("Individual-level pseudonymous data: not for publication; one row per client (or household) id, "
                    "not suppressed. Share only with people entitled to see client-level data.")
 #: The label of reports run with --exact.
 EXACT_NOTE = ("EXACT FIGURES, NOT FOR PUBLICATION: small numbers are not suppressed (--exact). "

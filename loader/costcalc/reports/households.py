@@ -11,6 +11,7 @@ value a user types is a ``?`` parameter of a fixed fragment.
 
 from __future__ import annotations
 
+from costcalc.reports import disclosure
 from costcalc.reports.connection import _frame, resolve_period
 from costcalc.reports.errors import ReportError
 from costcalc.reports.filters import ReportFilters, _base_query
@@ -70,13 +71,13 @@ WHERE true""")
 ORDER BY cost DESC, a.household_id
 LIMIT ?""", int(limit))
     frame = _frame(con, q)
-    return Report(
+    return disclosure.label_individual(Report(
         name="top-households", title=f"Top {limit} households by cost", period_from=period[0],
         period_to=period[1], filters=f, frame=frame,
         notes=["A client's costs count for the household they lived in at the time (docs/households.md)."],
         kinds={"rank": INT, "household_id": TEXT, "size": INT, "members_costed": INT, "children": TEXT,
                "ever_ta": TEXT, "services": INT, "records": INT, "cost": MONEY},
-    )
+    ))
 
 
 def household_breakdown(con, household_id: str, filters: ReportFilters | None = None) -> Report:
@@ -114,9 +115,9 @@ ORDER BY a.client_id, a.service, a.service_type""", household_id)
              f"{'yes' if ever_ta else 'no'}{'; at a shared address (hostel, care home)' if shared else ''}."]
     if frame.empty:
         notes.append("No costs counted for this household in the period (with these filters).")
-    return Report(
+    return disclosure.label_individual(Report(
         name="household", title=f"Cost breakdown for household {household_id}", period_from=period[0],
         period_to=period[1], filters=f, frame=frame, notes=notes, total_label_column="client_id",
         kinds={"client_id": TEXT, "age_band": TEXT, "member_from": DATE, "member_to": DATE, "service": TEXT,
                "service_type": TEXT, "records": INT, "days": DAYS, "cost": MONEY},
-    )
+    ))
