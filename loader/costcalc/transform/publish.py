@@ -21,7 +21,7 @@ Per engine (docs/engines.md, docs/warehouse.md#publishing):
   multi-table transaction and cannot rename a table into another database,
   so each built table is renamed to a versioned name in ``marts_build``
   (``<table>__b<build id>``) and ``marts.<table>`` is a view over it,
-  replaced table by table (``CREATE OR REPLACE VIEW``, one metastore update
+  replaced table by table (``ALTER VIEW ... AS``, one metastore update
   each), ``build_info`` last. Each table a reader sees is whole, but during
   the swap (well under a second for the dozen views) a reader may see some
   tables of the new build beside others of the previous one; the previous
@@ -281,13 +281,16 @@ def _version(table: str) -> tuple[str, int] | None:
     return (base, int(build)) if sep and base and build.isdigit() else None
 
 
-def spark_publish_statements(built: list[str], build_id: int, marts_tables: list[str]) -> list[str]:
+def spark_publish_statements(built: list[str], build_id: int, marts_tables: list[str],
+                             marts_views: list[str] = ()) -> list[str]:
     """The Spark SQL statements that publish the tables dbt built in ``marts_build``
     (``built``, build_info included) as build ``build_id``: rename each to its
     versioned name, then point the view ``marts.<table>`` at it, build_info's view
-    last. ``marts_tables`` are the *tables* (not views) in ``marts``: left by a
-    Spark build from before publishing existed; each is dropped just before its
-    view replaces it."""
+    last. An existing view is changed with ``ALTER VIEW ... AS`` (one metastore
+    update; Spark's ``CREATE OR REPLACE VIEW`` drops the view and creates it again,
+    so a reader could find it missing in between). ``marts_tables`` are the
+    *tables* (not views) in ``marts``: left by a Spark build from before publishing
+    existed; each is dropped just before its view is created."""
     bid = int(build_id)
     order = sorted(t for t in built if t != BUILD_INFO) + [BUILD_INFO]
     out = []
@@ -296,10 +299,13 @@ def spark_publish_statements(built: list[str], build_id: int, marts_tables: list
         out.append(f"ALTER TABLE `{BUILD_SCHEMA}`.`{t}` RENAME TO `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`")
     out.append(f"CREATE DATABASE IF NOT EXISTS `{PUBLIC_SCHEMA}`")
     for t in order:
+        source = f"SELECT * FROM `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`"
+        if t in marts_views:
+            out.append(f"ALTER VIEW `{PUBLIC_SCHEMA}`.`{t}` AS {source}")
+            continue
         if t in marts_tables:
             out.append(f"DROP TABLE `{PUBLIC_SCHEMA}`.`{t}`")
-        out.append(f"CREATE OR REPLACE VIEW `{PUBLIC_SCHEMA}`.`{t}` AS "
-                   f"SELECT * FROM `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`")
+        out.append(f"CREATE VIEW `{PUBLIC_SCHEMA}`.`{t}` AS {source}")
     return out
 
 
@@ -332,7 +338,8 @@ def publish_spark(con, build_id: int, last_load_id: int | None) -> None:
                 [int(build_id), last_load_id])
     public = _spark_tables(spark, PUBLIC_SCHEMA)
     for sql in spark_publish_statements(built + [BUILD_INFO], build_id,
-                                        [t for t, kind in public.items() if kind != "VIEW"]):
+                                        [t for t, kind in public.items() if kind != "VIEW"],
+                                        [t for t, kind in public.items() if kind == "VIEW"]):
         spark.sql(sql)
     # a mart the project no longer builds: its view goes (after build_info, like the rest)
     for t, kind in public.items():
