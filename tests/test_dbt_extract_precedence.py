@@ -123,3 +123,40 @@ def test_same_extract_date_the_later_load_wins_whatever_the_clock(ta_files, tmp_
                            "where latest_source_row = 2 and schema_code = 'H01A' "
                            "and latest_source_file = ?", [changed.name]).fetchall()
     assert rows and rows[0][0] == second.load_id and float(rows[0][1]) == pytest.approx(999.99)
+
+
+# --------------------------------------------------------------------------- a client's latest details
+
+GS00_HEADER = "extref,surname,firstname,dob,postcode,address1,nhsno,startdate,enddate,cost,costfrequency,servicedesc"
+#: One person in two extracts, linked by the same valid NHS number; the newer extract
+#: has her new postcode and address and a corrected date of birth.
+OLDER = "R1,Example,Ann,01/01/1950,SW1A 1AA,1 Old Street,9434765919,01/04/2024,30/06/2024,10,Weekly,Meals"
+NEWER = "R2,Example,Ann,01/01/1990,M1 1AE,2 New Road,9434765919,01/07/2025,,10,Weekly,Meals"
+
+
+def test_a_clients_latest_details_come_from_the_newest_extract_not_the_last_load(tmp_path):
+    """docs/contract.md §2: the newest extract date wins, then load order. The newer
+    extract is loaded first, the older one after it (later wall clock, higher
+    load_id): client_identity and dim_client's age still take the newer one's details."""
+    newer = tmp_path / "gs_2026-03-31.csv"
+    older = tmp_path / "gs_2025-03-31.csv"
+    newer.write_text(GS00_HEADER + "\n" + NEWER + "\n", encoding="utf-8")
+    older.write_text(GS00_HEADER + "\n" + OLDER + "\n", encoding="utf-8")
+    wh = tmp_path / "wh.duckdb"
+    first = load_file(wh, newer, schema="GS00", file_type="general_service", extract_date=dt.date(2026, 3, 31))
+    second = load_file(wh, older, schema="GS00", file_type="general_service", extract_date=dt.date(2025, 3, 31))
+    assert (first.status, second.status) == ("loaded", "loaded")
+    assert second.load_id > first.load_id
+    result = build(wh, "+client_identity +dim_client", target_path=tmp_path / "t")
+    assert result.success, result.summary()
+    with duckdb.connect(str(wh), read_only=True) as con:
+        identity = con.execute("select client_id, dob, postcode, address, record_count "
+                               "from restricted.client_identity").fetchall()
+        ages = con.execute("select client_id, age from marts.dim_client").fetchall()
+    assert len(identity) == 1, identity  # one person (the same NHS number)
+    client_id, dob, postcode, address, record_count = identity[0]
+    assert (dob, postcode, record_count) == (dt.date(1990, 1, 1), "M1 1AE", 2)
+    assert "2 New Road" in address
+    today = dt.date.today()
+    age = today.year - 1990 - ((today.month, today.day) < (1, 1))
+    assert ages == [(client_id, age)]

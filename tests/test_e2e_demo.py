@@ -50,14 +50,10 @@ def test_the_demo_printed_its_reports_and_timings(e2e):
     scenario.check_the_demo_printed_its_reports_and_timings(e2e)
 
 
-def test_unambiguous_people_are_one_client_with_their_own_costs_and_flags(e2e, request):
-    if e2e.target == "postgres":
-        # Found when this check first ran on PostgreSQL (2026-11-30): the portable fuzzy
-        # first-name comparison (default__match_fuzzy_name) does not link CLAIRE / CLAIRI
-        # with the same surname, date of birth and postcode, which DuckDB's Jaro-Winkler
-        # does. Strict: once PostgreSQL matches them, this fails until the mark is removed.
-        request.node.add_marker(pytest.mark.xfail(
-            strict=True, reason="PostgreSQL's portable fuzzy name match splits a person with a first-name typo"))
+def test_unambiguous_people_are_one_client_with_their_own_costs_and_flags(e2e):
+    # On PostgreSQL this was a strict xfail until 2026-11-30: the portable fuzzy first-name
+    # rule split CLAIRE / CLAIRI; PostgreSQL now decides as DuckDB does (fuzzystrmatch and
+    # costcalc_jaro_winkler, tests/test_matching_engine_parity.py).
     scenario.check_unambiguous_people_are_one_client_with_their_own_costs_and_flags(e2e)
 
 

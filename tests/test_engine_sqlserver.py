@@ -48,6 +48,25 @@ def test_the_tsql_has_no_constructs_sql_server_lacks(compiled):
     assert "right(replicate('0', 8) + cast(" in compiled.compiled["int_client_id_assignments"]  # no lpad
 
 
+@pytest.fixture(scope="module")
+def compiled_2025(tmp_path_factory):
+    from costcalc.transform.tsql_check import compile_sqlserver
+
+    return compile_sqlserver(tmp_path_factory.mktemp("tsql2025"), {"sqlserver_2025": True})
+
+
+def test_sql_server_2025_compares_names_with_its_own_functions(compiled, compiled_2025):
+    """--vars '{sqlserver_2025: true}': fuzzy names by JARO_WINKLER_DISTANCE and EDIT_DISTANCE
+    (a swap over GENERATE_SERIES); without it, the portable rule, which has neither."""
+    assert compiled_2025.dbt_error is None, compiled_2025.dbt_error
+    assert compiled_2025.errors == {}, compiled_2025.errors
+    pairs = compiled_2025.compiled["int_match_pairs"].lower()
+    for fn in ("jaro_winkler_distance(", "edit_distance(", "generate_series("):
+        assert fn in pairs, fn
+        assert fn not in compiled.compiled["int_match_pairs"].lower(), fn
+    assert "levenshtein" not in pairs and "jaro_winkler_similarity" not in pairs
+
+
 def test_the_month_spine_needs_no_introspective_query(compiled):
     sql = compiled.compiled["int_months"]
     assert "dateadd" in sql.lower() and "3600" in sql

@@ -1,4 +1,7 @@
-{#- Two names close enough to be one name with a typing error (both non-null). -#}
+{#- Two names close enough to be one name with a typing error (both non-null).
+    Every engine with string functions decides the same way
+    (match_fuzzy_name_similar: Jaro-Winkler, or one edit); the portable
+    fallback is only for SQL Server before 2025 (docs/matching.md#engines). -#}
 {% macro match_fuzzy_name(a, b) -%}
   {{ return(adapter.dispatch('match_fuzzy_name', 'costcalc')(a, b)) }}
 {%- endmacro %}
@@ -17,11 +20,25 @@
 
 {% macro duckdb__match_fuzzy_name(a, b) -%}
   {%- if var('match_portable_only', false) -%}{{ return(default__match_fuzzy_name(a, b)) }}{%- endif -%}
-  (length({{ a }}) >= 3 and length({{ b }}) >= 3
-   and (jaro_winkler_similarity({{ a }}, {{ b }}) >= {{ var('match_fuzzy_jw', 0.92) }}
-        or (damerau_levenshtein({{ a }}, {{ b }}) = 1 and least(length({{ a }}), length({{ b }})) >= 5)))
+  {{ match_fuzzy_name_similar(a, b) }}
+{%- endmacro %}
+
+{#- fuzzystrmatch and costcalc's Jaro-Winkler function (the on-run-start hook match_string_functions). -#}
+{% macro postgres__match_fuzzy_name(a, b) -%}
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_fuzzy_name(a, b)) }}{%- endif -%}
+  {{ match_fuzzy_name_similar(a, b) }}
 {%- endmacro %}
 
 {% macro spark__match_fuzzy_name(a, b) -%}
-  (least(length({{ a }}), length({{ b }})) >= 4 and levenshtein({{ a }}, {{ b }}) <= 1)
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_fuzzy_name(a, b)) }}{%- endif -%}
+  {{ match_fuzzy_name_similar(a, b) }}
+{%- endmacro %}
+
+{#- EDIT_DISTANCE and JARO_WINKLER_DISTANCE exist from SQL Server 2025: say so with
+    --vars '{sqlserver_2025: true}'; before that, the portable fallback. -#}
+{% macro sqlserver__match_fuzzy_name(a, b) -%}
+  {%- if var('match_portable_only', false) or not var('sqlserver_2025', false) -%}
+    {{ return(default__match_fuzzy_name(a, b)) }}
+  {%- endif -%}
+  {{ match_fuzzy_name_similar(a, b) }}
 {%- endmacro %}

@@ -15,3 +15,14 @@
   {%- if var('match_portable_only', false) -%}{{ return(default__match_letters(expr)) }}{%- endif -%}
   nullif(upper(regexp_replace({{ expr }}, '[^A-Za-z]', '', 'g')), '')
 {%- endmacro %}
+
+{% macro postgres__match_letters(expr) -%}
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_letters(expr)) }}{%- endif -%}
+  nullif(upper(regexp_replace({{ expr }}, '[^A-Za-z]', '', 'g')), '')
+{%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match. -#}
+{% macro spark__match_letters(expr) -%}
+  {%- if var('match_portable_only', false) -%}{{ return(default__match_letters(expr)) }}{%- endif -%}
+  nullif(upper(regexp_replace({{ expr }}, '[^A-Za-z]', '')), '')
+{%- endmacro %}

@@ -8,6 +8,8 @@ select
     first_loaded_at,
     last_loaded_at,
     first_load_order,
+    last_load_order,
+    extract_date,
     surname_norm,
     firstname_norm,
     dob,

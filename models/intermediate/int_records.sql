@@ -22,7 +22,8 @@ ranked as (
         count(*) over (partition by record_key) as source_row_count,
         min(loaded_at) over (partition by record_key) as first_loaded_at,
         max(loaded_at) over (partition by record_key) as last_loaded_at,
-        min(load_order) over (partition by record_key) as first_load_order
+        min(load_order) over (partition by record_key) as first_load_order,
+        max(load_order) over (partition by record_key) as last_load_order
     from source_rows
 
 )
@@ -38,6 +39,7 @@ select
     first_loaded_at,
     last_loaded_at,
     first_load_order,
+    last_load_order,
     extract_date,
     reference,
     surname,

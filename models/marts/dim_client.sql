@@ -25,13 +25,14 @@ with records as (
 
 latest_dob as (
 
-    -- the date of birth on the client's most recently loaded record
+    -- the date of birth on the client's latest record (newest extract date, then
+    -- load order: docs/contract.md §2)
     select client_id, dob
     from (
         select
             client_id,
             dob,
-            row_number() over (partition by client_id order by last_loaded_at desc, record_key asc) as recency
+            row_number() over (partition by client_id order by {{ latest_record_first() }}) as recency
         from records
     ) as ranked
     where recency = 1

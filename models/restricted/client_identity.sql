@@ -1,6 +1,7 @@
 -- RESTRICTED: one row per client with identifying details from the client's
--- most recently loaded record; NHS and NI numbers from the most recently
--- loaded record that has one (for caseworkers' client lookup only).
+-- latest record (newest extract date, then load order: docs/contract.md §2,
+-- macros/records/latest_record_first.sql); NHS and NI numbers from the latest
+-- record that has one (for caseworkers' client lookup only).
 with records as (
 
     select * from {{ ref('identity_records') }}
@@ -11,14 +12,14 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by client_id order by last_loaded_at desc, record_key asc) as recency,
+        row_number() over (partition by client_id order by {{ latest_record_first() }}) as recency,
         row_number() over (
             partition by client_id
-            order by case when nhs_number is null then 1 else 0 end, last_loaded_at desc, record_key asc
+            order by case when nhs_number is null then 1 else 0 end, {{ latest_record_first() }}
         ) as nhs_recency,
         row_number() over (
             partition by client_id
-            order by case when ni_number is null then 1 else 0 end, last_loaded_at desc, record_key asc
+            order by case when ni_number is null then 1 else 0 end, {{ latest_record_first() }}
         ) as ni_recency
     from records
 

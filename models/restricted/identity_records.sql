@@ -16,6 +16,8 @@ select
     records.latest_source_file,
     records.latest_source_row,
     records.first_loaded_at,
-    records.last_loaded_at
+    records.last_loaded_at,
+    records.last_load_order,
+    records.extract_date
 from {{ ref('int_records') }} as records
 inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = records.record_key

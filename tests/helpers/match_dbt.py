@@ -86,6 +86,7 @@ def write_input(warehouse: Path, records: list[dict]) -> None:
 def write_input_postgres(dsn: str, records: list[dict]) -> None:
     """The same input tables in PostgreSQL (psycopg2 DSN), for checking the models there."""
     import psycopg2
+    from psycopg2.extras import execute_values
 
     with psycopg2.connect(dsn) as con, con.cursor() as cur:
         cur.execute("create schema if not exists bench_input")
@@ -98,9 +99,8 @@ def write_input_postgres(dsn: str, records: list[dict]) -> None:
             cur.execute(f"drop table if exists bench_input.{table} cascade")
             cur.execute(f"create table bench_input.{table} ("
                         + ", ".join(f"{c} {t}" for c, t in cols) + ")")
-            marks = ", ".join(["%s"] * len(cols))
-            cur.executemany(f"insert into bench_input.{table} values ({marks})",
-                            [[row[c] for c, _ in cols] for row in rows])
+            execute_values(cur, f"insert into bench_input.{table} values %s",
+                           [[row[c] for c, _ in cols] for row in rows], page_size=5000)
 
 
 def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | None = None,
@@ -139,6 +139,7 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
         "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
         "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
         "    matching:\n      match_links: {+schema: restricted}\n"
+        "on-run-start:\n  - \"{{ match_string_functions() }}\"\n"
         "on-run-end:\n  - \"{{ match_warn_skipped_blocks() }}\"\n"
         "seeds:\n  costcalc:\n    +schema: staging\n"
         "    match_placeholders:\n      +column_types: {identifier: varchar, kind: varchar, value: varchar, "

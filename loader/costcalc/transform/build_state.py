@@ -11,6 +11,11 @@ quoted values blanked out.
 The last *published* build is read from the snapshot itself
 (``marts.build_info``), so it is right even if a build was killed between
 publishing and writing its log row.
+
+Spark's parquet tables cannot be updated, so there the log is append-only: a
+build's outcome is a second row with the same ``build_id`` (the ``running``
+row stays). Readers take a build's finished row over its ``running`` row
+(:func:`_latest_per_build`), which reads one row per build on the other engines.
 """
 
 from __future__ import annotations
@@ -74,13 +79,35 @@ def start(warehouse) -> tuple[int, int | None]:
         con.close()
 
 
+def _append_only(con) -> bool:
+    """Whether the build log is append-only here (Spark: no UPDATE on parquet tables)."""
+    return getattr(con, "dialect", None) == "spark"
+
+
+def _append_outcome(con, build_id: int, status: str, failed: str | None, message: str | None,
+                    only_if_running: bool) -> None:
+    """Spark: record a build's outcome as a row of its own beside its ``running`` row."""
+    rows = con.execute("SELECT status, started_at, pid, last_load_id FROM raw.build_log WHERE build_id = ?",
+                       [build_id]).fetchall()
+    running = [r for r in rows if r[0] == "running"]
+    if not running or (only_if_running and len(rows) > len(running)):
+        return
+    _, started, pid, last = running[0]
+    con.execute("INSERT INTO raw.build_log (build_id, started_at, finished_at, status, pid, last_load_id, "
+                "failed_models, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [build_id, started, _now(), status, pid, last, failed, message])
+
+
 def finish(warehouse, build_id: int, status: str, *, failed_models: list[str] | None = None,
            message: str | None = None) -> None:
     con = _connect(warehouse)
     try:
-        con.execute("UPDATE raw.build_log SET finished_at = ?, status = ?, failed_models = ?, message = ? "
-                    "WHERE build_id = ?", [_now(), status, ", ".join(failed_models or []) or None,
-                                           safe_message(message), build_id])
+        failed, message = ", ".join(failed_models or []) or None, safe_message(message)
+        if _append_only(con):
+            _append_outcome(con, build_id, status, failed, message, only_if_running=False)
+        else:
+            con.execute("UPDATE raw.build_log SET finished_at = ?, status = ?, failed_models = ?, message = ? "
+                        "WHERE build_id = ?", [_now(), status, failed, message, build_id])
     finally:
         con.close()
 
@@ -93,8 +120,11 @@ def finish_quietly(warehouse, build_id: int, status: str) -> None:
         release_warehouse()
         con = _connect(warehouse, wait_seconds=5.0)
         try:
-            con.execute("UPDATE raw.build_log SET finished_at = ?, status = ? WHERE build_id = ? "
-                        "AND status = 'running'", [_now(), status, build_id])
+            if _append_only(con):
+                _append_outcome(con, build_id, status, None, None, only_if_running=True)
+            else:
+                con.execute("UPDATE raw.build_log SET finished_at = ?, status = ? WHERE build_id = ? "
+                            "AND status = 'running'", [_now(), status, build_id])
         finally:
             con.close()
     except BaseException:  # noqa: BLE001 - the row stays 'running'; status reports it interrupted
@@ -123,6 +153,16 @@ class Status:
     def owed(self) -> bool:
         return self.published_build is None or bool(self.loads_since) or bool(self.unloads_since) or (
             self.last_attempt is not None and self.last_attempt[1] in ("failed", "interrupted"))
+
+
+def _latest_per_build(rows) -> list[tuple]:
+    """One row per build (rows start with build_id, status), in build order: a
+    finished row wins over the build's ``running`` row (Spark's append-only log)."""
+    latest: dict = {}
+    for row in rows:
+        if row[0] not in latest or latest[row[0]][1] == "running":
+            latest[row[0]] = tuple(row)
+    return [latest[k] for k in sorted(latest)]
 
 
 def _pid_alive(pid) -> bool:
@@ -185,9 +225,9 @@ def read_status(warehouse, wait_seconds: float = 30.0) -> Status:
         st.loads_since = [tuple(r) for r in con.execute(
             "SELECT load_id, source_file, file_type, extract_date, loaded_at FROM raw.load_log "
             "WHERE status = 'loaded' AND load_id > ? ORDER BY load_id", [since]).fetchall()]
-        rows = con.execute("SELECT build_id, status, started_at, finished_at, pid, failed_models, message "
-                           "FROM raw.build_log WHERE build_id > ? ORDER BY build_id",
-                           [st.published_build or 0]).fetchall()
+        rows = _latest_per_build(con.execute(
+            "SELECT build_id, status, started_at, finished_at, pid, failed_models, message "
+            "FROM raw.build_log WHERE build_id > ? ORDER BY build_id", [st.published_build or 0]).fetchall())
         for build_id, status, started, finished, pid, failed, message in rows:
             if status == "running":
                 if _pid_alive(pid) and pid != os.getpid():

@@ -17,7 +17,16 @@ Per engine (docs/engines.md, docs/warehouse.md#publishing):
 - PostgreSQL / SQL Server: dbt builds the marts into ``marts_build``
   (``macros/generate_schema_name.sql``); publishing swaps it with ``marts``
   in one transaction.
-- Spark: dbt writes the marts in place (no swap yet; docs/engines.md).
+- Spark: dbt builds the marts into ``marts_build`` too. Spark has no
+  multi-table transaction and cannot rename a table into another database,
+  so each built table is renamed to a versioned name in ``marts_build``
+  (``<table>__b<build id>``) and ``marts.<table>`` is a view over it,
+  replaced table by table (``ALTER VIEW ... AS``, one metastore update
+  each), ``build_info`` last. Each table a reader sees is whole, but during
+  the swap (well under a second for the dozen views) a reader may see some
+  tables of the new build beside others of the previous one; the previous
+  build's tables are kept until the next publish, so a query that started
+  on them finishes (docs/engines.md#publishing-per-engine).
 
 Only the ``marts`` schema is ever published: no personal data by construction
 (the personal identifiers live in ``restricted``); :func:`check_public_columns`
@@ -36,8 +45,9 @@ from costcalc.transform import build_state
 from costcalc.transform.build import BuildResult, build
 
 PUBLIC_SCHEMA = "marts"
-BUILD_SCHEMA = "marts_build"  # where dbt builds the marts on PostgreSQL / SQL Server
+BUILD_SCHEMA = "marts_build"  # where dbt builds the marts on PostgreSQL / SQL Server / Spark
 BUILD_INFO = "build_info"  # one row in every published snapshot: which build it is
+SPARK_VERSION_MARK = "__b"  # marts_build.<table>__b<build id>: one published version of a table
 
 #: Column names that would carry personal data (the identity fields of
 #: docs/contract.md §5 and the loader's personal columns): never in the marts.
@@ -263,6 +273,86 @@ def _drop_old_postgres(con) -> None:
         cur.close()
 
 
+# --------------------------------------------------------------------------- Spark
+
+
+def _version(table: str) -> tuple[str, int] | None:
+    """``fct_cost_monthly__b12`` -> ("fct_cost_monthly", 12); a built table -> None."""
+    base, sep, build = table.rpartition(SPARK_VERSION_MARK)
+    return (base, int(build)) if sep and base and build.isdigit() else None
+
+
+def spark_publish_statements(built: list[str], build_id: int, marts_tables: list[str],
+                             marts_views: list[str] = ()) -> list[str]:
+    """The Spark SQL statements that publish the tables dbt built in ``marts_build``
+    (``built``, build_info included) as build ``build_id``: rename each to its
+    versioned name, then point the view ``marts.<table>`` at it, build_info's view
+    last. An existing view is changed with ``ALTER VIEW ... AS`` (one metastore
+    update; Spark's ``CREATE OR REPLACE VIEW`` drops the view and creates it again,
+    so a reader could find it missing in between). ``marts_tables`` are the
+    *tables* (not views) in ``marts``: left by a Spark build from before publishing
+    existed; each is dropped just before its view is created."""
+    bid = int(build_id)
+    order = sorted(t for t in built if t != BUILD_INFO) + [BUILD_INFO]
+    out = []
+    for t in order:
+        out.append(f"DROP TABLE IF EXISTS `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`")
+        out.append(f"ALTER TABLE `{BUILD_SCHEMA}`.`{t}` RENAME TO `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`")
+    out.append(f"CREATE DATABASE IF NOT EXISTS `{PUBLIC_SCHEMA}`")
+    for t in order:
+        source = f"SELECT * FROM `{BUILD_SCHEMA}`.`{t}{SPARK_VERSION_MARK}{bid}`"
+        if t in marts_views:
+            out.append(f"ALTER VIEW `{PUBLIC_SCHEMA}`.`{t}` AS {source}")
+            continue
+        if t in marts_tables:
+            out.append(f"DROP TABLE `{PUBLIC_SCHEMA}`.`{t}`")
+        out.append(f"CREATE VIEW `{PUBLIC_SCHEMA}`.`{t}` AS {source}")
+    return out
+
+
+def _spark_tables(spark, database: str) -> dict[str, str]:
+    """name -> 'VIEW' / 'MANAGED' / 'EXTERNAL' for the database's persistent tables."""
+    if not spark.catalog.databaseExists(database):
+        return {}
+    return {t.name: t.tableType for t in spark.catalog.listTables(database) if not t.isTemporary}
+
+
+def publish_spark(con, build_id: int, last_load_id: int | None) -> None:
+    """Publish ``marts_build`` as build ``build_id`` by per-table view swaps (see
+    the module doc for what a reader can see meanwhile), then drop the versions
+    no view points at, except the previous build's."""
+    spark = con.spark
+    in_build = _spark_tables(spark, BUILD_SCHEMA)
+    built = [t for t, kind in in_build.items() if kind != "VIEW" and _version(t) is None and t != BUILD_INFO]
+    if not built:
+        raise PublishError("not published: the build made no marts")
+    check_public_columns(con, BUILD_SCHEMA)
+    previous = None
+    try:
+        previous = spark.sql(f"SELECT max(build_id) FROM `{PUBLIC_SCHEMA}`.`{BUILD_INFO}`").collect()[0][0]
+    except Exception:  # noqa: BLE001 - nothing published yet
+        pass
+    spark.sql(f"DROP TABLE IF EXISTS `{BUILD_SCHEMA}`.`{BUILD_INFO}`")
+    spark.sql(f"CREATE TABLE `{BUILD_SCHEMA}`.`{BUILD_INFO}` (build_id BIGINT, published_at TIMESTAMP, "
+              "last_load_id BIGINT) USING parquet")
+    con.execute(f"INSERT INTO {BUILD_SCHEMA}.{BUILD_INFO} VALUES (?, CAST(current_timestamp AS TIMESTAMP), ?)",
+                [int(build_id), last_load_id])
+    public = _spark_tables(spark, PUBLIC_SCHEMA)
+    for sql in spark_publish_statements(built + [BUILD_INFO], build_id,
+                                        [t for t, kind in public.items() if kind != "VIEW"],
+                                        [t for t, kind in public.items() if kind == "VIEW"]):
+        spark.sql(sql)
+    # a mart the project no longer builds: its view goes (after build_info, like the rest)
+    for t, kind in public.items():
+        if kind == "VIEW" and t not in built and t != BUILD_INFO:
+            spark.sql(f"DROP VIEW IF EXISTS `{PUBLIC_SCHEMA}`.`{t}`")
+    keep = {int(build_id)} | ({int(previous)} if previous is not None else set())
+    for t in _spark_tables(spark, BUILD_SCHEMA):
+        v = _version(t)
+        if v is not None and v[1] not in keep:
+            spark.sql(f"DROP TABLE IF EXISTS `{BUILD_SCHEMA}`.`{t}`")
+
+
 # --------------------------------------------------------------------------- build, then publish
 
 
@@ -299,8 +389,6 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
     from costcalc.warehouse.targets import target_name
 
     target = target_name()
-    if target == "spark":  # no build log or swap on Spark yet (docs/engines.md)
-        return build(warehouse, select, target_path=target_path)
     try:
         build_id, last_load_id = build_state.start(warehouse)
     except Exception as exc:  # noqa: BLE001 - a folder, a busy or unreadable warehouse: say why
@@ -329,7 +417,10 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
 
                     con = open_warehouse(target, warehouse)
                     try:
-                        publish_server(con, build_id, last_load_id, target)
+                        if target == "spark":
+                            publish_spark(con, build_id, last_load_id)
+                        else:
+                            publish_server(con, build_id, last_load_id, target)
                     finally:
                         con.close()
             except PublishError as exc:

@@ -86,8 +86,11 @@ class TsqlCheck:
     dbt_error: str | None = None
 
 
-def compile_sqlserver(target_path: Path) -> TsqlCheck:
-    """``dbt compile --target sqlserver`` offline; then parse each model's T-SQL."""
+def compile_sqlserver(target_path: Path, dbt_vars: dict | None = None) -> TsqlCheck:
+    """``dbt compile --target sqlserver`` offline (with ``dbt_vars``, e.g.
+    ``{"sqlserver_2025": True}``); then parse each model's T-SQL."""
+    import json
+
     import sqlglot
     from dbt.cli.main import dbtRunner
 
@@ -103,6 +106,7 @@ def compile_sqlserver(target_path: Path) -> TsqlCheck:
         res = dbtRunner().invoke([
             "--quiet", "--no-populate-cache", "compile", "--select", "resource_type:model",
             "--target", "sqlserver", "--threads", "1",
+            *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
             *dbt_project_args(target_path)])
     if not res.success:
         out.dbt_error = str(res.exception or [getattr(r, "message", "") for r in getattr(res.result, "results", [])
