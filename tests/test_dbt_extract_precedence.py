@@ -149,7 +149,10 @@ def test_a_clients_latest_details_come_from_the_newest_extract_not_the_last_load
     assert second.load_id > first.load_id
     result = build(wh, "+client_identity +dim_client", target_path=tmp_path / "t")
     assert result.success, result.summary()
+    from costcalc.warehouse.restricted_store import attach_for_reading
+
     with duckdb.connect(str(wh), read_only=True) as con:
+        assert attach_for_reading(con, wh)  # the identities live in the restricted file beside it
         identity = con.execute("select client_id, dob, postcode, address, record_count "
                                "from restricted.client_identity").fetchall()
         ages = con.execute("select client_id, age from marts.dim_client").fetchall()

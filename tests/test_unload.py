@@ -83,7 +83,14 @@ def costs_by_client(engine, wh):
 
 
 def client_of(engine, wh, ref):
-    rows = query(engine, wh, "SELECT client_id FROM restricted.identity_records WHERE reference = ?", [ref])
+    sql = "SELECT client_id FROM restricted.identity_records WHERE reference = ?"
+    if engine.name == "duckdb":  # the identities live in the restricted file beside the warehouse
+        from costcalc.warehouse.restricted_store import restricted_connection
+
+        with restricted_connection(wh, read_only=True) as con:
+            rows = con.execute(sql, [ref]).fetchall()
+    else:
+        rows = query(engine, wh, sql, [ref])
     return rows[0][0] if rows else None
 
 

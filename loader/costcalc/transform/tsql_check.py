@@ -89,8 +89,6 @@ class TsqlCheck:
 def compile_sqlserver(target_path: Path, dbt_vars: dict | None = None) -> TsqlCheck:
     """``dbt compile --target sqlserver`` offline (with ``dbt_vars``, e.g.
     ``{"sqlserver_2025": True}``); then parse each model's T-SQL."""
-    import json
-
     import sqlglot
     from dbt.cli.main import dbtRunner
 
@@ -106,8 +104,7 @@ def compile_sqlserver(target_path: Path, dbt_vars: dict | None = None) -> TsqlCh
         res = dbtRunner().invoke([
             "--quiet", "--no-populate-cache", "compile", "--select", "resource_type:model",
             "--target", "sqlserver", "--threads", "1",
-            *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
-            *dbt_project_args(target_path)])
+            *dbt_project_args(target_path, dbt_vars)])  # (one --vars: the project's and these merged)
     if not res.success:
         out.dbt_error = str(res.exception or [getattr(r, "message", "") for r in getattr(res.result, "results", [])
                                               if str(getattr(r, "status", "")) not in ("success", "RunStatus.Success")])
