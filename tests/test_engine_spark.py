@@ -62,7 +62,7 @@ def test_the_whole_project_on_spark(spark_e2e):
 def _spark_snapshot(spark) -> tuple:
     row = spark.sql("select (select build_id from marts.build_info), "
                     "(select coalesce(sum(cost), 0) from marts.fct_cost_monthly), "
-                    "(select coalesce(sum(total_cost), 0) from marts.rpt_spend_by_service)").collect()[0]
+                    "(select coalesce(sum(total_cost), 0) from marts.rpt_spend_by_client)").collect()[0]
     return int(row[0]), float(row[1]), float(row[2])
 
 

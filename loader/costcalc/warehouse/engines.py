@@ -611,7 +611,10 @@ class SparkConnection(_Base):
         ids = [0]
         tables = [t["tableName"] for t in self.spark.sql("SHOW TABLES IN raw").collect() if not t["isTemporary"]]
         for t in tables:
-            col = "load_id" if t in ("load_log", "rejected_rows") else "_load_id"
+            columns = set(self.spark.table(f"raw.`{t}`").columns)
+            col = "_load_id" if "_load_id" in columns else "load_id" if "load_id" in columns else None
+            if col is None:  # a table of no load (the build log, the purge log)
+                continue
             ids.append(self.spark.sql(f"SELECT coalesce(max({col}), 0) FROM raw.`{t}`").collect()[0][0] or 0)
         return int(max(ids)) + 1
 
