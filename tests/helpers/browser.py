@@ -14,6 +14,7 @@ Skipped (a failure under COSTCALC_NO_SKIP=1) when chromium is missing:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -153,12 +154,10 @@ def browser(width: int = 1200, height: int = 900):
         while port is None and time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"chromium exited ({proc.returncode})")
-            try:
+            with contextlib.suppress(FileNotFoundError):  # not written yet
                 lines = active.read_text().splitlines()
                 if len(lines) >= 2 and lines[0].strip().isdigit():  # port, then path: fully written
                     port = int(lines[0])
-            except FileNotFoundError:
-                pass
             if port is None:
                 time.sleep(0.1)
         if port is None:
