@@ -37,16 +37,22 @@ LIMIT ?""", int(limit))
     ))
 
 
-def client_breakdown(con: duckdb.DuckDBPyConnection, client_id: str, filters: ReportFilters | None = None,
-                     by: str = "period") -> Report:
-    """One client's cost by service, service type and period (the whole period, or per year/month)."""
+def _client_query(con, client_id: str, filters: ReportFilters | None, by: str):
+    """What both client reports start from: the filters, the client id (checked to be in
+    marts.dim_client; ``known`` is its row), the period, and the costed query of its records."""
     f = filters or ReportFilters()
     client_id = str(client_id).strip()
     known = con.execute("SELECT age_band FROM marts.dim_client WHERE client_id = ?", [client_id]).fetchone()
     if known is None:
         raise ClientNotFound(f"No client {client_id!r} in marts.dim_client.")
     period = resolve_period(con, f)
-    q = _base_query(f, period, granularity=by, client_id=client_id)
+    return f, client_id, known, period, _base_query(f, period, granularity=by, client_id=client_id)
+
+
+def client_breakdown(con: duckdb.DuckDBPyConnection, client_id: str, filters: ReportFilters | None = None,
+                     by: str = "period") -> Report:
+    """One client's cost by service, service type and period (the whole period, or per year/month)."""
+    f, client_id, known, period, q = _client_query(con, client_id, filters, by)
     q.add("""SELECT k.b_from AS period_from, k.b_to AS period_to, k.service, k.service_type,
        count(DISTINCT k.service_use_id) AS records,
        CAST(sum(k.days) AS BIGINT) AS days,
@@ -88,13 +94,7 @@ def client_records(con: duckdb.DuckDBPyConnection, client_id: str, filters: Repo
                    by: str = "period") -> Report:
     """One client's service-use records, one row per record (and per year/month/... with
     ``by``): service, type, need, start, end, unit cost, frequency, days and cost in the period."""
-    f = filters or ReportFilters()
-    client_id = str(client_id).strip()
-    known = con.execute("SELECT age_band FROM marts.dim_client WHERE client_id = ?", [client_id]).fetchone()
-    if known is None:
-        raise ClientNotFound(f"No client {client_id!r} in marts.dim_client.")
-    period = resolve_period(con, f)
-    q = _base_query(f, period, granularity=by, client_id=client_id)
+    f, client_id, known, period, q = _client_query(con, client_id, filters, by)
     q.add("""SELECT k.b_from AS period_from, k.b_to AS period_to, k.service_use_id, k.service, k.service_type,
        s.need, s.start_date, s.end_date, s.unit_cost, s.frequency,
        k.days, k.cost
