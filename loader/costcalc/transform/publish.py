@@ -364,18 +364,22 @@ class BuildInterrupted(KeyboardInterrupt):
 def _sigterm_interrupts():
     """While building in the main thread, SIGTERM stops dbt the way Ctrl-C does
     (unless the caller handles SIGTERM itself, as the watcher does: it stops
-    after the current build)."""
+    after the current build). Yields a list that holds the signal once received: dbt
+    may swallow the exception (e.g. as "Connection already closed"), so the caller
+    checks it after the build too."""
+    received: list[int] = []
     if threading.current_thread() is not threading.main_thread() \
             or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
+        yield received
         return
 
     def handler(signum, frame):
+        received.append(signum)
         raise BuildInterrupted()
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -396,8 +400,10 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
 
         return BuildResult(success=False, error=warehouse_problem(warehouse, exc))
     try:
-        with _sigterm_interrupts():
+        with _sigterm_interrupts() as terminated:
             result = build(warehouse, select, target_path=target_path)
+            if terminated:  # dbt swallowed the interruption: it is still one
+                raise BuildInterrupted()
             result.build_id = build_id
             if not result.success:
                 build_state.finish(warehouse, build_id, "failed", failed_models=result.failed_models(),
