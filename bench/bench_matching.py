@@ -2,12 +2,13 @@
 (a) the 2017 exact rule, (b) Splink (DuckDB backend, EM-trained on the same
 data) and (c) costcalc's matching models run by dbt on a DuckDB file (and,
 with --postgres, on a fresh database of the PostgreSQL server the COSTCALC_PG_*
-variables name), on synthetic identity records with ground truth
+variables name; with --spark, in a local Spark session), on synthetic identity records with ground truth
 (tests/helpers/matchgen.py).
 
     .venv/bin/python bench/bench_matching.py --records 200000
     .venv/bin/python bench/bench_matching.py --records 1000000 --skip splink --skip portable
     .venv/bin/python bench/bench_matching.py --records 50000 --skip splink --skip portable --postgres
+    .venv/bin/python bench/bench_matching.py --records 10000 --skip splink --skip portable --skip exact --spark
 
 Prints a table; it is not a test. Splink is in the optional `bench` extra.
 """
@@ -100,6 +101,28 @@ def run_costcalc_postgres(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame
         admin.close()
 
 
+def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, float]:
+    """The same models on Spark: a local session (dbt-spark's session method, master
+    COSTCALC_SPARK_MASTER, default local[2]) with its warehouse and metastore in ``workdir``."""
+    import os
+
+    os.environ["COSTCALC_SPARK_DIR"] = str(workdir / "spark")
+    from costcalc.warehouse.engines import spark_session
+
+    spark = spark_session()
+    try:
+        match_dbt.write_input_spark(spark, recs)
+        project = match_dbt.make_project(workdir / "dbt_spark", None, spark=True)
+        match_dbt.run_dbt(project, "seed")
+        t = time.perf_counter()
+        match_dbt.run_dbt(project, "run")
+        elapsed = time.perf_counter() - t
+        df = spark.sql("select record_key, cluster_key as cluster from intermediate.int_match_clusters").toPandas()
+        return df, elapsed
+    finally:
+        spark.stop()
+
+
 def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, pd.DataFrame, float]]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -162,6 +185,8 @@ def main() -> None:
     ap.add_argument("--skip", action="append", default=[], choices=["exact", "splink", "costcalc", "portable"])
     ap.add_argument("--postgres", action="store_true",
                     help="also run costcalc's models on PostgreSQL (the server the COSTCALC_PG_* variables name)")
+    ap.add_argument("--spark", action="store_true",
+                    help="also run costcalc's models on Spark (a local session; needs Java 17 and pyspark)")
     ap.add_argument("--keep", metavar="DIR", type=lambda p: str(Path(p).resolve()),
                     help="keep costcalc's dbt project and warehouse in DIR (and print per-model times)")
     args = ap.parse_args()
@@ -191,6 +216,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
             a, secs = run_costcalc_postgres(recs, Path(d))
         rows.append(("costcalc SQL (dbt run on PostgreSQL)", *pair_scores(a, truth), secs))
+    if args.spark:
+        with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
+            a, secs = run_costcalc_spark(recs, Path(d))
+        rows.append(("costcalc SQL (dbt run on Spark)", *pair_scores(a, truth), secs))
     if "portable" not in args.skip:
         with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
             a, secs = run_costcalc(recs, Path(d), portable=True)

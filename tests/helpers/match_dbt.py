@@ -104,9 +104,10 @@ def write_input_postgres(dsn: str, records: list[dict]) -> None:
 
 
 def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | None = None,
-                 postgres: dict | None = None) -> Path:
+                 postgres: dict | None = None, spark: bool = False) -> Path:
     """A dbt project in ``root`` running the repository's matching models on ``warehouse``
-    (or on PostgreSQL: ``postgres`` = host, port, user, dbname)."""
+    (or on PostgreSQL: ``postgres`` = host, port, user, dbname; or, with ``spark``, in this
+    process's Spark session: costcalc.warehouse.engines.spark_session, dbt-spark's session method)."""
     root = Path(root)
     (root / "models").mkdir(parents=True, exist_ok=True)
     (root / "macros").mkdir(exist_ok=True)
@@ -132,19 +133,25 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
     for name in ("match_name_variants.csv", "match_decisions.yml", "match_placeholders.csv"):
         shutil.copy(REPO / "seeds" / name, root / "seeds" / name)
     write_decisions(root / "seeds" / "match_decisions.csv", decisions or [])
+    text = "varchar" if not spark else "string"  # Spark has no varchar without a length
     (root / "dbt_project.yml").write_text(
         "name: costcalc\nversion: '0.1.0'\nconfig-version: 2\nprofile: costcalc_bench\n"
 
         "flags:\n  send_anonymous_usage_stats: false\n  use_colors: false\n"
         "models:\n  costcalc:\n    +schema: intermediate\n    +materialized: table\n"
-        "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
+        + ("    +file_format: parquet\n" if spark else "")
+        + "    int_identity_records: {+materialized: view}\n    int_source_rows: {+materialized: view}\n"
         "    matching:\n      match_links: {+schema: restricted}\n"
         "on-run-start:\n  - \"{{ match_string_functions() }}\"\n"
         "on-run-end:\n  - \"{{ match_warn_skipped_blocks() }}\"\n"
         "seeds:\n  costcalc:\n    +schema: staging\n"
-        "    match_placeholders:\n      +column_types: {identifier: varchar, kind: varchar, value: varchar, "
-        "flag: varchar, meaning: varchar}\n")
-    if postgres:
+        f"    match_placeholders:\n      +column_types: {{identifier: {text}, kind: {text}, value: {text}, "
+        f"flag: {text}, meaning: {text}}}\n")
+    if spark:
+        (root / "profiles.yml").write_text(
+            "costcalc_bench:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n"
+            "      method: session\n      host: localhost\n      schema: default\n      threads: 1\n")
+    elif postgres:
         (root / "profiles.yml").write_text(
             "costcalc_bench:\n  target: postgres\n  outputs:\n    postgres:\n      type: postgres\n"
             + "".join(f"      {k}: {v!r}\n" if isinstance(v, str) else f"      {k}: {v}\n" for k, v in postgres.items())
@@ -177,3 +184,22 @@ def run_dbt(project: Path, *args: str) -> None:
 
 def build(project: Path) -> None:
     run_dbt(project, "build")
+
+
+def write_input_spark(spark, records: list[dict]) -> None:
+    """The same input tables in the Spark session's catalog (parquet), for checking the models there."""
+    import pandas as pd
+
+    spark.sql("create database if not exists bench_input")
+    for table, cols, rows in (
+            ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
+            ("source_rows", SOURCE_ROW_COLUMNS,
+             [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
+               "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
+               "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)])):
+        spark_types = {"VARCHAR": "string", "INTEGER": "int", "TIMESTAMP": "timestamp", "DATE": "date"}
+        schema = ", ".join(f"{c} {spark_types[t]}" for c, t in cols)
+        df = pd.DataFrame(rows, columns=[c for c, _ in cols])
+        spark.sql(f"drop table if exists bench_input.{table}")
+        sdf = spark.createDataFrame(df.astype(object).where(df.notna(), None), schema)
+        sdf.write.format("parquet").saveAsTable(f"bench_input.{table}")

@@ -244,3 +244,49 @@ def link(ctx, record_a, record_b, reason, user, decisions_file):
 def unlink(ctx, record_a, record_b, reason, user, decisions_file):
     """RECORD_A and RECORD_B are not the same person (no chain of links may join them)."""
     _decide(ctx, "unlink", record_a, record_b, reason, user, decisions_file)
+
+
+# --------------------------------------------------------------------------- explain and review (restricted)
+
+_ACCESS_OPTIONS = [
+    click.option("--purpose", default=None, metavar="A|B",
+                 help="Why the law allows it (required; docs/contract.md §5): A support the service, "
+                      "B a legal or statutory obligation. C and D are refused."),
+    click.option("--case-reference", default=None, metavar="REF",
+                 help="The case, referral or request this serves, as your own system numbers it (required)."),
+    click.option("--reason", default=None, metavar="TEXT", help="Why, in words (required); written to the audit."),
+    click.option("--user", default=None, metavar="NAME",
+                 help="A name to record beside your operating-system account (or database login), as a claim."),
+]
+
+
+def _with_access(f):
+    for opt in reversed(_ACCESS_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@match.command("explain")
+@click.argument("record_a")
+@click.argument("record_b")
+@_with_access
+@click.pass_context
+def explain(ctx, record_a, record_b, purpose, case_reference, reason, user):
+    """Why RECORD_A and RECORD_B are, or are not, one person (restricted, audited).
+
+    Shows each field's comparison level and weight, the score against the
+    threshold, any conflict or manual decision, whether the blocking rules
+    ever brought them together, and the chain of links joining them.
+    """
+    from costcalc.matching import access
+    from costcalc.matching.explain import explain_pair, format_explanation
+    from costcalc.safe_output import terminal_text
+
+    try:
+        result = explain_pair(ctx.obj.warehouse, record_a, record_b, purpose=purpose,
+                              case_reference=case_reference, reason=reason, user=user)
+    except access.MatchAccessRefused as exc:
+        raise click.UsageError(terminal_text(str(exc))) from None
+    except access.MatchEvidenceFailed as exc:
+        raise click.ClickException(terminal_text(str(exc))) from None
+    click.echo(terminal_text(format_explanation(result)), nl=False)

@@ -1,0 +1,1 @@
+"""Match evidence for caseworkers: explain a pair of records, review borderline pairs."""
