@@ -290,3 +290,56 @@ def explain(ctx, record_a, record_b, purpose, case_reference, reason, user):
     except access.MatchEvidenceFailed as exc:
         raise click.ClickException(terminal_text(str(exc))) from None
     click.echo(terminal_text(format_explanation(result)), nl=False)
+
+
+@match.command("review")
+@click.option("--margin", type=float, default=None, metavar="POINTS",
+              help="List pairs scored within this many points of the threshold (default 5).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table",
+              help="table (terminal), or a csv/xlsx file to fill in (--output).")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="The csv/xlsx file to write.")
+@click.option("--decide", "decide_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Record the decisions of a reviewed csv/xlsx file (its decision and reason columns) "
+                   "as `match link|unlink` would; applied by the next `costcalc build`.")
+@click.option("--decisions-file", default=None, metavar="PATH", hidden=True)
+@_with_access
+@click.pass_context
+def review(ctx, margin, fmt, output, decide_file, decisions_file, purpose, case_reference, reason, user):
+    """Borderline pairs (scores near the threshold) for clerical review (restricted, audited).
+
+    List them (--format table|csv|xlsx), fill in the decision column (link,
+    unlink, or blank) and a reason, then record them with --decide FILE.
+    """
+    from costcalc.matching import access
+    from costcalc.matching import review as rv
+    from costcalc.safe_output import terminal_text
+
+    if decide_file:
+        try:
+            done = rv.apply_decisions_file(ctx.obj.warehouse, decide_file, user,
+                                           Path(decisions_file) if decisions_file else None)
+        except rv.ReviewFileError as exc:
+            raise click.ClickException(terminal_text(str(exc)) + " Nothing was recorded.") from None
+        links = sum(d.decision == "link" for d in done)
+        click.echo(f"Recorded {len(done)} decision(s) ({links} link, {len(done) - links} unlink). "
+                   "Run `costcalc build` to apply them.")
+        return
+    if fmt != "table" and not output:
+        raise click.UsageError(f"--format {fmt} writes a file: give --output FILE.{fmt}.")
+    try:
+        listing = rv.list_borderline(ctx.obj.warehouse, margin=rv.DEFAULT_MARGIN if margin is None else margin,
+                                     purpose=purpose, case_reference=case_reference, reason=reason, user=user)
+    except access.MatchAccessRefused as exc:
+        raise click.UsageError(terminal_text(str(exc))) from None
+    except access.MatchEvidenceFailed as exc:
+        raise click.ClickException(terminal_text(str(exc))) from None
+    if fmt == "table":
+        click.echo(terminal_text(rv.format_table(listing)), nl=False)
+        return
+    from costcalc.warehouse import restricted_store as store
+
+    with store.private_files():  # a file of personal data: readable by its owner only
+        (rv.write_csv if fmt == "csv" else rv.write_xlsx)(listing, Path(output))
+    click.echo(f"Wrote {len(listing.pairs)} pair(s) to {output} (RESTRICTED: personal data). "
+               "Fill in decision (link/unlink/blank) and reason, then: costcalc match review --decide "
+               f"{output}")
