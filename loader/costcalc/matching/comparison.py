@@ -39,6 +39,17 @@ class ComparisonUnavailable(Exception):
     """The comparison SQL cannot be compiled or does not have the expected shape."""
 
 
+def _sqlglot():
+    """sqlglot and its expressions; it comes with the `engines` extra (not the base install)."""
+    try:
+        import sqlglot
+        from sqlglot import exp
+    except ImportError:
+        raise ComparisonUnavailable("match explain and match review need the sqlglot package: "
+                                    "pip install 'costcalc[engines]' (or pip install sqlglot).") from None
+    return sqlglot, exp
+
+
 @dataclass
 class CompiledComparison:
     pairs_sql: str                      # int_match_pairs as the build runs it, for the selected target
@@ -118,9 +129,7 @@ def _compiled(compiled: dict[str, str], target: str) -> CompiledComparison:
 
 
 def _catalog(sql: str, dialect: str) -> str | None:
-    import sqlglot
-    from sqlglot import exp
-
+    sqlglot, exp = _sqlglot()
     for table in sqlglot.parse_one(sql, read=dialect).find_all(exp.Table):
         if table.catalog:
             return table.catalog
@@ -128,7 +137,7 @@ def _catalog(sql: str, dialect: str) -> str | None:
 
 
 def _flatten_sum(node, out: list) -> list:
-    from sqlglot import exp
+    _, exp = _sqlglot()
 
     if isinstance(node, exp.Add):
         _flatten_sum(node.left, out)
@@ -141,7 +150,7 @@ def _flatten_sum(node, out: list) -> list:
 
 
 def _term_name(term, i: int) -> str:
-    from sqlglot import exp
+    _, exp = _sqlglot()
 
     levels = sorted({c.name for c in term.find_all(exp.Column) if c.name.endswith("_level")})
     return levels[0][: -len("_level")] if len(levels) == 1 else f"term{i}"
@@ -157,9 +166,7 @@ class PairQuery:
 def pair_sql(compiled: CompiledComparison, pairs: list[tuple[str, str]]) -> PairQuery:
     """int_match_pairs' SQL comparing exactly ``pairs`` of profile keys (each pair ordered as the
     model orders it, smaller key first), with one weight column per term of the score."""
-    import sqlglot
-    from sqlglot import exp
-
+    sqlglot, exp = _sqlglot()
     if not pairs:
         raise ValueError("no pairs")
     for a, b in pairs:
