@@ -66,6 +66,17 @@ class Built:
         res = self.cli("build", *(["--select", BUILD] if self.engine.name == "duckdb" else []))
         assert res.exit_code == 0, res.output
 
+    def record_key(self, row: int) -> str:
+        from costcalc.warehouse.connection import open_warehouse
+
+        with environment(self.env), self.engine.selected():
+            con = open_warehouse(path=self.warehouse)
+            try:
+                return con.execute("select record_key from intermediate.int_source_rows where source_file = ? "
+                                   "and source_row = ?", [FILE, row]).fetchone()[0]
+            finally:
+                con.close()
+
     def client(self, row: int) -> str:
         from costcalc.warehouse.connection import open_warehouse
 
@@ -152,7 +163,8 @@ def test_a_linked_pair_shows_each_field_and_the_score(built, caplog):
 
 
 def test_twins_show_the_first_name_conflict(built):
-    res = explain(built, 4, 5)
+    # a record key (as `costcalc lookup` shows it) names a record as SCHEMA:FILE:ROW does
+    res = built.cli("match", "explain", built.record_key(4), ref(5), *ACCESS)
     assert res.exit_code == 0, res.output
     assert "TWO PEOPLE" in res.output and "Compared by the last build: yes" in res.output
     assert "CONFLICT: different first names" in res.output
