@@ -57,6 +57,9 @@ AUDIT_DDL = (
 _AUDIT_INSERT = """INSERT INTO audit.at_risk_list_log (listed_at, listed_by, claimed_user, purpose, case_reference,
 reason, as_at_date, people_listed, people_withheld, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING list_id"""
 
+#: Client ids per INSERT of audit.at_risk_list_people.
+_AUDIT_CHUNK = 500
+
 OUTCOME_LISTED = "listed"
 OUTCOME_EMPTY = "nobody listed"
 
@@ -226,9 +229,10 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
                 list_id = con.execute(_AUDIT_INSERT, [at, who, claimed, LIST_PURPOSE, case_ref, reason_text, day,
                                                       len(kept), withheld,
                                                       OUTCOME_LISTED if kept else OUTCOME_EMPTY]).fetchone()[0]
-                if kept:
-                    con.executemany("INSERT INTO audit.at_risk_list_people (list_id, client_id) VALUES (?, ?)",
-                                    [[list_id, c] for c in kept])
+                for i in range(0, len(kept), _AUDIT_CHUNK):  # the server engines' connections have no executemany
+                    chunk = kept[i:i + _AUDIT_CHUNK]
+                    con.execute("INSERT INTO audit.at_risk_list_people (list_id, client_id) VALUES "
+                                + ", ".join("(?, ?)" for _ in chunk), [v for c in chunk for v in (list_id, c)])
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")

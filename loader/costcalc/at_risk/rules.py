@@ -185,7 +185,8 @@ def parse_rules(text: str, path: Path) -> RuleSet:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}" if mark is not None else "the file"
-        raise RulesError(f"{path.name}: {at}: not valid YAML ({getattr(exc, 'problem', None) or exc}).") from None
+        raise RulesError(f"{path.name}: {at}: not valid YAML ({getattr(exc, 'problem', None) or exc}); "
+                         "docs/at-risk.md explains the rule file.") from None
     if not isinstance(doc, dict):
         check.fail("the file", "it must be a mapping with 'rules:' (and optionally 'backtest:')")
     for key in doc:
