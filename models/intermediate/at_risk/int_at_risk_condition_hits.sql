@@ -65,7 +65,8 @@ first_listed as (
         min(source_rows.extract_date) as first_listed
     from {{ ref('int_source_rows') }} as source_rows
     inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = source_rows.record_key
-    where {{ at_risk_schema_in('source_rows.schema_code', 'housing_benefit_switch') }}
+    where
+        {{ at_risk_schema_in('source_rows.schema_code', 'housing_benefit_switch') }}
         or {{ at_risk_schema_in('source_rows.schema_code', 'troubled_families') }}
     group by ids.client_id, source_rows.record_key, source_rows.schema_code
 
@@ -119,10 +120,14 @@ listed as (
         on first_listed.first_listed > windows.window_start
         and first_listed.first_listed <= windows.as_at_date
         and (
-            (windows.kind = 'housing_benefit_switch'
-                and {{ at_risk_schema_in('first_listed.schema_code', 'housing_benefit_switch') }})
-            or (windows.kind = 'troubled_families_referral'
-                and {{ at_risk_schema_in('first_listed.schema_code', 'troubled_families') }})
+            (
+                windows.kind = 'housing_benefit_switch'
+                and {{ at_risk_schema_in('first_listed.schema_code', 'housing_benefit_switch') }}
+            )
+            or (
+                windows.kind = 'troubled_families_referral'
+                and {{ at_risk_schema_in('first_listed.schema_code', 'troubled_families') }}
+            )
         )
 
 ),

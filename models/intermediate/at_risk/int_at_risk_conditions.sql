@@ -3,6 +3,11 @@
 -- (macros/at_risk/at_risk_rule_holds.sql).
 {%- set rule_set = at_risk_rules() %}
 {% for c in rule_set.conditions %}
+{%- if c.amount is none %}
+{%- set amount = 'cast(null as ' ~ type_money() ~ ')' %}
+{%- else %}
+{%- set amount = 'cast(' ~ (c.amount | float) ~ ' as ' ~ type_money() ~ ')' %}
+{%- endif %}
 select
     cast({{ c.condition_id | int }} as integer) as condition_id,
     cast({{ c.rule_id | int }} as integer) as rule_id,
@@ -10,7 +15,7 @@ select
     cast({{ c.within_months | int }} as integer) as within_months,
     {{ at_risk_text(c.service) }} as service,
     {{ at_risk_text(c.service_type) }} as service_type,
-    {% if c.amount is none %}cast(null as {{ type_money() }}){% else %}cast({{ c.amount | float }} as {{ type_money() }}){% endif %} as amount
+    {{ amount }} as amount
 {%- if not loop.last %}
 union all
 {%- endif %}

@@ -33,7 +33,8 @@ dates as (
         0 as is_current
     from {{ ref('int_months') }} as months
     cross join latest
-    where months.month_end < latest.latest_extract_date
+    where
+        months.month_end < latest.latest_extract_date
         and months.month_end >= {{ at_risk_months_before(backtest.months | int, 'latest.latest_extract_date') }}
 
     union all
@@ -61,8 +62,10 @@ select
     follow_up.is_current,
     follow_up.follow_up_end,
     case
-        when latest_ta.latest_ta_extract_date is not null
-            and follow_up.follow_up_end <= latest_ta.latest_ta_extract_date then 1
+        when
+            latest_ta.latest_ta_extract_date is not null
+            and follow_up.follow_up_end <= latest_ta.latest_ta_extract_date
+            then 1
         else 0
     end as has_follow_up
 from follow_up

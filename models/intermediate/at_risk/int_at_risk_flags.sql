@@ -3,6 +3,10 @@
 -- all / any, macros/at_risk/at_risk_rule_holds.sql) and who is not in temporary
 -- accommodation at the date.
 {%- set rule_set = at_risk_rules() %}
+{%- set holds = [] %}
+{%- for rule in rule_set.rules %}
+{%- do holds.append('(rule_id = ' ~ (rule.rule_id | int) ~ ' and ' ~ at_risk_rule_holds(rule.tree) ~ ')') %}
+{%- endfor %}
 with hits as (
 
     select * from {{ ref('int_at_risk_condition_hits') }}
@@ -14,11 +18,7 @@ held as (
     select rule_id, as_at_date, client_id
     from hits
     group by rule_id, as_at_date, client_id
-    having
-        {%- for rule in rule_set.rules %}
-        (rule_id = {{ rule.rule_id | int }} and {{ at_risk_rule_holds(rule.tree) }})
-        {%- if not loop.last %} or{% endif %}
-        {%- endfor %}
+    having {{ holds | join(' or ') }}
 
 ),
 
