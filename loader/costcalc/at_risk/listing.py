@@ -134,35 +134,12 @@ def _as_at(con, as_at: date | None) -> date:
     return _day(row[0])
 
 
+def _text(value) -> str | None:
+    return None if value is None or (isinstance(value, float) and value != value) or pd.isna(value) else str(value)
+
+
 def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value
-
-
-def _ta_schema_codes() -> list[str]:
-    from costcalc.schemas import load_schemas
-
-    return [code for code, s in load_schemas().items() if s.client_flag == "ever_temporary_accommodation"]
-
-
-def _households(con, client_ids: list[str], as_at: date) -> tuple[dict[str, str], set[str]]:
-    """Each listed client's household at ``as_at``, and the households with a member in TA then."""
-    if not client_ids or not store.table_exists(con, "marts", "fct_household_membership"):
-        return {}, set()
-    members = con.execute(
-        f"SELECT household_id, client_id FROM {store.public_table(con, 'fct_household_membership')} "
-        "WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)", [as_at, as_at]).df()
-    wanted = set(client_ids)
-    home = {c: h for h, c in zip(members["household_id"], members["client_id"]) if c in wanted}
-    codes = _ta_schema_codes()
-    in_ta: set[str] = set()
-    if codes and store.table_exists(con, "marts", "fct_service_use"):
-        marks = ", ".join("?" for _ in codes)
-        in_ta = {r[0] for r in con.execute(
-            f"SELECT DISTINCT client_id FROM {store.public_table(con, 'fct_service_use')} WHERE schema_code IN "
-            f"({marks}) AND start_date <= ? AND (end_date >= ? OR is_ongoing = ?)", [*codes, as_at, as_at, True]).fetchall()}
-    households_in_ta = {h for h, c in zip(members["household_id"], members["client_id"])
-                        if c in in_ta and h in set(home.values())}
-    return home, households_in_ta
 
 
 def _identities(con, client_ids: list[str], contactable_keys: set[str]) -> pd.DataFrame:
@@ -204,8 +181,8 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
                 raise AtRiskFailed("The warehouse has no " + ", ".join(f"restricted.{t}" for t in missing)
                                    + ": run `costcalc build` first.")
             day = _as_at(con, as_at)
-            flags = con.execute(f"SELECT rule_id, rule_name, client_id, record_key FROM restricted.{FLAGS_TABLE} "
-                                "WHERE as_at_date = ?", [day]).df()
+            flags = con.execute(f"SELECT rule_id, rule_name, client_id, record_key, household_id, household_in_ta "
+                                f"FROM restricted.{FLAGS_TABLE} WHERE as_at_date = ?", [day]).df()
             # Purpose D: only people who may be contacted, on records that may be used to contact them.
             people = optouts.contactable_client_ids(con)
             keys = {r[1] for r in optouts.contactable_records(con)}
@@ -214,14 +191,14 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
             withheld = len(set(flags["client_id"]) - set(kept))
             rules = (usable.drop_duplicates(["client_id", "rule_id"]).sort_values(["client_id", "rule_id"])
                      .groupby("client_id")["rule_name"].agg("; ".join))
-            home, households_in_ta = _households(con, kept, day)
+            homes = usable.drop_duplicates("client_id").set_index("client_id")
             frame = pd.DataFrame({"client_id": kept})
             frame["rules"] = [rules.get(c, "") for c in kept]
-            frame["household_id"] = [home.get(c) for c in kept]
-            frame["household_flagged"] = [None if home.get(c) is None else home[c] not in households_in_ta
-                                          for c in kept]
+            frame["household_id"] = [_text(homes.at[c, "household_id"]) for c in kept]
+            frame["household_flagged"] = [None if frame["household_id"].iat[i] is None
+                                          else int(homes.at[c, "household_in_ta"]) == 0 for i, c in enumerate(kept)]
             frame = frame.merge(_identities(con, kept, keys), on="client_id", how="left")[list(COLUMNS)]
-            households = len({h for h in frame["household_id"] if h is not None and h not in households_in_ta})
+            households = len({h for h, f in zip(frame["household_id"], frame["household_flagged"]) if f})
             at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
             # The audit rows are committed before anything is returned, let alone shown.
             con.execute("BEGIN TRANSACTION")
