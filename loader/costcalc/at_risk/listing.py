@@ -57,7 +57,7 @@ AUDIT_DDL = (
 _AUDIT_INSERT = """INSERT INTO audit.at_risk_list_log (listed_at, listed_by, claimed_user, purpose, case_reference,
 reason, as_at_date, people_listed, people_withheld, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING list_id"""
 
-#: Client ids per INSERT of audit.at_risk_list_people.
+#: Client ids per statement (INSERT of audit.at_risk_list_people, reading identities).
 _AUDIT_CHUNK = 500
 
 OUTCOME_LISTED = "listed"
@@ -124,8 +124,8 @@ def _as_at(con, as_at: date | None) -> date:
         if row[0] is None:
             raise AtRiskFailed("No data loaded yet: load files and run `costcalc build` first.")
         return _day(row[0])
-    row = con.execute(f"SELECT max(as_at_date), (SELECT min(as_at_date) FROM restricted.{DATES_TABLE}) "
-                      f"FROM restricted.{DATES_TABLE} WHERE as_at_date <= ?", [as_at]).fetchone()
+    row = con.execute(f"SELECT max(as_at_date) FROM restricted.{DATES_TABLE} WHERE as_at_date <= ?",
+                      [as_at]).fetchone()
     if row[0] is None:
         first = con.execute(f"SELECT min(as_at_date) FROM restricted.{DATES_TABLE}").fetchone()[0]
         since = f" the earliest is {_day(first):%d/%m/%Y} (backtest.months of the rule file)" if first else \
@@ -146,10 +146,14 @@ def _identities(con, client_ids: list[str], contactable_keys: set[str]) -> pd.Da
     """Each client's details from their latest contactable record (newest extract date, then load order)."""
     if not client_ids:
         return pd.DataFrame(columns=["client_id", "surname", "firstname", "dob", "postcode", "address"])
-    marks = ", ".join("?" for _ in client_ids)
-    records = con.execute(
-        "SELECT client_id, record_key, surname, firstname, dob, postcode, address, extract_date, last_load_order "
-        f"FROM restricted.identity_records WHERE client_id IN ({marks})", client_ids).df()
+    parts = []
+    for i in range(0, len(client_ids), _AUDIT_CHUNK):  # SQL Server binds at most 2,100 parameters
+        chunk = client_ids[i:i + _AUDIT_CHUNK]
+        parts.append(con.execute(
+            "SELECT client_id, record_key, surname, firstname, dob, postcode, address, extract_date, "
+            f"last_load_order FROM restricted.identity_records WHERE client_id IN ({', '.join('?' for _ in chunk)})",
+            chunk).df())
+    records = pd.concat(parts, ignore_index=True)
     records = records[records["record_key"].isin(contactable_keys)]
     records = records.sort_values(["client_id", "extract_date", "last_load_order"], ascending=[True, False, False],
                                   na_position="last")
