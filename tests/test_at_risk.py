@@ -255,6 +255,11 @@ def test_report_at_risk_evaluate_suppresses_small_numbers_and_exact_shows_them(b
     assert rows["Any rule (the rule set)"]["flagged_entered_ta_clients"] == "<3"
     assert rows["Any rule (the rule set)"]["precision"] == "<3" and rows["Any rule (the rule set)"]["recall"] == "<3"
     assert rows["TF"]["flagged_clients"] == "<3" and rows["TF"]["flagged_entered_ta_clients"] == 0
+    # a count in a column with suppressed cells is still a whole number (not 0.0)
+    assert isinstance(rows["TF"]["flagged_entered_ta_clients"], int) and isinstance(rows["TF"]["flagged_entered_ta"], int)
+    as_csv = invoke(engine, project, wh, "report", "at-risk", "--evaluate", "--format", "csv")
+    tf = next(r for r in csv.reader(as_csv.stdout.splitlines()) if r[0] == "TF")
+    assert tf[1:5] == ["<3", "<3", "0", "0"], tf
     assert rows["HB ended"]["entered_ta_clients"] == 4 and rows["HB ended"]["entered_ta"] == 9
     for text in ("Ann", "Ashby", "C000"):
         assert text not in res.output
