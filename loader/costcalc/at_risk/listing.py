@@ -98,7 +98,10 @@ def check_request(purpose: str | None, case_reference: str | None, reason: str |
                   user: str | None) -> tuple[str, str, str | None]:
     """(case reference, reason, claimed user) of a list request, or ``AtRiskRefused``."""
     code = str(purpose or "").strip().upper()
-    if code and code != LIST_PURPOSE and code in {"A", "B", "C"}:
+    if not code:
+        raise AtRiskRefused("The at-risk list needs --purpose D: offering the resident help they are free to "
+                            "refuse (docs/contract.md §5).")
+    if code in {"A", "B", "C"}:
         raise AtRiskRefused(f"The at-risk list serves purpose D only (offering the resident help they are free "
                             f"to refuse, docs/contract.md §5), not {code}: for one person's details under "
                             "another purpose, use `costcalc lookup`.")
