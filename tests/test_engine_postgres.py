@@ -379,3 +379,29 @@ def test_a_caseworker_keeps_the_optout_register_and_purpose_d_honours_it(roles, 
         assert res.exit_code == 0, res.output
     listing = _caseworker_cli(db, c, "optout", "list", "--all")
     assert listing.exit_code == 0 and listing.output.count("removed") >= len(refs)
+
+
+def test_a_caseworker_makes_the_at_risk_list_an_analyst_sees_only_its_backtest(roles):
+    """docs/at-risk.md: the list is the caseworkers' (purpose D, audited under their login);
+    analysts read the aggregate backtest and nothing the list is made from."""
+    db, logins = roles
+    c, a = logins["caseworker"], logins["analyst"]
+    res = _caseworker_cli(db, c, "at-risk", "list", "--purpose", "D", "--case-reference", "HPT-2026-0007",
+                          "--reason", "Homelessness prevention outreach offers this month")
+    assert res.exit_code == 0, res.output
+    assert "RESTRICTED" in res.output
+    listed = pg.admin("select listed_by, purpose, case_reference, people_listed from audit.at_risk_list_log "
+                      "order by list_id desc limit 1", db)[0]
+    assert listed[:3] == (c, "D", "HPT-2026-0007")
+    people = pg.admin("select count(*) from audit.at_risk_list_people where list_id = "
+                      "(select max(list_id) from audit.at_risk_list_log)", db)[0][0]
+    assert people == listed[3]
+    assert _caseworker_cli(db, c, "at-risk", "list", "--purpose", "B", "--case-reference", "HPT-2026-0007",
+                           "--reason", "Homelessness prevention outreach offers this month").exit_code == 2
+    assert _as(a, db, "select count(*) from marts.fct_at_risk_backtest")[0][0] >= 2
+    for sql in ("select * from restricted.at_risk_flag_records limit 1", "select * from restricted.at_risk_dates",
+                "select * from audit.at_risk_list_log limit 1", "select * from audit.at_risk_list_people limit 1",
+                "select * from intermediate.int_at_risk_flags limit 1"):
+        assert _denied(a, db, sql), sql
+    for sql in ("delete from audit.at_risk_list_log", "select * from audit.at_risk_list_people limit 1"):
+        assert _denied(c, db, sql), sql

@@ -110,3 +110,5 @@ from costcalc.commands.purge import purge_command as _purge  # noqa: E402
 main.add_command(_purge)
 from costcalc.commands.optout import optout as _optout  # noqa: E402
 main.add_command(_optout)
+from costcalc.commands.at_risk import at_risk as _at_risk  # noqa: E402
+main.add_command(_at_risk)

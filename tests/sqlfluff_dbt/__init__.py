@@ -123,3 +123,10 @@ def schema_registry():
     from costcalc.transform.registry import registry
 
     return registry()
+
+
+def at_risk_rules():
+    """The generated at-risk rules macro's value: the shipped default rule set (docs/at-risk.md)."""
+    from costcalc.at_risk.rules import DEFAULT_RULES, load_rules, registry_data
+
+    return registry_data(load_rules(DEFAULT_RULES))

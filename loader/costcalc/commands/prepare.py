@@ -16,7 +16,12 @@ from costcalc.transform.build import prepare
 def prepare_command():
     """Write the dbt inputs (schema registry, raw sources, seeds) and assemble the dbt project
     costcalc runs, in the project directory's .costcalc/dbt."""
-    project = prepare()
+    from costcalc.at_risk.rules import RulesError
+
+    try:
+        project = prepare()
+    except RulesError as exc:  # the project's at-risk rule file (docs/at-risk.md)
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"dbt project assembled in {project}")
     click.echo(f"to run dbt yourself: cd {project} && {WAREHOUSE_ENV}=/path/to/costcalc.duckdb dbt build "
                "--profiles-dir .")

@@ -270,3 +270,24 @@ def household_cmd(ctx: click.Context, household_id: str, fmt: str, output: str |
 
     f = _filters(kw)
     _run(ctx, lambda con: household_breakdown(con, household_id, f), fmt, output)
+
+
+@report.command("at-risk")
+@click.option("--evaluate", is_flag=True, default=False,
+              help="The backtest of the at-risk rules: per rule, people flagged at past month ends, how many "
+                   "entered temporary accommodation within the follow-up, precision and recall (docs/at-risk.md).")
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True)
+@OUTPUT_OPTION
+@exact_option
+@click.pass_context
+def at_risk_cmd(ctx: click.Context, evaluate: bool, fmt: str, output: str | None, exact: bool) -> None:
+    """How well the at-risk rules predict entry to temporary accommodation (--evaluate; small
+    numbers suppressed unless --exact). The list of people flagged is restricted:
+    `costcalc at-risk list --purpose D` (docs/at-risk.md)."""
+    from costcalc.at_risk.evaluation import evaluate as evaluate_rules
+
+    if not evaluate:
+        raise click.UsageError("`report at-risk` shows the rules' backtest: give --evaluate. The list of people "
+                               "flagged is restricted: `costcalc at-risk list --purpose D --case-reference REF "
+                               "--reason TEXT` (docs/at-risk.md).")
+    _run(ctx, lambda con: evaluate_rules(con, exact=exact), fmt, output)

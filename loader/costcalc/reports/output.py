@@ -122,8 +122,14 @@ def format_csv(report: Report) -> str:
 
 
 def _shown_value(report: Report, row: int, column: str, value):
-    """A cell for CSV and JSON: its value, or the suppressed label ("<10") as a string."""
-    return report.suppressed_label if report.is_suppressed(row, column) else _json_value(value)
+    """A cell for CSV and JSON: its value, or the suppressed label ("<10") as a string. A count
+    stays a whole number when suppression elsewhere in its column made the column float."""
+    if report.is_suppressed(row, column):
+        return report.suppressed_label
+    value = _json_value(value)
+    if report.kinds.get(column) == INT and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def format_json(report: Report) -> str:

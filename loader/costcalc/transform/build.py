@@ -186,7 +186,12 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
 
         os.environ["COSTCALC_SPARK_DIR"] = str(spark_dir())  # absolute, for dbt's profile
         spark_session()  # dbt-spark's session method reuses this process's session
-    prepare()
+    from costcalc.at_risk.rules import RulesError
+
+    try:
+        prepare()
+    except RulesError as exc:  # the project's at-risk rule file (docs/at-risk.md): dbt does not run
+        return BuildResult(success=False, error=str(exc))
     from costcalc.settings import SettingsError
 
     args, given_vars = _split_vars(list(args))

@@ -174,8 +174,12 @@ def staging_models(schemas_dir: Path | None = None) -> dict[Path, str]:
 
 def rendered(schemas_dir: Path | None = None) -> dict[Path, str]:
     """Every generated text file (relative to the generated folder) and its content."""
+    from costcalc.at_risk import rules as at_risk_rules
+
     return {MACRO_FILE: render_macro(schemas_dir), SOURCES_FILE: render_sources(schemas_dir),
-            **staging_models(schemas_dir)}
+            **staging_models(schemas_dir),
+            # the at-risk rule set of the project directory (docs/at-risk.md)
+            at_risk_rules.MACRO_FILE: at_risk_rules.render_macro()}
 
 
 def seed_files() -> dict[str, Path]:

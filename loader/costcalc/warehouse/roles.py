@@ -4,7 +4,7 @@
 |-----------------------|---------------------------------------------------------------------|
 | costcalc_uploader     | write the raw layer (raw.*: select, insert, delete) and nothing else |
 | costcalc_analyst      | read the public marts (marts.*), write the --exact report log (audit.exact_report_log) |
-| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log) and the opt-out register (restricted.optouts) |
+| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log), the at-risk list audit (audit.at_risk_list_*) and the opt-out register (restricted.optouts) |
 | costcalc_admin        | everything in every costcalc schema                                  |
 
 ``costcalc setup-roles`` creates the four roles (NOLOGIN group roles) and their
@@ -69,7 +69,11 @@ def postgres_statements(builder: str) -> list[str]:
             f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}",
             # the opt-out register (costcalc.governance.optouts): added and removed by caseworkers
             f"GRANT SELECT, INSERT, UPDATE ON restricted.optouts TO {cw}",
-            f"GRANT USAGE ON SEQUENCE restricted.optouts_seq TO {cw}"]
+            f"GRANT USAGE ON SEQUENCE restricted.optouts_seq TO {cw}",
+            # the at-risk list's audit (costcalc.at_risk.listing, docs/at-risk.md)
+            f"GRANT INSERT ON audit.at_risk_list_log, audit.at_risk_list_people TO {cw}",
+            f"GRANT SELECT (list_id) ON audit.at_risk_list_log TO {cw}",
+            f"GRANT USAGE ON SEQUENCE audit.at_risk_list_seq TO {cw}"]
     # analysts: log their --exact report runs (docs/disclosure.md), and read no audit row
     out += [f"GRANT USAGE ON SCHEMA audit TO {an}",
             f"GRANT INSERT ON audit.exact_report_log TO {an}",
@@ -117,6 +121,9 @@ def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[s
     ensure_audit(con)
     ensure_exact_log(con)
     ensure_optouts(con)
+    from costcalc.at_risk.listing import ensure_audit as ensure_at_risk_audit
+
+    ensure_at_risk_audit(con)
     if engine == "postgres":
         with con.raw.cursor() as cur:
             cur.execute("SELECT current_user")
