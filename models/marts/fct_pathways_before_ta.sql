@@ -13,6 +13,7 @@ with cohort as (
         months.month_end as reference_month_end
     from {{ ref('fct_pathways_cohort') }} as cohort
     inner join {{ ref('int_months') }} as months on months.month_start = cohort.reference_month
+    where cast(cohort.is_window_complete as {{ dbt.type_int() }}) = 1
 
 ),
 

@@ -2,9 +2,11 @@
 -- per unit (client or household), look-back window and reference month.
 --
 -- TA entrants: each client's first placement (and each household's: the
--- household placed), whose whole window - the window_months calendar months
--- before the month of entry - is on or after the start of the data (else the
--- entrant is left out of that window: its history is truncated).
+-- household placed). Its window is the window_months calendar months before the
+-- month of entry; when that begins before the start of the data (the month of the
+-- earliest service-use record, or var pathways_data_start) its history is
+-- truncated: the row is kept with is_window_complete false and weight 0, and is
+-- left out of the strata, the comparison and every figure.
 --
 -- Comparison: for each entry month of an entrant, the units never in temporary
 -- accommodation that were in the data then - clients with a service-use record
@@ -54,12 +56,16 @@ entrants as (
         entries.entry_date,
         entries.entry_month as reference_month,
         cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date) as window_from,
-        cast({{ dbt.dateadd('day', -1, 'entries.entry_month') }} as date) as window_to
+        cast({{ dbt.dateadd('day', -1, 'entries.entry_month') }} as date) as window_to,
+        case
+            when cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date)
+                >= data_start.first_month
+                then 1
+            else 0
+        end as window_complete
     from entries
     cross join windows
     cross join data_start
-    where cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date)
-        >= data_start.first_month
 
 ),
 
@@ -74,6 +80,7 @@ reference_months as (
         months.month_end as reference_month_end
     from entrants
     inner join {{ ref('int_months') }} as months on months.month_start = entrants.reference_month
+    where entrants.window_complete = 1
 
 ),
 
@@ -106,7 +113,8 @@ client_units as (
         window_from,
         window_to,
         unit_id as client_id,
-        entry_date
+        entry_date,
+        window_complete
     from entrants
     where level = 'client'
 
@@ -119,7 +127,8 @@ client_units as (
         window_from,
         window_to,
         client_id,
-        cast(null as date) as entry_date
+        cast(null as date) as entry_date,
+        1 as window_complete
     from client_candidates
 
 ),
@@ -200,7 +209,8 @@ household_units as (
         window_from,
         window_to,
         unit_id as household_id,
-        entry_date
+        entry_date,
+        window_complete
     from entrants
     where level = 'household'
 
@@ -213,7 +223,8 @@ household_units as (
         window_from,
         window_to,
         household_id,
-        cast(null as date) as entry_date
+        cast(null as date) as entry_date,
+        1 as window_complete
     from household_candidates
 
 ),
@@ -229,6 +240,7 @@ units as (
         client_units.window_to,
         client_units.client_id as unit_id,
         client_units.entry_date,
+        client_units.window_complete,
         client_keys.age_band,
         client_keys.household_type
     from client_units
@@ -247,6 +259,7 @@ units as (
         household_units.window_to,
         household_units.household_id as unit_id,
         household_units.entry_date,
+        household_units.window_complete,
         cast(null as {{ dbt.type_string() }}) as age_band,
         {{ pathways_household_type('household') }} as household_type
     from household_units
@@ -262,7 +275,7 @@ strata as (
         reference_month,
         coalesce(age_band, '') as age_key,
         household_type,
-        sum(case when cohort_group = 'TA entrants' then 1 else 0 end) as stratum_entrants,
+        sum(case when cohort_group = 'TA entrants' then window_complete else 0 end) as stratum_entrants,
         sum(case when cohort_group = 'Comparison' then 1 else 0 end) as stratum_comparison
     from units
     group by level, window_months, reference_month, coalesce(age_band, ''), household_type
@@ -282,8 +295,10 @@ select
     units.household_type,
     cast(strata.stratum_entrants as {{ dbt.type_bigint() }}) as stratum_entrants,
     cast(strata.stratum_comparison as {{ dbt.type_bigint() }}) as stratum_comparison,
+    {{ as_flag('units.window_complete = 1') }} as is_window_complete,
     cast(
         case
+            when units.cohort_group = 'TA entrants' and units.window_complete = 0 then 0.0
             when units.cohort_group = 'TA entrants' then 1.0
             else 1.0 * strata.stratum_entrants / strata.stratum_comparison
         end as {{ type_double() }}

@@ -17,6 +17,7 @@ with cohort as (
 
     select level, window_months, cohort_group, reference_month, unit_id, weight
     from {{ ref('fct_pathways_cohort') }}
+    where cast(is_window_complete as {{ dbt.type_int() }}) = 1
 
 ),
 
