@@ -60,7 +60,7 @@ cohort AS (
   SELECT c.cohort_group, c.reference_month, c.unit_id, CAST(c.weight AS DOUBLE) AS weight,
          c.stratum_entrants, c.stratum_comparison
   FROM marts.fct_pathways_cohort c, p
-  WHERE c.level = ? AND c.window_months = ? AND CAST(c.is_window_complete AS BOOLEAN)
+  WHERE c.level = ? AND c.window_months = ? AND coalesce(CAST(c.is_window_complete AS BOOLEAN), false) = ?
     AND c.reference_month >= p.d_from AND c.reference_month <= p.d_to"""
 _AGE_BAND = "    AND list_contains(CAST(? AS VARCHAR[]), lower(trim(c.age_band)))"
 _HOUSEHOLD_TYPE = "    AND list_contains(CAST(? AS VARCHAR[]), lower(trim(c.household_type)))"
@@ -124,7 +124,8 @@ _GROUP_COUNTS = """), counts AS (
 )
 SELECT cohort_group, people, group_weight, unmatched FROM counts"""
 _TRUNCATED = """SELECT count(DISTINCT c.unit_id) FROM marts.fct_pathways_cohort c
-WHERE c.level = ? AND c.window_months = ? AND c.cohort_group = ? AND NOT CAST(c.is_window_complete AS BOOLEAN)
+WHERE c.level = ? AND c.window_months = ? AND c.cohort_group = ?
+  AND coalesce(CAST(c.is_window_complete AS BOOLEAN), false) = ?
   AND c.reference_month >= ? AND c.reference_month <= ?"""
 
 
@@ -170,7 +171,7 @@ def _month_end(d: date) -> date:
 def _cohort_query(f: PathwaysFilters, period: tuple[date, date]) -> _Query:
     q = _Query()
     first_month = date(period[0].year, period[0].month, 1)  # entry months overlapping the period
-    q.add(_COHORT, first_month, period[1], f.level, int(f.window))
+    q.add(_COHORT, first_month, period[1], f.level, int(f.window), True)
     if f.age_bands:
         q.add(_AGE_BAND, [_text_key(v) for v in f.age_bands])
     if f.household_types:
@@ -282,7 +283,8 @@ def pathways(con, filters: PathwaysFilters | None = None, *, exact: bool = False
     period = _period(con, f)
     counts = _group_counts(con, f, period)
     first_month = date(period[0].year, period[0].month, 1)
-    truncated = con.execute(_TRUNCATED, [f.level, int(f.window), ENTRANTS, first_month, period[1]]).fetchone()[0]
+    truncated = con.execute(_TRUNCATED, [f.level, int(f.window), ENTRANTS, False, first_month,
+                                         period[1]]).fetchone()[0]
     frame = _wide(_figures(con, f, period), counts)
     t = disclosure.configured_threshold()
     unit = "clients" if f.level == "client" else "households"
