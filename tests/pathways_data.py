@@ -4,7 +4,8 @@ Data start: January 2022 (Zed's meals). Entrants (first TA placement):
 Ann (25-34, with her son Dan, 0-17; placed together 10 Mar 2024), Bob (25-34,
 alone; 20 Mar 2024) and Cat (June 2022: both windows begin before the data,
 so she is left out). Never in TA: Gus + Hal (a household with a child), Eve,
-Fay (one person each), Zed (65-74).
+Fay (one person each), Zed (65-74). The comparison must be in the data in the
+entry month (a record overlapping March 2024), as the entrants' placements are.
 
 Window 12 (Mar 2023 - Feb 2024), clients:
   entrants  Ann Floating Support 122 days x 10 = 1,220; Dan School Support 30 x 3 = 90;
@@ -58,6 +59,10 @@ FILES = {
          "Floating Support"],
         ["G6", "8 Elm Rd", "UB4 1AA", "Fay", "Fox", "01/07/1993", "01/03/2024", "31/03/2024", "1", "Daily",
          "Meals"],
+        # what puts Gus, Hal and Eve in the data in March 2024 (the entry month), after the windows
+        ["G9", "9 Oak Rd", "UB4 2BB", "Gus", "Green", "01/01/1994", "05/03/2024", "", "0", "One-off", "Advice"],
+        ["GA", "9 Oak Rd", "UB4 2BB", "Hal", "Green", "01/01/2016", "05/03/2024", "", "0", "One-off", "Advice"],
+        ["GB", "7 Elm Rd", "UB4 1AA", "Eve", "Evans", "01/06/1992", "05/03/2024", "", "0", "One-off", "Advice"],
     ]),
 }
 

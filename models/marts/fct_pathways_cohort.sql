@@ -10,8 +10,8 @@
 --
 -- Comparison: for each entry month of an entrant, the units never in temporary
 -- accommodation that were in the data then - clients with a service-use record
--- overlapping the window or the entry month; households with a member that
--- month - in the same stratum: entry month, age band (clients; at the first
+-- overlapping the entry month; households with a member that month - in the
+-- same stratum: entry month, age band (clients; at the first
 -- day of the month) and household type (dim_household: with children, one
 -- person, adults without children, no household known). Each comparison unit
 -- weighs (entrants in the stratum) / (comparison units in the stratum), so the
@@ -58,7 +58,8 @@ entrants as (
         cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date) as window_from,
         cast({{ dbt.dateadd('day', -1, 'entries.entry_month') }} as date) as window_to,
         case
-            when cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date)
+            when
+                cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date)
                 >= data_start.first_month
                 then 1
             else 0
@@ -86,7 +87,8 @@ reference_months as (
 
 client_candidates as (
 
-    -- never in temporary accommodation, with a record overlapping the window or the reference month
+    -- never in temporary accommodation, with a record overlapping the reference month (as an
+    -- entrant's placement does)
     select distinct
         reference_months.window_months,
         reference_months.reference_month,
@@ -96,7 +98,7 @@ client_candidates as (
     from reference_months
     inner join {{ ref('fct_service_use') }} as uses
         on uses.start_date <= reference_months.reference_month_end
-        and coalesce(uses.end_date, uses.start_date) >= reference_months.window_from
+        and coalesce(uses.end_date, uses.start_date) >= reference_months.reference_month
     left join entries
         on entries.level = 'client'
         and entries.unit_id = uses.client_id

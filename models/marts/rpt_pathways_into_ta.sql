@@ -150,7 +150,8 @@ figures as (
 
 service_figures as (
 
-    select * from figures where is_all = 0
+    select * from figures
+    where is_all = 0
 
 ),
 

@@ -238,8 +238,8 @@ def _notes(f: PathwaysFilters, counts: dict, truncated: int, t: int, exact: bool
         f"{text(n_ent)} {unit} entered temporary accommodation for the first time in the entry months of the "
         f"period, with all {f.window} months before their entry month in the data; the figures are for those "
         f"{f.window} calendar months.",
-        f"Comparison: {text(n_cmp)} {unit} never in temporary accommodation, in the data in the same window, "
-        "matched on entry month, " + ("age band and household type" if f.level == "client" else "household type")
+        f"Comparison: {text(n_cmp)} {unit} never in temporary accommodation, in the data in the entry month "
+        "(a live record; households: a member), matched on entry month, " + ("age band and household type" if f.level == "client" else "household type")
         + "; weighted so that each stratum counts as many as its entrants (docs/pathways.md).",
     ]
     if unmatched:
