@@ -158,3 +158,13 @@ def test_the_target_option_selects_the_engine(monkeypatch):
     res = CliRunner().invoke(main, ["--target", "postgres", "report", "services"])
     assert res.exit_code != 0 and "cannot connect to PostgreSQL" in res.output
     monkeypatch.setenv("COSTCALC_TARGET", "duckdb")  # the CLI set it to postgres for this process
+
+
+def test_the_pathways_models_compile_for_sql_server(compiled):
+    """docs/pathways.md: the cohorts, the use before entry and the aggregate, as T-SQL
+    with no boolean literals (flags are bits there)."""
+    for name in ("int_pathways_entries", "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta"):
+        assert name in compiled.compiled, name
+        tree = [t for t in sqlglot.parse(compiled.compiled[name], read="tsql") if t is not None]
+        assert tree and [b.sql() for t in tree for b in t.find_all(sqlglot.exp.Boolean)] == [], name
+    assert "dateadd(month" in compiled.compiled["fct_pathways_cohort"].lower()
