@@ -292,3 +292,12 @@ def test_the_report_statements_translate_to_tsql(con):
         text, bound = translate(sql, "tsql", params)
         assert [t for t in sqlglot.parse(text, read="tsql") if t is not None], text
         assert hostile not in text and "DROP TABLE" not in text
+
+
+def test_the_report_refuses_filters_that_would_break_the_matching(con):
+    """A client-pool filter (--with, --min-age, ...) would drop comparison people without
+    reweighting their strata: the pathways report refuses it rather than ignore it."""
+    with pytest.raises(ReportError, match="does not take with_memberships"):
+        pathways(con, PathwaysFilters(with_memberships=("Troubled Families",)))
+    with pytest.raises(ReportError, match="min_age"):
+        pathways(con, PathwaysFilters(min_age=18))

@@ -54,6 +54,11 @@ class PathwaysFilters(ReportFilters):
         return out
 
 
+#: The filters the pathways report applies (each keeps the comparison weights valid).
+_PATHWAYS_FILTERS = frozenset({"window", "level", "age_bands", "household_types", "services", "exclude_services",
+                               "service_types", "exclude_service_types"})
+
+
 # Fixed fragments on marts.fct_pathways_cohort aliased c.
 _COHORT = """WITH p AS (SELECT CAST(? AS DATE) AS d_from, CAST(? AS DATE) AS d_to),
 cohort AS (
@@ -139,6 +144,9 @@ def _check(con, f: PathwaysFilters) -> None:
         raise ReportError(f"--level must be one of {', '.join(LEVELS)}, not {f.level!r}")
     if f.window not in WINDOWS:
         raise ReportError(f"--window must be one of {', '.join(map(str, WINDOWS))}, not {f.window!r}")
+    ignored = sorted(k for k in f.describe() if k not in _PATHWAYS_FILTERS)
+    if ignored:
+        raise ReportError(f"The pathways report does not take {', '.join(ignored)} (docs/pathways.md).")
     if f.level == "household" and f.age_bands:
         raise ReportError("--age-band applies to --level client only (households are matched on household type).")
     unknown = [t for t in f.household_types if _text_key(t) not in {_text_key(h) for h in HOUSEHOLD_TYPES}]
@@ -238,8 +246,10 @@ def _notes(f: PathwaysFilters, counts: dict, truncated: int, t: int, exact: bool
         f"{text(n_ent)} {unit} entered temporary accommodation for the first time in the entry months of the "
         f"period, with all {f.window} months before their entry month in the data; the figures are for those "
         f"{f.window} calendar months.",
-        f"Comparison: {text(n_cmp)} {unit} never in temporary accommodation, in the data in the entry month "
-        "(a live record; households: a member), matched on entry month, " + ("age band and household type" if f.level == "client" else "household type")
+        f"Comparison: {text(n_cmp)} {unit} never in temporary accommodation, "
+        + ("with a live record in the entry month, matched on entry month, age band and household type"
+           if f.level == "client" else
+           "with a member in the entry month, matched on entry month and household type")
         + "; weighted so that each stratum counts as many as its entrants (docs/pathways.md).",
     ]
     if unmatched:
