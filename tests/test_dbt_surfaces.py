@@ -29,18 +29,20 @@ from costcalc import reports
 from costcalc.reports.filters import ReportFilters
 from costcalc.at_risk.evaluation import evaluate as evaluate_at_risk
 from costcalc.reports.households import household_breakdown, top_households
+from costcalc.reports.pathways import PathwaysFilters, pathways
 from costcalc.transform.build import invoke_dbt
 
 REPORT_EXPOSURES = {"report_top_clients", "report_client", "report_services", "report_ta_comparison",
                     "report_memberships", "report_needs", "report_top_households", "report_household",
-                    "report_at_risk"}
+                    "report_at_risk", "report_pathways"}
 DASHBOARD_EXPOSURES = {"dashboard_index", "dashboard_spend_by_service", "dashboard_top_clients",
                        "dashboard_ta_comparison", "dashboard_trends", "dashboard_service_pages"}
 OTHER_EXPOSURES = {"bi_published_marts", "semantic_layer", "caseworker_lookup", "caseworker_at_risk_list"}
 PUBLIC_MARTS = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
                 "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
                 "dim_data_extract", "dim_household", "fct_household_membership", "fct_household_cost_monthly",
-                "fct_at_risk_backtest"}
+                "fct_at_risk_backtest",
+                "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta"}
 METRICS = {"total_cost", "clients", "cost_per_client", "records_started", "clients_starting"}
 #: The demo's report year (costcalc demo: 1 April 2025 to 31 March 2026).
 FY = (date(2025, 4, 1), date(2026, 3, 31))
@@ -135,7 +137,10 @@ def test_report_exposures_depend_on_exactly_the_marts_the_reports_read(parsed, d
                 "report_needs": lambda c, f: reports.needs(c),
                 "report_top_households": lambda c, f: top_households(c, f),
                 "report_household": lambda c, f: household_breakdown(c, household, f),
-                "report_at_risk": lambda c, f: evaluate_at_risk(c)}
+                "report_at_risk": lambda c, f: evaluate_at_risk(c),
+                "report_pathways": lambda c, f: pathways(c, PathwaysFilters(
+                    date_from=f.date_from, date_to=f.date_to, services=f.services, service_types=f.service_types,
+                    age_bands=("25-34",) if f.services else (), household_types=("One person",) if f.services else ()))}
         for name, run in runs.items():
             rec = _Recording(con)
             for f in (ReportFilters(), every):

@@ -194,3 +194,19 @@ def test_residence_truth_has_flats_hostels_and_moves(demo):
     lines = [a.line1 for p in demo.population.people for _, a in p.addresses]
     converted = [line for line in lines if line.startswith("Flat ") and line.split(", ", 1)[1][0].isdigit()]
     assert converted and any("Hostel" in line for line in lines)
+
+
+def test_some_adults_placed_in_ta_used_substance_misuse_services_the_year_before(demo):
+    """So that the demo's pathways report (docs/pathways.md) has use before entry to show:
+    about 40% of the adults placed were assessed, then treated, in the year before their
+    household's first placement; people never placed see no such episodes by design."""
+    first: dict[str, dt.date] = {}
+    for f in demo.by_schema("H01A"):
+        for r in f.accepted_rows:
+            first[r.person_id] = min(r.values["startdate"], first.get(r.person_id, r.values["startdate"]))
+    recent = {p: d for p, d in first.items() if d >= dt.date(2025, 4, 1)}
+    before = {r.person_id for f in demo.by_schema("GS00") for r in f.accepted_rows
+              if r.person_id in recent
+              and recent[r.person_id] - dt.timedelta(days=365) <= r.values["startdate"] < recent[r.person_id]}
+    assert len(recent) >= 10
+    assert 0.25 <= len(before) / len(recent) <= 0.6, (len(before), len(recent))

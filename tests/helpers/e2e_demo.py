@@ -391,6 +391,7 @@ def check_the_demo_printed_its_reports_and_timings(e2e):
     out = e2e.printed
     for title in ("Top 20 clients by cost", "Spend by service and service type",
                   "Clients ever in temporary accommodation versus all others", "Top 10 households by cost",
+                  "Pathways into temporary accommodation: clients, the 12 months before first entry",
                   "Timings:"):
         assert title in out
     assert "rejected" in out

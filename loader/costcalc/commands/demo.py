@@ -111,6 +111,7 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
     echo(f"Built ({timings['build']:.1f}s).")
 
     from costcalc.reports.households import top_households
+    from costcalc.reports.pathways import PathwaysFilters, pathways
 
     t0 = time.perf_counter()
     filters = reports.ReportFilters(date_from=REPORT_FROM, date_to=REPORT_TO)
@@ -119,7 +120,8 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
         for make in (lambda: reports.top_clients(con, filters, limit=20),
                      lambda: reports.services(con, filters),
                      lambda: reports.ta_comparison(con, filters),
-                     lambda: top_households(con, filters, limit=10)):
+                     lambda: top_households(con, filters, limit=10),
+                     lambda: pathways(con, PathwaysFilters(date_from=REPORT_FROM, date_to=REPORT_TO))):
             echo("")
             echo(reports.format_report(make(), "table"), nl=False)
     finally:

@@ -291,3 +291,39 @@ def at_risk_cmd(ctx: click.Context, evaluate: bool, fmt: str, output: str | None
                                "flagged is restricted: `costcalc at-risk list --purpose D --case-reference REF "
                                "--reason TEXT` (docs/at-risk.md).")
     _run(ctx, lambda con: evaluate_rules(con, exact=exact), fmt, output)
+@report.command("pathways")
+@click.option("--window", type=click.Choice(["12", "24"]), default="12", show_default=True,
+              help="How many calendar months before the month of first entry into temporary accommodation.")
+@click.option("--level", type=click.Choice(["client", "household"]), default="client", show_default=True,
+              help="Clients (their first placement), or households (the household placed).")
+@click.option("--from", "date_from", type=DAY, default=None,
+              help="Only entries in months overlapping the period from this day (yyyy-mm-dd or dd/mm/yyyy).")
+@click.option("--to", "date_to", type=DAY, default=None, help="Only entries in months up to this day.")
+@click.option("--service", "services", multiple=True, metavar="SERVICE", help="Only this service (repeatable).")
+@click.option("--exclude-service", "exclude_services", multiple=True, metavar="SERVICE",
+              help="Leave out this service (repeatable).")
+@click.option("--service-type", "service_types", multiple=True, metavar="TYPE",
+              help="Only this service type (repeatable; case-insensitive).")
+@click.option("--exclude-service-type", "exclude_service_types", multiple=True, metavar="TYPE",
+              help="Leave out this service type (repeatable).")
+@click.option("--age-band", "age_bands", multiple=True, metavar="BAND",
+              help="Only entrants (and their comparison) of this age band at entry, e.g. 25-34 (repeatable; "
+                   "--level client).")
+@click.option("--household-type", "household_types", multiple=True, metavar="TYPE",
+              help="Only this household type: 'With children', 'One person', 'Adults, no children', "
+                   "'No household known' (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="table", show_default=True,
+              help="table for people; csv and json carry unrounded costs; xlsx and html need --output.")
+@OUTPUT_OPTION
+@exact_option
+@click.pass_context
+def pathways_cmd(ctx: click.Context, window: str, level: str, fmt: str, output: str | None, exact: bool,
+                 **kw) -> None:
+    """What clients (or households) used, and what it cost, in the 12 or 24 months before
+    their first temporary accommodation placement, beside a matched comparison group never
+    in TA (docs/pathways.md); small numbers suppressed unless --exact."""
+    from costcalc.reports.pathways import PathwaysFilters, pathways
+
+    f = PathwaysFilters(window=int(window), level=level,
+                        **{k: (tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kw.items()})
+    _run(ctx, lambda con: pathways(con, f, exact=exact), fmt, output)

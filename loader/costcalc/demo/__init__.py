@@ -95,7 +95,12 @@ def generate(out_dir: str | Path = "demo_data", people: int = DEFAULT_PEOPLE, se
     rb03_rows = housing_benefit_switch(pop, seed, random.Random(f"{seed}:rb03"), claims)
     tf_rows = troubled_families(pop, seed, random.Random(f"{seed}:tf"), ta_households, hb_households,
                                 intensity)
-    gs_rows = substance_misuse(pop, seed, random.Random(f"{seed}:gs"), refs, GS_EXTRACTS, intensity)
+    first_placed: dict[int, dt.date] = {}
+    for pl in placements:
+        first_placed[pl.hid] = min(pl.start, first_placed.get(pl.hid, pl.start))
+    placed = {p.pid: first_placed[h.hid] for h in pop.households if h.hid in first_placed
+              for p in h.members if p.age_on(first_placed[h.hid]) >= 18}
+    gs_rows = substance_misuse(pop, seed, random.Random(f"{seed}:gs"), refs, GS_EXTRACTS, intensity, placed)
 
     h01a_headers = {"pin": "PIN", "address1": "Address1", "address2": "Address2", "address3": "Address3",
                     "address4": "Address4", "postcode": "Postcode", "ni": "NI", "firstname": "FirstName",

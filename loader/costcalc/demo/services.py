@@ -576,8 +576,11 @@ class Episode:
 
 
 def substance_misuse(pop: Population, seed: int, rng: random.Random, refs: Refs,
-                     extracts: list[dt.date], intensity: float = 1.0) -> dict:
-    """GS00 ('Substance Misuse'): treatment episodes; some clients have no reference."""
+                     extracts: list[dt.date], intensity: float = 1.0,
+                     placed: dict[str, dt.date] | None = None) -> dict:
+    """GS00 ('Substance Misuse'): treatment episodes; some clients have no reference.
+    ``placed``: adults placed in temporary accommodation, and the day of their household's
+    first placement; some were in treatment in the year before (docs/pathways.md)."""
     episodes: list[Episode] = []
     no_ref: set[str] = set()
     spell = Spellings(_GS_SPELLINGS)
@@ -605,6 +608,7 @@ def substance_misuse(pop: Population, seed: int, rng: random.Random, refs: Refs,
             if e >= AS_AT:
                 break
             s = e + dt.timedelta(days=rng.randint(1, 60))
+    episodes += _before_placement(pop, seed, placed or {}, spell, intensity, len(episodes))
 
     out: dict = {}
     blank_keys: dict = {}
@@ -636,4 +640,32 @@ def substance_misuse(pop: Population, seed: int, rng: random.Random, refs: Refs,
             }, p.pid, ep.eid))
         rows.sort(key=lambda r: (r.values["startdate"], r.record_id))
         out[x] = rows
+    return out
+
+
+#: The chance that an adult placed in temporary accommodation was assessed and treated
+#: for substance misuse in the year before (times ``intensity``).
+_BEFORE_PLACEMENT_RATE = 0.4
+
+
+def _before_placement(pop: Population, seed: int, placed: dict[str, dt.date], spell: Spellings,
+                      intensity: float, numbered: int) -> list[Episode]:
+    """Homelessness often follows a crisis another service saw first: an assessment 2 to 11
+    months before the placement, then treatment ending before it. Each person draws from
+    a generator of their own, so the other episodes stay as they were."""
+    out: list[Episode] = []
+    for pid, day in sorted(placed.items()):
+        p = pop.by_id[pid]
+        r = random.Random(f"{seed}:gs:before-placement:{pid}")
+        if not 18 <= p.age_on(day) <= 70 or r.random() >= min(0.9, _BEFORE_PLACEMENT_RATE * intensity):
+            continue
+        start = day - dt.timedelta(days=r.randint(60, 330))
+        out.append(Episode(f"EP{numbered + len(out) + 1:05d}", pid, "Assessment", "One-off", spell("One-off"),
+                           money(r, 150, 400), start, start))
+        desc, freq, lo, hi, dlo, dhi, _ = r.choices(_SM_SERVICES[1:], [x[6] for x in _SM_SERVICES[1:]])[0]
+        begin = start + dt.timedelta(days=r.randint(1, 20))
+        end = min(begin + dt.timedelta(days=r.randint(dlo, dhi)), day - ONE_DAY)
+        if end >= begin:
+            out.append(Episode(f"EP{numbered + len(out) + 1:05d}", pid, desc, freq, spell(freq),
+                               money(r, lo, hi), begin, end))
     return out
