@@ -88,6 +88,19 @@ def test_the_shared_file_is_not_read_as_a_schema():
     assert set(data) == {"supplier"}
 
 
+def test_the_templates_ask_for_the_supplier_with_the_shared_description(tmp_path):
+    from openpyxl import load_workbook
+
+    for file_type in ("temporary_accommodation", "adult_social_care", "general_service"):
+        out = tmp_path / f"{file_type}.xlsx"
+        res = CliRunner().invoke(main, ["template", file_type, "--output", str(out)])
+        assert res.exit_code == 0, res.output
+        header = {c.value: c for c in load_workbook(out)["Data"][1]}
+        cell = header["Supplier Name"]
+        assert not cell.comment.text.startswith("Required")
+        assert "not their name" in cell.comment.text, file_type
+
+
 # ----------------------------------------------------------------------------- a real build
 
 PERIOD = ["--from", "2024-01-01", "--to", "2024-01-31"]
