@@ -57,7 +57,7 @@ ranked as (
     select
         supplier_key,
         supplier_name,
-        row_number() over (partition by supplier_key order by record_count desc, supplier_name) as preference
+        row_number() over (partition by supplier_key order by record_count desc, supplier_name asc) as preference
     from spellings
 
 )
