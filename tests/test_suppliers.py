@@ -306,3 +306,20 @@ def test_hostile_supplier_names_reach_no_terminal_or_spreadsheet_as_code(built, 
     cells = [c.value for row in load_workbook(out).active.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("HYPERLINK" in c for c in cells)
     assert not any(c.startswith("=") for c in cells)
+
+
+def test_the_supplier_query_translates_to_tsql_with_its_values_as_parameters():
+    """SQL Server: the report's SQL parses as T-SQL, and the
+    labels and the threshold stay parameters."""
+    import sqlglot
+
+    from costcalc.reports.filters import ReportFilters, _base_query
+    from costcalc.reports.suppliers import _SQL
+    from costcalc.warehouse.engines import translate
+
+    q = _base_query(ReportFilters(), (date(2024, 1, 1), date(2024, 1, 31)))
+    q.add(_SQL, NOT_GIVEN, 10, SMALL_SUPPLIERS.format(t=10), NOT_GIVEN, SMALL_SUPPLIERS.format(t=10))
+    text, params = translate(q.text(), "tsql", q.params)
+    sqlglot.parse_one(text, read="tsql")
+    assert NOT_GIVEN not in text and "fewer than" not in text
+    assert params.count(NOT_GIVEN) == 2 and 10 in params

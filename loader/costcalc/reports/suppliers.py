@@ -31,15 +31,17 @@ NOT_GIVEN = "(supplier not given)"
 SMALL_SUPPLIERS = "(suppliers of fewer than {t} clients each)"
 
 _SQL = """, supplied AS (
-  SELECT k.service, k.service_type, coalesce(s.supplier, ?) AS supplier, s.supplier IS NULL AS not_given,
-         k.client_id, k.service_use_id, k.days, k.cost, s.cost_per_day IS NOT NULL AS per_day
+  SELECT k.service, k.service_type, coalesce(s.supplier, ?) AS supplier,
+         CASE WHEN s.supplier IS NULL THEN 1 ELSE 0 END AS not_given,
+         k.client_id, k.service_use_id, k.days, k.cost,
+         CASE WHEN s.cost_per_day IS NOT NULL THEN 1 ELSE 0 END AS per_day
   FROM costed k JOIN marts.fct_service_use s ON s.service_use_id = k.service_use_id
 ), sizes AS (
   SELECT service, service_type, supplier, count(DISTINCT client_id) AS n
   FROM supplied GROUP BY service, service_type, supplier
 ), shown AS (
   SELECT d.service, d.service_type, d.client_id, d.service_use_id, d.days, d.cost, d.per_day,
-         CASE WHEN d.not_given OR z.n >= ? THEN d.supplier ELSE ? END AS supplier
+         CASE WHEN d.not_given = 1 OR z.n >= ? THEN d.supplier ELSE ? END AS supplier
   FROM supplied d JOIN sizes z
     ON z.service = d.service AND z.service_type IS NOT DISTINCT FROM d.service_type AND z.supplier = d.supplier
 )
@@ -49,7 +51,8 @@ SELECT service, service_type, supplier,
        CAST(sum(days) AS BIGINT) AS days,
        sum(cost) AS cost,
        sum(cost) / count(DISTINCT client_id) AS cost_per_client,
-       7 * sum(CASE WHEN per_day THEN cost END) / nullif(sum(CASE WHEN per_day THEN days END), 0) AS cost_per_week,
+       7 * sum(CASE WHEN per_day = 1 THEN cost END) / nullif(sum(CASE WHEN per_day = 1 THEN days END), 0)
+         AS cost_per_week,
        sum(cost) / nullif(sum(sum(cost)) OVER (PARTITION BY service, service_type), 0) AS share_of_type_cost
 FROM shown
 GROUP BY service, service_type, supplier
