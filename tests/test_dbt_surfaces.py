@@ -42,7 +42,7 @@ PUBLIC_MARTS = {"client_record_links", "fct_cost_monthly", "fct_service_use", "d
                 "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
                 "dim_data_extract", "dim_household", "fct_household_membership", "fct_household_cost_monthly",
                 "fct_at_risk_backtest",
-                "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta"}
+                "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta", "dim_supplier"}
 METRICS = {"total_cost", "clients", "cost_per_client", "records_started", "clients_starting"}
 #: The demo's report year (costcalc demo: 1 April 2025 to 31 March 2026).
 FY = (date(2025, 4, 1), date(2026, 3, 31))
@@ -131,7 +131,7 @@ def test_report_exposures_depend_on_exactly_the_marts_the_reports_read(parsed, d
                               min_age=18, max_age=90, needs=("Physical Support",))
         runs = {"report_top_clients": lambda c, f: reports.top_clients(c, f),
                 "report_client": lambda c, f: reports.client_breakdown(c, client, f),
-                "report_services": lambda c, f: reports.services(c, f),
+                "report_services": lambda c, f: (reports.services(c, f), reports.services(c, f, by="supplier")),
                 "report_ta_comparison": lambda c, f: reports.ta_comparison(c, f),
                 "report_memberships": lambda c, f: reports.memberships(c),
                 "report_needs": lambda c, f: reports.needs(c),

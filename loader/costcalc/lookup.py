@@ -268,7 +268,7 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
     if not client_id:
         raise LookupRefused("Give the client id to look up.")
     from costcalc.governance import optouts
-    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, transaction
     from costcalc.warehouse.targets import EngineError, is_server
 
     path = Path(warehouse)
@@ -303,15 +303,10 @@ def lookup_client(warehouse: str | Path, client_id: str, reason: str | None, use
                 links = None  # match evidence is not needed for an offer, and names other records
             at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
             # The audit row is committed before anything is returned, let alone shown.
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 lookup_id = con.execute(_AUDIT_INSERT, [at, who, client_id, reason_text, int(len(records)),
                                                         claimed, the_purpose.code, case_ref,
                                                         outcome]).fetchone()[0]
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
     except (EngineError, WarehouseMissing, store.RestrictedMissing, store.RestrictedLocked) as exc:
         raise LookupFailed(str(exc)) from None
     except (WarehouseBusy, duckdb.IOException) as exc:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from costcalc.paths import schema_dirs, seed_file
+from costcalc.paths import SCHEMAS_DIR, schema_dirs, seed_file
 
 #: libyaml's safe loader where PyYAML has it (several times faster), else PyYAML's own.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -191,10 +191,26 @@ def _check_client_flag(name, path: Path) -> str | None:
     return name
 
 
-def _schema_from_yaml(data: dict, path: Path) -> Schema:
+def _shared_spec(name: str, spec: dict, shared: dict, path: Path) -> dict:
+    """A column declared ``{shared: NAME}``: the definition of NAME in ``shared_columns.yaml``
+    (declared once, used by several schemas); keys given beside ``shared`` override it, except
+    ``aliases``, which are added to the shared ones."""
+    ref = spec["shared"]
+    if ref not in shared:
+        raise ValueError(f"{path.name}: column {name}: no shared column {ref!r} in {SHARED_COLUMNS_FILE} "
+                         f"(known: {', '.join(shared) or 'none'})")
+    own = {k: v for k, v in spec.items() if k != "shared"}
+    merged = {**shared[ref], **own}
+    merged["aliases"] = [*(shared[ref].get("aliases") or ()), *(own.get("aliases") or ())]
+    return merged
+
+
+def _schema_from_yaml(data: dict, path: Path, shared: dict | None = None) -> Schema:
     cols = []
     for name, spec in (data.get("columns") or {}).items():
         spec = spec or {}
+        if "shared" in spec:
+            spec = _shared_spec(name, spec, shared or {}, path)
         if spec.get("type", "text") not in COLUMN_TYPES:
             raise ValueError(f"{path.name}: column {name} has unknown type {spec.get('type')!r}")
         cols.append(Column(
@@ -285,16 +301,33 @@ def schema_files(directories: tuple[Path, ...] | None = None) -> dict[str, Path]
     return dict(sorted(files.items()))
 
 
+#: Column definitions several schemas share (a schema's column ``{shared: NAME}``).
+SHARED_COLUMNS_FILE = "shared_columns.yaml"
 #: YAML files beside the schemas that hold settings, not a schema.
-NOT_SCHEMAS = frozenset({"frequencies.yaml", "limits.yaml"})
+NOT_SCHEMAS = frozenset({"frequencies.yaml", "limits.yaml", SHARED_COLUMNS_FILE})
+
+
+def read_shared_columns(directories: tuple[Path, ...] | None = None) -> dict[str, dict]:
+    """The shared column definitions by name: the code's ``shared_columns.yaml`` (always), with
+    the definitions of the same name in ``directories`` (the project's) in their place."""
+    out: dict[str, dict] = {}
+    for directory in dict.fromkeys((SCHEMAS_DIR, *(directories or schema_dirs()))):
+        path = Path(directory) / SHARED_COLUMNS_FILE
+        if path.is_file():
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                raise ValueError(f"{SHARED_COLUMNS_FILE}: each entry must be a column definition (a mapping)")
+            out.update(data)
+    return out
 
 
 def read_schemas(directories: tuple[Path, ...] | None = None) -> dict[str, Schema]:
     """All schemas, keyed by code, in file-name order, read afresh."""
     out: dict[str, Schema] = {}
+    shared = read_shared_columns(directories)
     for path in schema_files(directories).values():
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-        schema = _schema_from_yaml(data, path)
+        schema = _schema_from_yaml(data, path, shared)
         out[schema.code] = schema
     return out
 

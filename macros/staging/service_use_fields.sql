@@ -8,5 +8,6 @@
         ('end_date', 'end', 'date'),
         ('unit_cost', 'unit_cost', type_money()),
         ('frequency', 'frequency', dbt.type_string()),
+        ('supplier', 'supplier', dbt.type_string()),
     ]) }}
 {% endmacro %}

@@ -7,7 +7,7 @@
       - identity: surname, firstname, dob, postcode, nhs_number, ni_number,
         reference, address, and their normalised forms;
       - for cost schemas, the service-use fields: service_type, need,
-        start_date, end_date, unit_cost, frequency (schemas/<code>.yaml `service_use`).
+        start_date, end_date, unit_cost, frequency, supplier (schemas/<code>.yaml `service_use`).
 -#}
 
 {% macro stage_schema(code) %}

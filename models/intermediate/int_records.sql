@@ -57,6 +57,7 @@ select
     start_date,
     end_date,
     unit_cost,
-    frequency
+    frequency,
+    supplier
 from ranked
 where recency = 1

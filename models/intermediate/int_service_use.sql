@@ -1,7 +1,8 @@
 -- One row per de-duplicated service-use record of a cost schema, with its
 -- service (the file type's display name) and effective end date: an ongoing
 -- record (no end date) runs to the latest extract date of its file type; a
--- one-off without an end date ends on its start day.
+-- one-off without an end date ends on its start day. supplier is the supplier's name
+-- as int_suppliers merges its spellings (NULL where the file names none).
 with records as (
 
     select * from {{ ref('int_records') }}
@@ -13,6 +14,12 @@ with records as (
 file_types as (
 
     select * from {{ ref('file_types') }}
+
+),
+
+suppliers as (
+
+    select * from {{ ref('int_suppliers') }}
 
 ),
 
@@ -44,7 +51,9 @@ select
     records.unit_cost,
     {{ cost_per_day('records.unit_cost', 'records.frequency') }} as cost_per_day,
     {{ one_off_cost('records.unit_cost', 'records.frequency') }} as one_off_cost,
-    {{ financial_year_cost('records.unit_cost', 'records.frequency') }} as cost_per_financial_year
+    {{ financial_year_cost('records.unit_cost', 'records.frequency') }} as cost_per_financial_year,
+    suppliers.supplier
 from records
 left join file_types on file_types.file_type = records.file_type
+left join suppliers on suppliers.supplier_given = records.supplier
 left join latest_extracts on latest_extracts.file_type = records.file_type

@@ -48,7 +48,8 @@ select
     uses.one_off_cost,
     uses.cost_per_financial_year,
     uses.service_type as service_type_raw,
-    coalesce(own_label.category, any_label.category) as service_category
+    coalesce(own_label.category, any_label.category) as service_category,
+    uses.supplier
 from uses
 inner join ids on ids.record_key = uses.record_key
 inner join records on records.record_key = uses.record_key

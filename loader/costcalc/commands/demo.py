@@ -3,6 +3,7 @@ and print the reports. See docs/demo.md."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ DEMO_FILE_PREFIXES = ("TA_placements_", "ASC_service_lines_", "substance_misuse_
 #: The demo reports cover the demo's last financial year.
 REPORT_FROM = dt.date(2025, 4, 1)
 REPORT_TO = dt.date(2026, 3, 31)
+#: The services whose suppliers the demo's last report compares (demo/suppliers.py names them).
+DEMO_SUPPLIER_SERVICES = ("Temporary Accommodation", "Adult Social Care")
 
 
 def _is_demo_warehouse(path: Path) -> bool:
@@ -121,6 +124,8 @@ def run_demo(warehouse: Path, out: Path, people: int, seed: int, *, echo=click.e
                      lambda: reports.services(con, filters),
                      lambda: reports.ta_comparison(con, filters),
                      lambda: top_households(con, filters, limit=10),
+                     lambda: reports.services(con, dataclasses.replace(filters, services=DEMO_SUPPLIER_SERVICES),
+                                              by=reports.BY_SUPPLIER),
                      lambda: pathways(con, PathwaysFilters(date_from=REPORT_FROM, date_to=REPORT_TO))):
             echo("")
             echo(reports.format_report(make(), "table"), nl=False)

@@ -192,15 +192,17 @@ def client_cmd(ctx: click.Context, client_id: str, by: str, records: bool, fmt: 
 
 
 @report.command("services")
-@click.option("--by", type=click.Choice(reports.GRANULARITIES), default="period", show_default=True,
+@click.option("--by", type=click.Choice((*reports.GRANULARITIES, reports.BY_SUPPLIER)), default="period",
+              show_default=True,
               help="Split the period into months, quarters, calendar years or financial years "
-                   "(April-March, labelled 2024-25).")
+                   "(April-March, labelled 2024-25); or split each service type by supplier "
+                   "(--by supplier: cost per client and per week; docs/reports.md).")
 @report_options
 @exact_option
 @click.pass_context
 def services_cmd(ctx: click.Context, by: str, fmt: str, output: str | None, exact: bool, **kw) -> None:
     """Spend by service and service type (in each month, quarter, year or financial year with
-    --by); small numbers suppressed unless --exact."""
+    --by; per supplier with --by supplier); small numbers suppressed unless --exact."""
     f = _filters(kw)
     _run(ctx, lambda con: reports.services(con, f, by=by, exact=exact), fmt, output)
 

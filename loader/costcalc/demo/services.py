@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import suppliers
 from .population import AS_AT, Person, Population, postcode_as_typed, rand_date, recorded
 
 ONE_DAY = dt.timedelta(days=1)
@@ -215,10 +216,18 @@ def temporary_accommodation(pop: Population, seed: int, rng: random.Random, refs
                     "residents": pl.residents, "startdate": pl.start,
                     "enddate": pl.end if pl.end is not None and pl.end <= x else None,
                     "cost": cost, "proptype": pl.proptype, "propsubtype": pl.subtype,
+                    "supplier": _ta_supplier(pl, f"{seed}:{pl.pl_id}:{p.pid}:{idx}"),
                 }, p.pid, f"{pl.pl_id}:{p.pid}", extra={"Case Officer": rr.choice(officers)}))
         rows.sort(key=lambda r: (r.values["startdate"], r.values["pin"]))
         out[x] = rows
     return out, placements
+
+
+def _ta_supplier(pl: Placement, row_key: str) -> str:
+    """The placement's accommodation provider, as this row writes it (demo/suppliers.py)."""
+    _, (low, high), _, _ = _TA_TYPES[pl.proptype]
+    name = suppliers.choose(suppliers.TA_SUPPLIERS[pl.proptype], pl.cost, low, high, pl.pl_id)
+    return suppliers.as_written(name, row_key)
 
 
 # ==================================================================== ASC01
@@ -271,6 +280,15 @@ def _price_periods(line: Line, upto: dt.date) -> list[tuple[dt.date, dt.date, De
             break
         s, k = fe + ONE_DAY, k + 1
     return out
+
+
+def _asc_supplier(line: Line, row_key: str) -> str | None:
+    """The care line's provider, as this row writes it; none for a direct payment."""
+    names = suppliers.ASC_SUPPLIERS.get(line.stype)
+    if not names:
+        return None
+    _, low, high = next(p for p in _ASC_PRICES[line.stype] if p[0] == line.freq)
+    return suppliers.as_written(suppliers.choose(names, line.base, low, high, line.lid), row_key)
 
 
 def adult_social_care(pop: Population, seed: int, rng: random.Random, refs: Refs,
@@ -394,6 +412,7 @@ def adult_social_care(pop: Population, seed: int, rng: random.Random, refs: Refs
                     "priceend": priceend, "cost": unit, "frequency": line.spelling,
                     "service": line.service, "servicetype": line.stype,
                     "primarysupportreasoncategory": line.psr, "carepackagelineitemid": line.lid,
+                    "supplier": _asc_supplier(line, f"{seed}:{line.lid}:{i}:{x}"),
                 }, p.pid, f"{line.lid}:{ps.isoformat()}",
                     extra={"Team": "Learning Disabilities" if "Learning" in line.psr else
                            ("Mental Health" if "Mental" in line.psr else rr.choice(_ASC_TEAMS[:2] + _ASC_TEAMS[4:]))}))

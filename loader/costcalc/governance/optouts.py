@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from costcalc.warehouse import restricted_store as store
+from costcalc.warehouse.connection import transaction
 
 #: The only purpose a person can opt out of (A and B do not need consent; C never reaches identities).
 OPTOUT_PURPOSE = "D"
@@ -154,18 +155,13 @@ def add_optout(con, file_type: str, reference: str, reason: str, *, by: str, cla
         raise OptOutError(f"No loaded {file_type} record has that reference: check it, or give "
                           "--not-loaded-yet to record the opt-out before the service's file arrives.")
     at = _now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if _active(con, file_type, ref):
             raise OptOutError(f"That reference is already opted out of purpose D for {file_type}.")
         optout_id = con.execute(
             "INSERT INTO restricted.optouts (file_type, reference, purpose, added_at, added_by, added_claimed_user, "
             "added_reason) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING optout_id",
             [file_type, ref, OPTOUT_PURPOSE, at, by, claimed_user, reason]).fetchone()[0]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return OptOut(int(optout_id), file_type, ref, OPTOUT_PURPOSE, at, by, claimed_user, reason), covered
 
 
@@ -177,17 +173,12 @@ def remove_optout(con, file_type: str, reference: str, reason: str, *, by: str,
     if not has_register(con):
         raise OptOutError(f"That reference has no opt-out for {file_type}.")
     at = _now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         ids = _active(con, file_type, ref)
         if not ids:
             raise OptOutError(f"That reference has no opt-out for {file_type}.")
         con.execute("UPDATE restricted.optouts SET removed_at = ?, removed_by = ?, removed_claimed_user = ?, "
                     "removed_reason = ? WHERE optout_id = ?", [at, by, claimed_user, reason, ids[0]])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return list_optouts(con, include_removed=True, optout_id=ids[0])[0]
 
 

@@ -325,16 +325,13 @@ def _restricted_audit(warehouse, *, read_only: bool, wait_seconds: float):
 def _purge_restricted_audit(con, cutoff: _dt.datetime, *, dry_run: bool) -> list[PurgedGroup]:
     """The audit rows due in the restricted file (DuckDB), deleted in its own transaction
     unless ``dry_run``."""
+    from costcalc.warehouse.connection import transaction
+
     groups = audit_rows_due(con, cutoff, schemas=("audit",))
     if dry_run or not groups:
         return groups
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _delete_audit_rows(con, groups, cutoff)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return groups
 
 
@@ -389,6 +386,7 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
     in one transaction, rejected values, audit log rows and the record of it all. A dry
     run opens the warehouse read-only and changes nothing."""
     from costcalc.lookup import audited_user
+    from costcalc.warehouse.connection import transaction
 
     settings = settings or load_settings().retention
     now = (now or _local_now()).replace(microsecond=0)
@@ -416,8 +414,7 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
         who = audited_user(con)
         for root in result.folders:
             result.groups += _remove_files(root, [d for r, d in due if r == root], con, result.skipped)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             values = rejected_values_due(con, values_cutoff)
             if values:
                 _blank_rejected_values(con, values_cutoff)
@@ -425,10 +422,6 @@ def purge(warehouse, folders=(), *, dry_run: bool = False, now: _dt.datetime | N
             _delete_audit_rows(con, audit, audit_cutoff)
             result.groups += values + restricted_groups + audit
             result.purge_id = _record(con, result, who)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return result
     finally:
         con.close()

@@ -216,6 +216,7 @@ def unload(warehouse, what: str, reason: str | None, *, wait_seconds: float = 10
     ``UnloadRefused`` (nothing changed: a bad reason is refused before the warehouse is
     opened) or ``UnloadFailed``."""
     from costcalc.lookup import audited_user
+    from costcalc.warehouse.connection import transaction
 
     reason_text = check_reason(reason)
     con = _open(warehouse, wait_seconds)
@@ -226,14 +227,8 @@ def unload(warehouse, what: str, reason: str | None, *, wait_seconds: float = 10
                                 "Try again when it has finished (`costcalc status`).")
         load = find_load(con, what)
         who = audited_user(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            result = _unload_in_transaction(con, load, who, reason_text)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        return result
+        with transaction(con):
+            return _unload_in_transaction(con, load, who, reason_text)
     finally:
         con.close()
 

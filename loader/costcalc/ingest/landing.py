@@ -44,7 +44,8 @@ from costcalc.ingest import messages
 from costcalc.ingest.headers import HeaderReview, column_letter, review_headers
 from costcalc.ingest.messages import data_set_name, expected, listed, quoted, say
 from costcalc.ingest.validate import HEADER_SCAN_ROWS, Batch, BatchValidator, CellError, HeaderMatch, find_header
-from costcalc.warehouse.connection import ensure_raw, insert_from, next_load_id, open_warehouse, quote
+from costcalc.warehouse.connection import (ensure_raw, insert_from, next_load_id, open_warehouse, quote,
+                                          transaction)
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +267,10 @@ class _Loader:
         self.warnings: list[str] = []
         self.loaded_by: str | None = None  # set by run()
 
-    def _commit(self) -> None:
+    def _about_to_commit(self) -> None:
+        """The last step inside a load's transaction (the watcher checks the file is unchanged)."""
         if self.before_commit is not None:
             self.before_commit(self.sha)
-        self.con.execute("COMMIT")
 
     # -------------------------------------------------------------- options
     def _resolve_arguments(self) -> None:
@@ -406,17 +407,13 @@ class _Loader:
             reason = reason[len(self.name) + 2:]
         message = f"{self.name}: {reason}"
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             load_id = next_load_id(con)
             con.execute("INSERT INTO raw.rejected_rows (load_id, source_file, source_row, reason) "
                         "VALUES (?, ?, ?, ?)",
                         [load_id, self.name, row, message]).fetchall()
             self._log_row(load_id, "rejected", 0, 0, 0, message, None)
-            self._commit()
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            self._about_to_commit()
         return LoadResult(load_id, "rejected", self.schema.code if self.schema else None,
                           self.file_type.file_type if self.file_type else None, self.name,
                           0, 0, 0, message, None, [CellError(row or 0, "", None, reason)],
@@ -484,56 +481,50 @@ class _Loader:
         tally = LoadTally()
         bar = self._progress_bar(source)
         inserter = BatchInserter(self._insert_batch)
-        con.execute("BEGIN TRANSACTION")
         try:
-            load_id = next_load_id(con)
-            row_no = first_data_row
-            for chunk in _chunks(source, rest):
-                batch = validator.process(chunk, row_no)
+            with transaction(con, before_rollback=inserter.settle):  # the connection is one thread's
+                load_id = next_load_id(con)
+                row_no = first_data_row
+                for chunk in _chunks(source, rest):
+                    batch = validator.process(chunk, row_no)
+                    inserter.wait()
+                    row_no += len(chunk)
+                    tally.count(batch)
+                    if batch.errors:
+                        self._insert_errors(load_id, batch.errors)
+                        if self.strict and not tally.strict_failed:
+                            tally.strict_failed = True
+                            con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?",
+                                        [load_id]).fetchall()
+                    if not tally.strict_failed and batch.rows_accepted:
+                        inserter.submit(insert_sql, load_id, batch)
+                        tally.accept(batch, schema)
+                    if bar is not None:
+                        bar.advance()
                 inserter.wait()
-                row_no += len(chunk)
-                tally.count(batch)
-                if batch.errors:
-                    self._insert_errors(load_id, batch.errors)
-                    if self.strict and not tally.strict_failed:
-                        tally.strict_failed = True
-                        con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?",
-                                    [load_id]).fetchall()
-                if not tally.strict_failed and batch.rows_accepted:
-                    inserter.submit(insert_sql, load_id, batch)
-                    tally.accept(batch, schema)
-                if bar is not None:
-                    bar.advance()
-            inserter.wait()
-            # A streamed sheet reports its merged cells only once all its rows are read.
-            self._check_merged(source, first_data_row - 1)
-            status, message, extract = self._outcome(tally)
-            refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
-            if status == "loaded":
-                # A file that loaded nothing useful is refused whole, nothing kept.
-                refusal = (say("blank_cost_column",
-                               header=quoted(validator.headers[schema.service_use_column["unit_cost"]]))
-                           if self._costs_all_blank(tally)
-                           else self._too_little_accepted(tally.read, tally.accepted, tally.rejected))
-                if refusal is not None:
-                    con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
-                    con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, NULL, NULL, ?)",
-                                [load_id, self.name, refusal]).fetchall()
-                    tally.accepted, status, extract, message = 0, "rejected", None, f"{self.name}: {refusal}"
-            date_source = None
-            if status == "loaded":
-                date_source = DATA if tally.newest else self.extract_date_source
-                self._extract_date_warnings(extract, date_source,
-                                            _dt.date.fromisoformat(tally.newest_any) if tally.newest_any else None)
-            self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract, date_source)
-            self._commit()
-        except BaseException:
-            try:
-                inserter.settle()  # let the insert finish: the connection is one thread's
-                con.execute("ROLLBACK")
-            except Exception:
-                pass
-            raise
+                # A streamed sheet reports its merged cells only once all its rows are read.
+                self._check_merged(source, first_data_row - 1)
+                status, message, extract = self._outcome(tally)
+                refusal = message.removeprefix(f"{self.name}: ") if status == "rejected" else None
+                if status == "loaded":
+                    # A file that loaded nothing useful is refused whole, nothing kept.
+                    refusal = (say("blank_cost_column",
+                                   header=quoted(validator.headers[schema.service_use_column["unit_cost"]]))
+                               if self._costs_all_blank(tally)
+                               else self._too_little_accepted(tally.read, tally.accepted, tally.rejected))
+                    if refusal is not None:
+                        con.execute(f"DELETE FROM raw.{quote(schema.table)} WHERE _load_id = ?", [load_id]).fetchall()
+                        con.execute("INSERT INTO raw.rejected_rows VALUES (?, ?, NULL, NULL, NULL, ?)",
+                                    [load_id, self.name, refusal]).fetchall()
+                        tally.accepted, status, extract, message = 0, "rejected", None, f"{self.name}: {refusal}"
+                date_source = None
+                if status == "loaded":
+                    date_source = DATA if tally.newest else self.extract_date_source
+                    self._extract_date_warnings(extract, date_source,
+                                                _dt.date.fromisoformat(tally.newest_any) if tally.newest_any else None)
+                self._log_row(load_id, status, tally.read, tally.accepted, tally.rejected, message, extract,
+                              date_source)
+                self._about_to_commit()
         finally:
             inserter.shutdown()
             if bar is not None:

@@ -27,6 +27,7 @@ from costcalc.reports.filters import GRANULARITIES, ReportFilters, bucket_label,
 from costcalc.reports.output import FORMATS, format_csv, format_json, format_money, format_report, format_table
 from costcalc.reports.queries import (
     ALL_SERVICES,
+    BY_SUPPLIER,
     client_breakdown,
     client_records,
     memberships,

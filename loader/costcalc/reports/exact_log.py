@@ -51,7 +51,7 @@ def log_exact_run(warehouse: str | Path, report: str, period_from: date | None, 
     schema); return (log id, the audited user)."""
     from costcalc.lookup import audited_user
     from costcalc.warehouse import restricted_store as store
-    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing, transaction
     from costcalc.warehouse.targets import EngineError, is_server
 
     path = Path(warehouse)
@@ -63,13 +63,8 @@ def log_exact_run(warehouse: str | Path, report: str, period_from: date | None, 
             who = audited_user(con)
             at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
             text = json.dumps(filters, sort_keys=True, ensure_ascii=False, default=str)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 log_id = con.execute(_INSERT, [at, who, report, period_from, period_to, text]).fetchone()[0]
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
     except (EngineError, WarehouseMissing, store.RestrictedMissing) as exc:
         raise ExactLogFailed(str(exc)) from None
     except (WarehouseBusy, store.RestrictedLocked, duckdb.Error) as exc:

@@ -111,11 +111,20 @@ ORDER BY k.b_from, s.start_date, k.service, k.service_type, k.service_use_id""")
     ))
 
 
+#: ``report services --by supplier``: the service types split by supplier instead of by period.
+BY_SUPPLIER = "supplier"
+
+
 def services(con: duckdb.DuckDBPyConnection, filters: ReportFilters | None = None, by: str = "period", *,
              exact: bool = False) -> Report:
     """Spend by service and service type in the period (or in each month, quarter, year or
-    financial year of it, with ``by``); small numbers suppressed unless ``exact``."""
+    financial year of it, with ``by``; or per supplier, ``by="supplier"``: costcalc.reports.suppliers);
+    small numbers suppressed unless ``exact``."""
     f = filters or ReportFilters()
+    if by == BY_SUPPLIER:
+        from costcalc.reports.suppliers import services_by_supplier
+
+        return services_by_supplier(con, f, exact=exact)
     if by != "period":
         return services_by(con, f, by, exact=exact)
     period = resolve_period(con, f)

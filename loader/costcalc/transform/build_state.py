@@ -66,14 +66,15 @@ def _last_load_id(con) -> int | None:
 
 def start(warehouse) -> tuple[int, int | None]:
     """Record a build starting; return its id and the newest load it includes."""
+    from costcalc.warehouse.connection import transaction
+
     con = _connect(warehouse)
     try:
-        con.execute("BEGIN TRANSACTION")
-        build_id = int(con.execute("SELECT coalesce(max(build_id), 0) + 1 FROM raw.build_log").fetchall()[0][0])
-        last = _last_load_id(con)
-        con.execute("INSERT INTO raw.build_log (build_id, started_at, status, pid, last_load_id) "
-                    "VALUES (?, ?, 'running', ?, ?)", [build_id, _now(), os.getpid(), last])
-        con.execute("COMMIT")
+        with transaction(con):
+            build_id = int(con.execute("SELECT coalesce(max(build_id), 0) + 1 FROM raw.build_log").fetchall()[0][0])
+            last = _last_load_id(con)
+            con.execute("INSERT INTO raw.build_log (build_id, started_at, status, pid, last_load_id) "
+                        "VALUES (?, ?, 'running', ?, ?)", [build_id, _now(), os.getpid(), last])
         return build_id, (int(last) if last is not None else None)
     finally:
         con.close()

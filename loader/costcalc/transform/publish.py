@@ -119,7 +119,7 @@ def publish_duckdb(warehouse: str | os.PathLike, build_id: int, last_load_id: in
     published path (atomic: readers see the old snapshot or the new one)."""
     import duckdb
 
-    from costcalc.warehouse.connection import open_warehouse, quote
+    from costcalc.warehouse.connection import open_warehouse, quote, transaction
 
     warehouse = Path(warehouse)
     target = published_path(warehouse)
@@ -135,12 +135,11 @@ def publish_duckdb(warehouse: str | os.PathLike, build_id: int, last_load_id: in
         con.execute(f"ATTACH {_literal(str(tmp))} AS costcalc_publish")
         try:
             con.execute("CREATE SCHEMA costcalc_publish.marts")
-            con.execute("BEGIN TRANSACTION")
-            for t in tables:
-                con.execute(f"CREATE TABLE costcalc_publish.marts.{quote(t)} AS "
-                            f"SELECT * FROM {PUBLIC_SCHEMA}.{quote(t)}")
-            _write_build_info(con, "costcalc_publish.marts", build_id, last_load_id)
-            con.execute("COMMIT")
+            with transaction(con):
+                for t in tables:
+                    con.execute(f"CREATE TABLE costcalc_publish.marts.{quote(t)} AS "
+                                f"SELECT * FROM {PUBLIC_SCHEMA}.{quote(t)}")
+                _write_build_info(con, "costcalc_publish.marts", build_id, last_load_id)
             con.execute("CHECKPOINT costcalc_publish")
         finally:
             try:

@@ -10,8 +10,10 @@ DuckDB-like interface. The raw layer is declared in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -84,6 +86,36 @@ def _open_duckdb(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.
                 raise WarehouseBusy(f"the warehouse {path.name} is in use by another process; "
                                     "try again when it has finished") from None
             time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def transaction(con, *, before_rollback: Callable[[], None] | None = None) -> Iterator:
+    """Run the ``with`` block in one transaction of ``con``: committed when the block
+    ends, rolled back when anything is raised in it (an error, Ctrl-C, SIGTERM), and
+    the exception raised again.
+
+    ``con`` is any connection :func:`open_warehouse` gives: a DuckDB connection, or a
+    server engine's (:mod:`costcalc.warehouse.engines`), whose ``BEGIN`` / ``COMMIT`` /
+    ``ROLLBACK`` map to the DB-API driver's transaction on PostgreSQL and SQL Server.
+    Spark has no transactions: there ``BEGIN`` holds the block's inserts back and
+    ``COMMIT`` writes them, raw rows before the load log (a crash in between leaves
+    rows no load claims, which the next load id skips).
+
+    ``before_rollback`` runs first when the block fails (the loader lets an insert still
+    running on another thread finish: the connection is one thread's). A failing
+    rollback (the connection already gone) never hides the block's own error; the
+    server ends the transaction with the connection."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            if before_rollback is not None:
+                before_rollback()
+        with contextlib.suppress(Exception):
+            con.execute("ROLLBACK")
+        raise
 
 
 def ensure_raw(con) -> None:

@@ -337,13 +337,13 @@ def _copy_audit(con, path: Path) -> None:
 
 
 def _copy_table(con, home: str, alias: str, table: str) -> None:
+    from costcalc.warehouse.connection import transaction
     from costcalc.warehouse.raw_layer import quote
 
     have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
                        "AND table_schema = 'audit' AND table_name = ?", [alias, table]).fetchone()[0]
     src, dst = f"{home}.audit.{quote(table)}", f"audit.{quote(table)}"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if not have:
             _create_like(con, src, table)
         cols = [r[0] for r in con.execute(
@@ -353,10 +353,6 @@ def _copy_table(con, home: str, alias: str, table: str) -> None:
         listed = ", ".join(quote(c) for c in cols)
         con.execute(f"INSERT INTO {dst} ({listed}) SELECT {listed} FROM {src} "
                     f"EXCEPT ALL SELECT {listed} FROM {dst}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _create_like(con, src: str, table: str) -> None:
