@@ -52,6 +52,7 @@ scored as (
         case when p.is_link = 1 and u.decision = 'unlink' then 'manual_unlink' else p.rule end as rule,
         p.score,
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
+        p.reference_level,
         u.decided_by, u.reason,
         case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
     from {{ ref('int_match_pairs') }} as p
@@ -84,6 +85,7 @@ all_links as (
 select
     l.record_key_a, l.record_key_b, l.rule, l.score,
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
+    l.reference_level,
     l.decided_by, l.reason, l.is_link,
     case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
 from all_links as l

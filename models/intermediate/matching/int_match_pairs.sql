@@ -24,6 +24,9 @@ candidates as (
     select distinct a.profile_key as pk_a, b.profile_key as pk_b
     from keys as a
     inner join keys as b on b.rule_no = a.rule_no and b.block_key = a.block_key and b.profile_key > a.profile_key
+    -- profiles sharing a service reference in one file type are compared too
+    union
+    select pk_a, pk_b from {{ ref('int_match_reference_pairs') }}
 ),
 
 levels as (
@@ -98,6 +101,16 @@ levels as (
     inner join p as b on b.profile_key = c.pk_b
 ),
 
+reference_levels as (
+    -- the same service reference in one file type: strong evidence; two different
+    -- references are none against (a person can hold two claims): 'missing', weight 0
+    select
+        l.*,
+        case when r.pk_a is not null then 'agree' else 'missing' end as reference_level
+    from levels as l
+    left join {{ ref('int_match_reference_pairs') }} as r on r.pk_a = l.pk_a and r.pk_b = l.pk_b
+),
+
 scored as (
     select
         l.*,
@@ -136,8 +149,9 @@ scored as (
             when 'sector' then {{ match_weight('pc_sector') }}
             when 'missing' then 0
             else {{ match_weight('pc_different') }} end
+        + case l.reference_level when 'agree' then {{ match_weight('reference_agree') }} else 0 end
             as score
-    from levels as l
+    from reference_levels as l
 ),
 
 flagged as (
@@ -156,6 +170,7 @@ flagged as (
 select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
+    reference_level,
     score,
     case when is_apart = 0 and score >= {{ match_weight('threshold') }} then 1 else 0 end as is_link,
     is_apart,
