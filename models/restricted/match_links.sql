@@ -60,7 +60,7 @@ scored as (
         on u.decision = 'unlink'
         and u.record_key_a = case when p.record_key_a < p.record_key_b then p.record_key_a else p.record_key_b end
         and u.record_key_b = case when p.record_key_a < p.record_key_b then p.record_key_b else p.record_key_a end
-    where p.score >= {{ match_weight('threshold') }}
+    where p.score >= {{ match_weight('threshold') }} or p.is_link = 1
 ),
 
 manual as (

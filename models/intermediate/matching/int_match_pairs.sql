@@ -165,6 +165,20 @@ flagged as (
             else 0
         end as is_apart
     from scored as s
+),
+
+number_only as (
+    -- a shared valid NHS or NI number with no name or date of birth to compare: a record
+    -- identified by its number alone (schemas' identified_by) links on it
+    select
+        f.*,
+        case
+            when (f.nhs_level = 'agree' or f.ni_level = 'agree')
+                and f.sn_level = 'missing' and f.fn_level = 'missing' and f.dob_level = 'missing'
+                then 1
+            else 0
+        end as is_number_only
+    from flagged as f
 )
 
 select
@@ -172,15 +186,15 @@ select
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
     reference_level,
     score,
-    case when is_apart = 0 and score >= {{ match_weight('threshold') }} then 1 else 0 end as is_link,
+    case when is_apart = 0 and (score >= {{ match_weight('threshold') }} or is_number_only = 1) then 1 else 0 end as is_link,
     is_apart,
     case
         when nhs_level = 'conflict' then 'nhs_number_conflict'
         when ni_level = 'conflict' then 'ni_number_conflict'
         when is_apart = 1 then 'first_name_conflict'
-        when score < {{ match_weight('threshold') }} then 'below_threshold'
+        when score < {{ match_weight('threshold') }} and is_number_only = 0 then 'below_threshold'
         when nhs_level = 'agree' then 'nhs_number'
         when ni_level = 'agree' then 'ni_number'
         else 'weighted_score'
     end as rule
-from flagged
+from number_only

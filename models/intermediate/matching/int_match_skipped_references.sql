@@ -7,7 +7,7 @@
 {{ config(materialized='table') }}
 
 select
-    min(file_type) as file_type,
+    min({{ dbt.split_part('ref_key', "'|'", 1) }}) as file_type,
     count(*) as n_records,
     count(distinct profile_key) as n_profiles
 from {{ ref('int_match_records') }}
