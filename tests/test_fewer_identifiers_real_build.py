@@ -67,7 +67,7 @@ def test_an_ni_only_data_set_is_costed_and_linked_and_pins_link_extracts(fresh_e
         ["P-81", "Heptonstal", "Mavis", "08/08/1945", "YO9 9ZZ", "01/04/2024", "100", "Hostel"]])
     with fresh_engine.selected():
         assert load_file(wh, hb, file_type="housing_benefit", provider="revenues_benefits").status == "loaded"
-        res = load_file(wh, dhp, file_type="discretionary_housing_payments", provider="revenues_benefits",
+        res = load_file(wh, dhp, file_type="dhp_awards", provider="revenues_benefits",
                         extract_date="2024-04-30")
         # a careless header for the amount ('Weekly Amount') refuses the file, naming the one asked for
         assert res.status == "rejected" and "Cost" in res.message
@@ -76,7 +76,7 @@ def test_an_ni_only_data_set_is_costed_and_linked_and_pins_link_extracts(fresh_e
             [[NI.lower(), "ORMEROD", dt.datetime(2024, 4, 1), dt.datetime(2024, 4, 28), 25,
               "Discretionary Housing Payment"],
              ["QQ123456C", "Blenkinsop", dt.datetime(2024, 4, 1), None, 25, "Discretionary Housing Payment"]])
-        res = load_file(wh, dhp, file_type="discretionary_housing_payments", provider="revenues_benefits",
+        res = load_file(wh, dhp, file_type="dhp_awards", provider="revenues_benefits",
                         extract_date="2024-04-30")
         assert (res.status, res.rows_accepted, res.rows_rejected) == ("loaded", 1, 1), res.message
         for f, x in ((ta1, "2024-03-31"), (ta2, "2024-04-30")):

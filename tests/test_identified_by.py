@@ -130,7 +130,7 @@ def test_rows_are_accepted_or_rejected_by_combination_with_a_clear_message(tmp_p
         row(postcode="LS1 1AA", firstname="Anna"),                     # 9: nothing that identifies
         row(surname="Pickersgill", postcode="LS1 1AA"),                # 10: surname without dob or numbers
     ])
-    res = load_file(wh, path, file_type="discretionary_housing_payments", provider="revenues_benefits",
+    res = load_file(wh, path, file_type="dhp_awards", provider="revenues_benefits",
                     extract_date="2024-04-30")
     assert (res.status, res.rows_read, res.rows_accepted, res.rows_rejected) == ("loaded", 9, 4, 5)
     assert [r[0] for r in query(wh, "select _source_row from raw.gs01 order by 1")] == [2, 3, 4, 8]
@@ -160,7 +160,7 @@ def test_the_terminal_names_row_and_column_but_never_the_value(tmp_path, wh):
         w.writerow(["NI Number", "Surname", "Start Date", "Cost", "Service Description"])
         w.writerow([NI, "Ormerod", "01/04/2024", "25", "DHP award"])
         w.writerow(["QQ 12 34 56 C", "Blenkinsop", "01/04/2024", "25", "DHP award"])
-    res = CliRunner().invoke(main, ["--warehouse", str(wh), "load", "--file-type", "discretionary_housing_payments",
+    res = CliRunner().invoke(main, ["--warehouse", str(wh), "load", "--file-type", "dhp_awards",
                                     "--provider", "revenues_benefits", "--extract-date", "2024-04-30", str(path)])
     out = res.output
     assert res.exit_code == 0, out
@@ -173,7 +173,7 @@ def test_the_terminal_names_row_and_column_but_never_the_value(tmp_path, wh):
 def test_a_file_whose_columns_cannot_identify_anyone_is_refused_naming_them(tmp_path, wh):
     path = write_xlsx(tmp_path / "dhp_no_names.xlsx", ["NI Number", "Start Date", "Cost", "Service Description"],
                       [[NI, dt.datetime(2024, 4, 1), 25, "DHP award"]])
-    res = load_file(wh, path, file_type="discretionary_housing_payments", provider="revenues_benefits")
+    res = load_file(wh, path, file_type="dhp_awards", provider="revenues_benefits")
     assert res.status == "rejected"
     assert res.message.endswith("missing 'Last Name'")  # the header GS00 files are asked for, too
     assert query(wh, "select count(*) from raw.load_log where status = 'loaded'") == [(0,)]

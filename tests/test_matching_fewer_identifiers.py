@@ -19,7 +19,7 @@ _rng = random.Random(1414)
 NHS1 = matchgen.valid_nhs(_rng)
 NI1 = matchgen.valid_ni(_rng)
 
-TA, GS, DHP = "temporary_accommodation", "general_service", "discretionary_housing_payments"
+TA, GS, DHP = "temporary_accommodation", "general_service", "dhp_awards"
 
 
 def rec(key, surname, firstname, dob, postcode, *, nhs=None, ni=None, schema="GS00", file_type=GS, ref=None):

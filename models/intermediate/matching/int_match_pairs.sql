@@ -148,8 +148,12 @@ scored as (
                 then {{ match_tf_weight('tf_pc', match_weight('pc_m'), match_weight('pc_exact_min'), match_weight('pc_exact_max')) }}
             when 'sector' then {{ match_weight('pc_sector') }}
             when 'missing' then 0
-            else {{ match_weight('pc_different') }} end
-        + case l.reference_level when 'agree' then {{ match_weight('reference_agree') }} else 0 end
+            else {{ match_weight('pc_different') }}
+        end
+        + case l.reference_level
+            when 'agree' then {{ match_weight('reference_agree') }}
+            else 0
+        end
             as score
     from reference_levels as l
 ),
@@ -173,7 +177,8 @@ number_only as (
     select
         f.*,
         case
-            when (f.nhs_level = 'agree' or f.ni_level = 'agree')
+            when
+                (f.nhs_level = 'agree' or f.ni_level = 'agree')
                 and f.sn_level = 'missing' and f.fn_level = 'missing' and f.dob_level = 'missing'
                 then 1
             else 0
