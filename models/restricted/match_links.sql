@@ -5,7 +5,8 @@
 
   rule:
     identical_details   the two records carry identical matching details
-    nhs_number          a scored link with the same valid NHS number
+    nhs_number          a scored link with the same valid NHS number (or that
+                        number and no name or date of birth to compare)
     ni_number           a scored link with the same valid NI number
     weighted_score      a scored link on names, date of birth and postcode
     manual_link         seeds/match_decisions.csv says they are the same person

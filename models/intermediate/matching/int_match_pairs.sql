@@ -7,7 +7,10 @@
   conflict: never a link, and kept apart by clustering (is_apart), so that
   twins stay two people even when a record without a first name resembles both.
   A missing value (blank, or a placeholder: int_match_records) is level
-  'missing' and weighs nothing.
+  'missing' and weighs nothing. Profiles sharing a service reference in one
+  file type (int_match_reference_pairs) are compared too, and the agreement
+  weighs reference_agree (reference_level). A pair sharing a valid NHS or NI
+  number with no name or date of birth to compare links (is_number_only).
 -#}
 {{ config(materialized='table') }}
 
