@@ -205,3 +205,15 @@ def test_nhs_numbers_count_only_when_matching_can_use_them(value, usable):
 ])
 def test_ni_numbers_count_only_when_matching_can_use_them(value, usable):
     assert identifiers.usable_number("ni_number", value) is usable
+
+
+def test_a_gs00_file_without_postcodes_is_not_taken_for_gs01(tmp_path, wh):
+    """GS01's headers are GS00's: without a file type, a GS00 file lacking a postcode
+    column is refused as before, never loaded as discretionary housing payments."""
+    path = write_xlsx(tmp_path / "gs.xlsx", ["Surname", "Date of Birth", "Start Date", "Cost", "Cost Frequency",
+                                             "Service Description"],
+                      [["Ormerod", dt.datetime(1975, 5, 5), dt.datetime(2024, 4, 1), 25, "Weekly", "x"]])
+    res = load_file(wh, path)
+    assert res.status == "rejected" and "missing 'Post Code'" in res.message
+    assert load_file(wh, path, schema="GS01", extract_date="2024-04-30").status == "loaded"
+    assert query(wh, "select file_type from raw.load_log where status = 'loaded'") == [("dhp_awards",)]

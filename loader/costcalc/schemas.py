@@ -95,6 +95,9 @@ class Schema:
     #: The combinations of identity fields enough to identify a person (YAML ``identified_by``;
     #: absent: the default of :func:`_identified_by`); empty for a schema with no person.
     identified_by: tuple[tuple[str, ...], ...] = ()
+    #: False: never chosen by recognising a file's headers, only by its file type or
+    #: ``--schema`` (YAML ``recognise_from_headers``; GS01, whose headers are GS00's).
+    recognise_from_headers: bool = True
 
     @property
     def service_use_column(self) -> dict[str, str]:
@@ -232,6 +235,7 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
         unknown_headers=_unknown_headers_option(data.get("unknown_headers"), path.name),
         client_flag=_check_client_flag(data.get("client_flag"), path),
         identified_by=_identified_by(data, cols, path),
+        recognise_from_headers=bool(data.get("recognise_from_headers", True)),
     )
 
 

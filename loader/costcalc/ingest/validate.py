@@ -61,7 +61,7 @@ def find_header(rows: list[list], schema: Schema | None = None) -> HeaderMatch |
     """The best (row, schema) pair among the first rows: every mandatory column
     present first, then the most columns matched, then the closest fit.
     None when no row matches any column at all."""
-    candidates = [schema] if schema is not None else list(load_schemas().values())
+    candidates = [schema] if schema is not None else [s for s in load_schemas().values() if s.recognise_from_headers]
     best: HeaderMatch | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         texts = header_texts(row)
