@@ -352,7 +352,8 @@ SAMPLES = {"rows": 20, "data_set": "Temporary Accommodation", "missing": "'Date 
            "first": "D", "second": "H", "header": "'Start Date'", "first_header": "'Surname'",
            "second_header": "'Last Name'", "expected": "'Weekly Cost'", "where": "E2:E3", "provider": "'x'",
            "allowed": "housing_needs", "rejected": 3, "read": 5, "start": "'Start Date'",
-           "end": "'End Date'", "reason": "the file has no rows", "count": 1, "share": "50%"}
+           "end": "'End Date'", "reason": "the file has no rows", "count": 1, "share": "50%",
+           "options": "'Surname' and 'Date of Birth', or a valid 'NHS Number'"}
 
 
 def test_every_message_template_passes_the_wording_checklist():

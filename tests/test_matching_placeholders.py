@@ -285,11 +285,13 @@ def test_one_list_two_readers():
     """The loader and dbt read the same seed: every row of it is a placeholder to
     the loader, normalised as the SQL normalises it."""
     rows = load_placeholders()
-    assert {p.identifier for p in rows} == {"surname", "firstname", "dob", "postcode", "nhs_number", "ni_number"}
+    assert {p.identifier for p in rows} == {"surname", "firstname", "dob", "postcode", "nhs_number", "ni_number",
+                                            "reference"}
     assert is_placeholder("surname", "not known") and is_placeholder("firstname", "Baby of Khan")
     assert is_placeholder("postcode", "zz99 3vz") and is_placeholder("dob", dt.date(1900, 1, 1))
     assert is_placeholder("ni_number", "TN 01 01 80 M") and is_placeholder("nhs_number", "000 000 0000")
     assert not is_placeholder("surname", "Smith") and not is_placeholder("postcode", "LS1 1AA")
+    assert is_placeholder("reference", "t b c") and not is_placeholder("reference", "P-1234")
 
 
 def test_no_fixed_abode_reaches_dim_client_and_links_on_real_details(tmp_path):

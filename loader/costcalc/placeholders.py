@@ -6,7 +6,8 @@ readers: this module (the loader accepts and counts such values) and dbt
 (matching treats them as missing). Columns:
 
 - ``identifier``: the identity field (``schemas/*.yaml`` ``identity:`` keys):
-  surname, firstname, dob, postcode, nhs_number, ni_number;
+  surname, firstname, dob, postcode, nhs_number, ni_number, reference (a
+  service reference: matching compares it within one file type);
 - ``kind``: ``value`` (the whole normalised value) or ``prefix`` (it starts so);
 - ``value``: as a person would write it (``Not Known``, ``ZZ99 3VZ``, ``1900-01-01``);
 - ``flag``: a fact the value still says about the person (``no_fixed_abode``), or blank;
@@ -14,7 +15,7 @@ readers: this module (the loader accepts and counts such values) and dbt
 
 Values are compared normalised, the same way on both sides: names letters only,
 upper case (``Not Known`` -> ``NOTKNOWN``, ``Baby of Smith`` -> ``BABYOFSMITH``);
-postcodes, NHS and NI numbers upper case without spaces or hyphens; dates of
+postcodes, NHS and NI numbers and references upper case without spaces or hyphens; dates of
 birth as ISO dates. See docs/matching.md ("Placeholders").
 """
 
@@ -37,6 +38,7 @@ SEED_FILE = "match_placeholders.csv"
 IDENTIFIERS = {
     "surname": "surname", "firstname": "first name", "dob": "date of birth",
     "postcode": "postcode", "nhs_number": "NHS number", "ni_number": "NI number",
+    "reference": "service reference",
 }
 _NAMES = ("surname", "firstname")
 

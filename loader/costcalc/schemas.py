@@ -25,6 +25,11 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Column types the loader knows how to parse (see ``costcalc.ingest.values``).
 COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency")
 KINDS = ("cost", "status")
+#: The identity fields a schema's ``identified_by`` combinations may name (docs/adding-a-schema.md).
+IDENTIFYING_FIELDS = ("surname", "firstname", "dob", "postcode", "nhs_number", "ni_number")
+#: The fields of the default combination: the schema's mandatory ones among these
+#: (surname, dob and postcode for the six schemas of docs/contract.md §1).
+DEFAULT_IDENTIFYING_FIELDS = ("surname", "firstname", "dob", "postcode")
 
 
 def header_key(text: str) -> str:
@@ -87,6 +92,12 @@ class Schema:
     client_flag: str | None = None
     #: 'refuse': a file with a header this schema does not know is refused (YAML ``unknown_headers``).
     unknown_headers: str = "allow"
+    #: The combinations of identity fields enough to identify a person (YAML ``identified_by``;
+    #: absent: the default of :func:`_identified_by`); empty for a schema with no person.
+    identified_by: tuple[tuple[str, ...], ...] = ()
+    #: False: never chosen by recognising a file's headers, only by its file type or
+    #: ``--schema`` (YAML ``recognise_from_headers``; GS01, whose headers are GS00's).
+    recognise_from_headers: bool = True
 
     @property
     def service_use_column(self) -> dict[str, str]:
@@ -239,7 +250,37 @@ def _schema_from_yaml(data: dict, path: Path, shared: dict | None = None) -> Sch
         natural_key_when_blank=dict(data.get("natural_key_when_blank") or {}),
         unknown_headers=_unknown_headers_option(data.get("unknown_headers"), path.name),
         client_flag=_check_client_flag(data.get("client_flag"), path),
+        identified_by=_identified_by(data, cols, path),
+        recognise_from_headers=bool(data.get("recognise_from_headers", True)),
     )
+
+
+def _identified_by(data: dict, cols: list[Column], path: Path) -> tuple[tuple[str, ...], ...]:
+    """``identified_by``: a list of combinations of identity fields (``[[surname, dob],
+    [nhs_number], [ni_number, surname]]``), any one of which, filled in (and for an NHS or
+    NI number valid), is enough to identify the person. Absent: one combination, the
+    schema's mandatory surname, first name, dob and postcode columns (none: no
+    requirement, as for a schema that describes no person)."""
+    identity = data.get("identity") or {}
+    spec = data.get("identified_by")
+    if spec is None:
+        mandatory = {c.name for c in cols if c.mandatory}
+        combo = tuple(f for f in DEFAULT_IDENTIFYING_FIELDS
+                      if isinstance(identity.get(f), str) and identity[f] in mandatory)
+        return (combo,) if combo else ()
+    where = f"{path.name}: identified_by"
+    if not (isinstance(spec, list) and spec and all(isinstance(c, list) and c for c in spec)):
+        raise ValueError(f"{where} must be a list of combinations, e.g. [[surname, dob], [nhs_number]]")
+    names = {c.name for c in cols}
+    out = []
+    for combo in spec:
+        for f in combo:
+            if f not in IDENTIFYING_FIELDS:
+                raise ValueError(f"{where}: {f!r} is not one of {', '.join(IDENTIFYING_FIELDS)}")
+            if not (isinstance(identity.get(f), str) and identity[f] in names):
+                raise ValueError(f"{where}: {f!r} is not in the schema's identity (identity.{f}: <column>)")
+        out.append(tuple(dict.fromkeys(combo)))
+    return tuple(out)
 
 
 UNKNOWN_HEADER_OPTIONS = ("allow", "refuse")

@@ -10,6 +10,7 @@
       'fn_nickname': 5, 'fn_fuzzy': 4, 'fn_initial': 2.5, 'fn_different': -14,
       'dob_exact': 13, 'dob_swapped': 7, 'dob_one_digit': 6, 'dob_different': -12,
       'pc_m': 0.7, 'pc_exact_min': 2, 'pc_exact_max': 9, 'pc_sector': 1, 'pc_different': -1.5,
+      'reference_agree': 10,
   } -%}
   {%- set used = defaults.copy() -%}
   {%- do used.update(var('match_weights', {})) -%}

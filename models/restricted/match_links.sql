@@ -5,7 +5,8 @@
 
   rule:
     identical_details   the two records carry identical matching details
-    nhs_number          a scored link with the same valid NHS number
+    nhs_number          a scored link with the same valid NHS number (or that
+                        number and no name or date of birth to compare)
     ni_number           a scored link with the same valid NI number
     weighted_score      a scored link on names, date of birth and postcode
     manual_link         seeds/match_decisions.csv says they are the same person
@@ -52,6 +53,7 @@ scored as (
         case when p.is_link = 1 and u.decision = 'unlink' then 'manual_unlink' else p.rule end as rule,
         p.score,
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
+        p.reference_level,
         u.decided_by, u.reason,
         case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
     from {{ ref('int_match_pairs') }} as p
@@ -59,7 +61,7 @@ scored as (
         on u.decision = 'unlink'
         and u.record_key_a = case when p.record_key_a < p.record_key_b then p.record_key_a else p.record_key_b end
         and u.record_key_b = case when p.record_key_a < p.record_key_b then p.record_key_b else p.record_key_a end
-    where p.score >= {{ match_weight('threshold') }}
+    where p.score >= {{ match_weight('threshold') }} or p.is_link = 1
 ),
 
 manual as (
@@ -84,6 +86,7 @@ all_links as (
 select
     l.record_key_a, l.record_key_b, l.rule, l.score,
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
+    l.reference_level,
     l.decided_by, l.reason, l.is_link,
     case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
 from all_links as l

@@ -51,6 +51,9 @@ TEMPLATES: dict[str, str] = {
     "frequency_blank": "{header} is blank; say how often the cost is charged (e.g. Weekly, Monthly, One-off)",
     "dates_backwards": "{start} is after {end}",
     "dob_future": "date of birth is in the future",
+    "not_identified": "not enough to identify the person: fill in {options}",
+    "not_identified_number": ("{header} cannot identify the person (an example, temporary or placeholder "
+                              "number); fill in {options}"),
     # header notes (the file still loads)
     "unrecognised_header": "column not recognised; its values are not loaded",
     "did_you_mean": "did you mean {expected}?",

@@ -19,6 +19,7 @@ from itertools import compress, zip_longest
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from costcalc.ingest import identifiers
 from costcalc.ingest.fastpaths import PY_WHITESPACE, fast_parse, trim
 from costcalc.ingest.messages import quoted, say
 from costcalc.placeholders import placeholder_mask
@@ -60,7 +61,7 @@ def find_header(rows: list[list], schema: Schema | None = None) -> HeaderMatch |
     """The best (row, schema) pair among the first rows: every mandatory column
     present first, then the most columns matched, then the closest fit.
     None when no row matches any column at all."""
-    candidates = [schema] if schema is not None else list(load_schemas().values())
+    candidates = [schema] if schema is not None else [s for s in load_schemas().values() if s.recognise_from_headers]
     best: HeaderMatch | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         texts = header_texts(row)
@@ -72,6 +73,7 @@ def find_header(rows: list[list], schema: Schema | None = None) -> HeaderMatch |
                 continue
             found = {c.name for c in mapping.values()}
             missing = [c.name for c in s.mandatory if c.name not in found]
+            missing += [c for c in identifiers.missing_from_header(s, found) if c not in missing]
             m = HeaderMatch(s, i, texts, mapping, missing)
             if best is None or m.score() > best.score():
                 best = m
@@ -497,6 +499,7 @@ class BatchValidator:
         self._check_date_order(out, cols, rejections)
         self._check_birth_dates(out, cols, rejections)
         self._check_date_window(out, cols, rejections.add)
+        self._check_identified(out, cols, n, rejections)
         extra = self._extra_json(cols, n, extra_positions)
         kept = rejections.keep_mask(row)
         if kept is not None:
@@ -579,6 +582,42 @@ class BatchValidator:
             col = self.schema.column(self.dob_column)
             for i in pc.indices_nonzero(pc.fill_null(future, False)).to_pylist():
                 rejections.add(i, col, _Cells(cols[self.positions[col.name]])[i], say("dob_future"))
+
+    def _check_identified(self, out: dict, cols: list, n: int, rejections: "RowRejections") -> None:
+        """A row without any of the schema's ``identified_by`` combinations (the fields
+        filled in; NHS and NI numbers valid as matching needs them) is rejected, naming
+        the column it lacks in the combination it comes closest to, and every
+        combination it could give (costcalc.ingest.identifiers). Rows already rejected
+        for another reason are not told twice."""
+        schema = self.schema
+        if not schema.identified_by:
+            return
+        ok, masks = identifiers.identified(schema, out, n)
+        if not ok.false_count:
+            return
+        options = self._identification_options()
+        for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
+            if i in rejections.bad:
+                continue
+            field = identifiers.closest_gap(schema, masks, out, i)
+            col = schema.column(schema.identity[field])
+            pos = self.positions.get(col.name)
+            raw = _Cells(cols[pos])[i] if pos is not None else None
+            if out[col.name][i].is_valid:
+                reason = say("not_identified_number", header=quoted(self.headers[col.name]), options=options)
+            else:
+                reason = say("not_identified", options=options)
+            rejections.add(i, col, raw, reason)
+
+    def _identification_options(self) -> str:
+        """"'Surname' and 'Date of Birth', or a valid 'NHS Number'": the schema's
+        combinations in the provider's headers."""
+        parts = []
+        for combo in self.schema.identified_by:
+            words = [("a valid " if f in identifiers.NUMBERS else "") + quoted(self.headers[self.schema.identity[f]])
+                     for f in combo]
+            parts.append(" and ".join(words))
+        return ", or ".join(parts)
 
     def _extra_json(self, cols: list, n: int, extra_positions: list) -> pa.Array:
         """Each row's ``_extra`` JSON: extra header columns in every row (null when

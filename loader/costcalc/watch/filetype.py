@@ -49,7 +49,7 @@ def recognise(rows: list[list], schemas: Iterable[Schema]) -> Recognition:
     (:func:`costcalc.ingest.validate.find_header`) run for each schema: schemas with
     every mandatory column, ranked by the loader's score. Schemas matching as
     many columns as the best are returned too (a tie the provider may break)."""
-    matches = [m for m in (find_header(rows, s) for s in schemas) if m is not None]
+    matches = [m for m in (find_header(rows, s) for s in schemas if s.recognise_from_headers) if m is not None]
     if not matches:
         return Recognition(())
     matches.sort(key=lambda m: m.score(), reverse=True)

@@ -7,7 +7,10 @@
   conflict: never a link, and kept apart by clustering (is_apart), so that
   twins stay two people even when a record without a first name resembles both.
   A missing value (blank, or a placeholder: int_match_records) is level
-  'missing' and weighs nothing.
+  'missing' and weighs nothing. Profiles sharing a service reference in one
+  file type (int_match_reference_pairs) are compared too, and the agreement
+  weighs reference_agree (reference_level). A pair sharing a valid NHS or NI
+  number with no name or date of birth to compare links (is_number_only).
 -#}
 {{ config(materialized='table') }}
 
@@ -24,6 +27,9 @@ candidates as (
     select distinct a.profile_key as pk_a, b.profile_key as pk_b
     from keys as a
     inner join keys as b on b.rule_no = a.rule_no and b.block_key = a.block_key and b.profile_key > a.profile_key
+    -- profiles sharing a service reference in one file type are compared too
+    union
+    select pk_a, pk_b from {{ ref('int_match_reference_pairs') }}
 ),
 
 levels as (
@@ -98,6 +104,16 @@ levels as (
     inner join p as b on b.profile_key = c.pk_b
 ),
 
+reference_levels as (
+    -- the same service reference in one file type: strong evidence; two different
+    -- references are none against (a person can hold two claims): 'missing', weight 0
+    select
+        l.*,
+        case when r.pk_a is not null then 'agree' else 'missing' end as reference_level
+    from levels as l
+    left join {{ ref('int_match_reference_pairs') }} as r on r.pk_a = l.pk_a and r.pk_b = l.pk_b
+),
+
 scored as (
     select
         l.*,
@@ -135,9 +151,14 @@ scored as (
                 then {{ match_tf_weight('tf_pc', match_weight('pc_m'), match_weight('pc_exact_min'), match_weight('pc_exact_max')) }}
             when 'sector' then {{ match_weight('pc_sector') }}
             when 'missing' then 0
-            else {{ match_weight('pc_different') }} end
+            else {{ match_weight('pc_different') }}
+        end
+        + case l.reference_level
+            when 'agree' then {{ match_weight('reference_agree') }}
+            else 0
+        end
             as score
-    from levels as l
+    from reference_levels as l
 ),
 
 flagged as (
@@ -151,21 +172,37 @@ flagged as (
             else 0
         end as is_apart
     from scored as s
+),
+
+number_only as (
+    -- a shared valid NHS or NI number with no name or date of birth to compare: a record
+    -- identified by its number alone (schemas' identified_by) links on it
+    select
+        f.*,
+        case
+            when
+                (f.nhs_level = 'agree' or f.ni_level = 'agree')
+                and f.sn_level = 'missing' and f.fn_level = 'missing' and f.dob_level = 'missing'
+                then 1
+            else 0
+        end as is_number_only
+    from flagged as f
 )
 
 select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
+    reference_level,
     score,
-    case when is_apart = 0 and score >= {{ match_weight('threshold') }} then 1 else 0 end as is_link,
+    case when is_apart = 0 and (score >= {{ match_weight('threshold') }} or is_number_only = 1) then 1 else 0 end as is_link,
     is_apart,
     case
         when nhs_level = 'conflict' then 'nhs_number_conflict'
         when ni_level = 'conflict' then 'ni_number_conflict'
         when is_apart = 1 then 'first_name_conflict'
-        when score < {{ match_weight('threshold') }} then 'below_threshold'
+        when score < {{ match_weight('threshold') }} and is_number_only = 0 then 'below_threshold'
         when nhs_level = 'agree' then 'nhs_number'
         when ni_level = 'agree' then 'ni_number'
         else 'weighted_score'
     end as rule
-from flagged
+from number_only

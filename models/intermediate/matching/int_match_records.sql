@@ -28,7 +28,10 @@ src as (
         {{ match_compact('r.nhs_number') }} as nhs_raw,
         {{ match_compact('r.ni_number') }} as ni_raw,
         {{ match_valid_nhs('r.nhs_number') }} as nhs,
-        {{ match_valid_ni('upper(r.ni_number)') }} as ni
+        {{ match_valid_ni('upper(r.ni_number)') }} as ni,
+        -- service reference: compared only within one file type (docs/matching.md, Service references)
+        r.file_type,
+        {{ match_compact('r.reference') }} as ref_raw
     from {{ ref('int_identity_records') }} as r
 ),
 
@@ -41,6 +44,7 @@ hits as (
         ('nhs_number', 's.nhs_raw', 'ph_nhs'),
         ('ni_number', 's.ni_raw', 'ph_ni'),
         ('postcode', 's.pc', 'is_no_fixed_abode', 'no_fixed_abode'),
+        ('reference', 's.ref_raw', 'ph_ref'),
     ]) }}
 ),
 
@@ -53,7 +57,8 @@ checked as (
         coalesce(h.ph_pc, 0) as ph_pc,
         coalesce(h.ph_nhs, 0) as ph_nhs,
         coalesce(h.ph_ni, 0) as ph_ni,
-        coalesce(h.is_no_fixed_abode, 0) as is_no_fixed_abode
+        coalesce(h.is_no_fixed_abode, 0) as is_no_fixed_abode,
+        coalesce(h.ph_ref, 0) as ph_ref
     from src
     left join hits as h on h.record_key = src.record_key
 ),
@@ -69,7 +74,12 @@ cleaned as (
         case when ph_nhs = 1 then null else nhs end as nhs,
         case when ph_ni = 1 then null else ni end as ni,
         case when ph_sn + ph_fn + ph_dob + ph_pc + ph_nhs + ph_ni > 0 then 1 else 0 end as has_placeholder,
-        is_no_fixed_abode
+        is_no_fixed_abode,
+        -- a placeholder reference is no reference; it does not give the record a profile of its own
+        case
+            when ph_ref = 0 and ref_raw <> '' and file_type is not null
+                then {{ dbt.concat(['file_type', "'|'", 'ref_raw']) }}
+        end as ref_key
     from checked
 ),
 
@@ -114,6 +124,7 @@ select
     p.ni,
     p.has_placeholder,
     p.is_no_fixed_abode,
+    p.ref_key,
     {{ dbt.concat(["coalesce(fs.seen_key, '')", "':'", "p.record_key"]) }} as seen_key,
     case
         when d.record_key is not null or p.has_placeholder = 1
