@@ -102,3 +102,34 @@ def test_client_flags_are_declared_per_schema_and_reach_the_dbt_registry(tmp_pat
 def test_a_client_flag_must_be_a_plain_column_name(tmp_path, flag):
     with pytest.raises(ValueError, match="sp01.yaml: client_flag must be a lower-case column name"):
         _schemas(tmp_path, flag=flag)
+
+
+def test_a_variant_repeats_nothing_of_its_base_and_changes_only_what_it_says(tmp_path):
+    """GS01 is declared ``based_on: GS00``: it has GS00's columns, mapping and key, with
+    its own requirements; a change to GS00 reaches GS01 with no second edit."""
+    schemas = read_schemas((SCHEMAS_DIR,))
+    gs00, gs01 = schemas["GS00"], schemas["GS01"]
+    assert [c.name for c in gs01.columns] == [c.name for c in gs00.columns]
+    changed = {c.name for c, b in zip(gs01.columns, gs00.columns) if c != b}
+    assert changed == {"postcode", "surname", "dob"}
+    assert not any(c.mandatory for c in gs01.columns if c.name in changed)
+    assert gs01.identity == gs00.identity and gs01.service_use == gs00.service_use
+    assert gs01.natural_key == gs00.natural_key
+    assert gs01.identified_by != gs00.identified_by and gs01.recognise_from_headers is False
+    assert gs01.name != gs00.name and gs01.description != gs00.description
+
+    d = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, d)
+    gs00_text = (d / "gs00.yaml").read_text(encoding="utf-8")
+    (d / "gs00.yaml").write_text(gs00_text.replace("  servicedesc:", "  team:          {type: text}\n  servicedesc:"),
+                                 encoding="utf-8")
+    assert "team" in [c.name for c in read_schemas((d,))["GS01"].columns]
+
+
+@pytest.mark.parametrize("based_on, message", [
+    ("XX99", r"sp01.yaml: based_on XX99: no such schema"),
+    ("SP01", r"sp01.yaml: based_on SP01 goes round in a circle"),
+])
+def test_a_variant_of_an_unknown_or_circular_base_is_refused(tmp_path, based_on, message):
+    with pytest.raises(ValueError, match=message):
+        _schemas(tmp_path, flag=f"based_on: {based_on}\n")

@@ -362,12 +362,68 @@ def read_shared_columns(directories: tuple[Path, ...] | None = None) -> dict[str
     return out
 
 
+#: What a variant (``based_on: CODE``) never takes from its base: it must say who it is.
+NOT_INHERITED = frozenset({"code", "name", "description", "based_on"})
+
+
+def _variant_data(data: dict, base: dict, path: Path) -> dict:
+    """A schema declared ``based_on: CODE``: the base schema's declaration with the variant's
+    keys in place. ``columns`` merge column by column (a variant's ``postcode: {mandatory:
+    false}`` changes only that), other mappings (``identity``, ``service_use``) key by key,
+    and anything else the variant gives replaces the base's. So a variant repeats nothing."""
+    out = {k: v for k, v in base.items() if k not in NOT_INHERITED}
+    for key, value in data.items():
+        if key == "columns":
+            cols = {name: dict(spec or {}) for name, spec in (base.get("columns") or {}).items()}
+            for name, spec in (value or {}).items():
+                cols[name] = {**cols.get(name, {}), **(spec or {})}
+            out["columns"] = cols
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = {**base[key], **value}
+        else:
+            out[key] = value
+    out.pop("based_on", None)
+    return out
+
+
+def _resolve_variants(raw: dict[str, tuple[dict, Path]]) -> dict[str, tuple[dict, Path]]:
+    """Every ``based_on`` resolved (a base may itself be a variant; a cycle or an unknown base
+    refuses the schema with its file name)."""
+    done: dict[str, tuple[dict, Path]] = {}
+
+    def resolve(code: str, seen: tuple[str, ...]) -> dict:
+        if code in done:
+            return done[code][0]
+        data, path = raw[code]
+        base_code = data.get("based_on")
+        if base_code is None:
+            done[code] = (data, path)
+            return data
+        base_code = str(base_code).upper()
+        if base_code in seen or base_code == code:
+            raise ValueError(f"{path.name}: based_on {base_code} goes round in a circle ({' -> '.join((*seen, code, base_code))})")
+        if base_code not in raw:
+            raise ValueError(f"{path.name}: based_on {base_code}: no such schema (known: {', '.join(sorted(raw))})")
+        merged = _variant_data(data, resolve(base_code, (*seen, code)), path)
+        done[code] = (merged, path)
+        return merged
+
+    for code in raw:
+        resolve(code, ())
+    return {code: done[code] for code in raw}
+
+
 def read_schemas(directories: tuple[Path, ...] | None = None) -> dict[str, Schema]:
     """All schemas, keyed by code, in file-name order, read afresh."""
     out: dict[str, Schema] = {}
     shared = read_shared_columns(directories)
+    raw: dict[str, tuple[dict, Path]] = {}
     for path in schema_files(directories).values():
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        if not isinstance(data, dict) or "code" not in data:
+            raise ValueError(f"{path.name}: a schema must be a mapping with a code")
+        raw[str(data["code"]).upper()] = (data, path)
+    for data, path in _resolve_variants(raw).values():
         schema = _schema_from_yaml(data, path, shared)
         out[schema.code] = schema
     return out
