@@ -23,8 +23,13 @@ from costcalc.paths import schema_dirs, seed_file
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Column types the loader knows how to parse (see ``costcalc.ingest.values``).
-COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency")
-KINDS = ("cost", "status")
+COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency", "uprn")
+#: cost and status schemas describe people (records of a client); a gazetteer is a
+#: reference list of addresses (UPRN, address lines, postcode): it has no person,
+#: is never costed and never matched (docs/households.md "Gazetteer").
+KINDS = ("cost", "status", "gazetteer")
+#: The kinds whose rows are records of a person.
+PERSON_KINDS = ("cost", "status")
 
 
 def header_key(text: str) -> str:
@@ -87,6 +92,13 @@ class Schema:
     client_flag: str | None = None
     #: 'refuse': a file with a header this schema does not know is refused (YAML ``unknown_headers``).
     unknown_headers: str = "allow"
+    #: A gazetteer's columns (kind ``gazetteer`` only): ``{uprn: c, address: [c, ...], postcode: c}``.
+    gazetteer: dict | None = None
+
+    @property
+    def is_person(self) -> bool:
+        """Its rows are records of a person (cost and status schemas; not a gazetteer)."""
+        return self.kind in PERSON_KINDS
 
     @property
     def service_use_column(self) -> dict[str, str]:
@@ -191,6 +203,30 @@ def _check_client_flag(name, path: Path) -> str | None:
     return name
 
 
+def _check_gazetteer(data: dict, cols: list[Column], path: Path) -> dict | None:
+    """``gazetteer``: present exactly on a schema of kind gazetteer, naming its UPRN column
+    (type uprn), its address lines (text, in order) and its postcode column; a gazetteer
+    describes no person, so it has no identity and no service use."""
+    spec = data.get("gazetteer")
+    if data.get("kind") != "gazetteer":
+        if spec is not None:
+            raise ValueError(f"{path.name}: only a schema of kind gazetteer has a gazetteer section")
+        return None
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path.name}: a gazetteer schema needs a gazetteer section (uprn, address, postcode)")
+    if data.get("identity") or data.get("service_use") or data.get("client_flag"):
+        raise ValueError(f"{path.name}: a gazetteer schema describes no person: no identity, service_use or client_flag")
+    types = {c.name: c.type for c in cols}
+    lines = spec.get("address")
+    if types.get(spec.get("uprn")) != "uprn":
+        raise ValueError(f"{path.name}: gazetteer.uprn must name a column of type uprn")
+    if types.get(spec.get("postcode")) != "postcode":
+        raise ValueError(f"{path.name}: gazetteer.postcode must name a column of type postcode")
+    if not (isinstance(lines, list) and lines and all(types.get(c) == "text" for c in lines)):
+        raise ValueError(f"{path.name}: gazetteer.address must list the address line columns (text), first line first")
+    return {"uprn": spec["uprn"], "address": list(lines), "postcode": spec["postcode"]}
+
+
 def _schema_from_yaml(data: dict, path: Path) -> Schema:
     cols = []
     for name, spec in (data.get("columns") or {}).items():
@@ -223,6 +259,7 @@ def _schema_from_yaml(data: dict, path: Path) -> Schema:
         natural_key_when_blank=dict(data.get("natural_key_when_blank") or {}),
         unknown_headers=_unknown_headers_option(data.get("unknown_headers"), path.name),
         client_flag=_check_client_flag(data.get("client_flag"), path),
+        gazetteer=_check_gazetteer(data, cols, path),
     )
 
 
