@@ -30,7 +30,7 @@ newest as (
         uprn_key,
         row_number() over (
             partition by uprn
-            order by case when extract_date is null then 1 else 0 end, extract_date desc, load_order desc, record_key
+            order by case when extract_date is null then 1 else 0 end asc, extract_date desc, load_order desc, record_key asc
         ) as recency
     from listed
 

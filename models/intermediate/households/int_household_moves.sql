@@ -98,10 +98,10 @@ ranked as (
     select
         parts.*,
         row_number() over (
-            partition by parts.from_key order by parts.movers desc, parts.with_eldest desc, parts.to_key
+            partition by parts.from_key order by parts.movers desc, parts.with_eldest desc, parts.to_key asc
         ) as rank_in_from,
         row_number() over (
-            partition by parts.to_key order by parts.movers desc, parts.with_eldest desc, parts.from_key
+            partition by parts.to_key order by parts.movers desc, parts.with_eldest desc, parts.from_key asc
         ) as rank_in_to
     from parts
 
