@@ -2,8 +2,8 @@
 -- council's LLPG or an AddressBase extract), one row per lookup key
 -- (macros/households/household_uprn_key.sql) that names exactly one property.
 -- For each UPRN only its newest row counts (the newest extract wins, then the
--- latest load: docs/contract.md §2). A key two or more UPRNs share (a
--- building's flats listed without their numbers, a duplicate entry) gives no
+-- latest load, then the file's last row of it: docs/contract.md §2). A key
+-- two or more UPRNs share (a building's flats listed without their numbers, a duplicate entry) gives no
 -- UPRN at all: the address then counts as written. No gazetteer loaded: no rows.
 {%- set gazetteers = costcalc_schemas('gazetteer') %}
 {%- if gazetteers %}
@@ -15,7 +15,7 @@ with listed as (
         uprn_key,
         extract_date,
         load_order,
-        record_key
+        source_row
     from {{ ref('stg_' ~ s['table']) }}
     where uprn is not null
     {% if not loop.last %}union all{% endif %}
@@ -30,7 +30,7 @@ newest as (
         uprn_key,
         row_number() over (
             partition by uprn
-            order by case when extract_date is null then 1 else 0 end asc, extract_date desc, load_order desc, record_key asc
+            order by case when extract_date is null then 1 else 0 end asc, extract_date desc, load_order desc, source_row desc
         ) as recency
     from listed
 
