@@ -218,6 +218,8 @@ def _write_truth(truth: Path, files: list[DemoFile], pop: Population, seed: int,
         w.writerow(["source_file", "source_row", "schema_code", "person_id", "record_id", "status",
                     "planted_column", "planted_error"])
         for f in files:
+            if f.schema_code == "GZ01":  # the gazetteer's rows are addresses, not people's records
+                continue
             for r in f.rows:
                 status = "blank" if r.blank else ("rejected" if r.planted_error else "accepted")
                 w.writerow([f.name, r.source_row, f.schema_code, r.person_id or "", r.record_id or "", status,
