@@ -74,3 +74,42 @@ def test_a_gazetteer_csv_with_its_own_column_names_and_the_newer_extract_kept_be
         r = load_file(wh, p, extract_date=date)
         assert (r.status, r.schema_code, r.rows_accepted) == ("loaded", "GZ01", 1), r.message
     assert query(wh, "select count(*) from raw.gz01") == [(2,)]
+
+
+GZ_YAML = """code: GZ02
+name: Another gazetteer
+kind: {kind}
+columns:
+  ref:   {{type: {uprn_type}, mandatory: true}}
+  line1: {{type: text, mandatory: true}}
+  pc:    {{type: postcode, mandatory: true}}
+{extra}natural_key: [ref]
+"""
+
+
+@pytest.mark.parametrize("kind, uprn_type, extra, error", [
+    ("gazetteer", "uprn", "", "needs a gazetteer section"),
+    ("gazetteer", "text", "gazetteer: {uprn: ref, address: [line1], postcode: pc}\n", "column of type uprn"),
+    ("gazetteer", "uprn", "gazetteer: {uprn: ref, address: [pc], postcode: pc}\n", "address line columns"),
+    ("gazetteer", "uprn", "gazetteer: {uprn: ref, address: [line1], postcode: line1}\n", "type postcode"),
+    ("gazetteer", "uprn", "gazetteer: {uprn: ref, address: [line1], postcode: pc}\nidentity: {surname: line1}\n",
+     "describes no person"),
+    ("status", "uprn", "gazetteer: {uprn: ref, address: [line1], postcode: pc}\n", "only a schema of kind gazetteer"),
+])
+def test_a_project_gazetteer_schema_is_checked(tmp_path, kind, uprn_type, extra, error):
+    from costcalc.schemas import read_schemas
+
+    (tmp_path / "gz02.yaml").write_text(GZ_YAML.format(kind=kind, uprn_type=uprn_type, extra=extra), encoding="utf-8")
+    with pytest.raises(ValueError, match=error):
+        read_schemas((tmp_path,))
+
+
+def test_a_project_gazetteer_schema_of_its_own_loads(tmp_path):
+    from costcalc.schemas import read_schemas
+
+    extra = "gazetteer: {uprn: ref, address: [line1], postcode: pc}\n"
+    (tmp_path / "gz02.yaml").write_text(GZ_YAML.format(kind="gazetteer", uprn_type="uprn", extra=extra),
+                                        encoding="utf-8")
+    s = read_schemas((tmp_path,))["GZ02"]
+    assert (s.kind, s.is_person, s.gazetteer) == ("gazetteer", False, {"uprn": "ref", "address": ["line1"],
+                                                                      "postcode": "pc"})
