@@ -56,7 +56,7 @@ def test_the_project_directory_adds_schemas_and_overrides_seeds(tmp_path, monkey
 
 def test_registry_carries_the_contract():
     reg = dbt_registry.registry()
-    assert list(reg["schemas"]) == ["ASC01", "GS00", "GS01", "H01A", "RB01", "RB03", "TF01"]
+    assert list(reg["schemas"]) == ["ASC01", "GS00", "GS01", "GZ01", "H01A", "RB01", "RB03", "TF01"]
     h01a = reg["schemas"]["H01A"]
     assert h01a["natural_key"] == ["identity.surname", "identity.dob", "identity.postcode", "startdate"]
     assert h01a["service_use"]["frequency"] == {"value": "Weekly"}
@@ -68,7 +68,12 @@ def test_registry_carries_the_contract():
     assert reg["frequencies"]["Intermittent (per Financial Year)"]["per_financial_year"] is True
     sources = yaml.safe_load(dbt_registry.render_sources())
     tables = {t["name"]: t for t in sources["sources"][0]["tables"]}
-    assert set(tables) == {"load_log", "rejected_rows", "asc01", "gs00", "gs01", "h01a", "rb01", "rb03", "tf01"}
+    assert set(tables) == {"load_log", "rejected_rows", "asc01", "gs00", "gs01", "gz01", "h01a", "rb01", "rb03", "tf01"}
+    # a gazetteer carries its address columns for dbt, and no person
+    gz01 = reg["schemas"]["GZ01"]
+    assert (gz01["kind"], gz01["identity"], gz01["service_use"]) == ("gazetteer", {}, None)
+    assert gz01["gazetteer"] == {"uprn": "uprn", "postcode": "postcode",
+                                 "address": ["address_line_1", "address_line_2", "address_line_3", "address_line_4"]}
     assert [c["name"] for c in tables["rb03"]["columns"]][:6] == [
         "_load_id", "_source_file", "_source_row", "_loaded_at", "_extra", "claimno"]
 
@@ -111,7 +116,7 @@ def test_dbt_error_for_an_unknown_schema_says_how_to_regenerate_the_registry(tmp
         env=dict(os.environ, COSTCALC_WAREHOUSE=str(tmp_path / "wh.duckdb"), COSTCALC_TARGET="duckdb"))
     out = res.stdout + res.stderr
     assert res.returncode != 0
-    assert "unknown schema DHP01; known: ASC01, GS00, GS01, H01A, RB01, RB03, TF01" in out
+    assert "unknown schema DHP01; known: ASC01, GS00, GS01, GZ01, H01A, RB01, RB03, TF01" in out
     assert "run `costcalc build`" in out and "`costcalc prepare` before a plain `dbt build`" in out
 
 

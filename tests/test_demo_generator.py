@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from openpyxl import load_workbook
 
 from costcalc.demo import TRUTH_DIR, generate
+from costcalc.demo import names as N
 from costcalc.schemas import get_schema, header_key, load_frequencies
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}$")
@@ -45,7 +46,8 @@ def test_same_seed_same_files_and_other_seed_other_files(tmp_path):
 
 
 def test_all_six_schemas_both_formats_and_encodings(demo):
-    assert {f.schema_code for f in demo.files} == {"H01A", "ASC01", "RB01", "RB03", "TF01", "GS00"}
+    assert {f.schema_code for f in demo.person_files} == {"H01A", "ASC01", "RB01", "RB03", "TF01", "GS00"}
+    assert [f.schema_code for f in demo.files if f not in demo.person_files] == ["GZ01"]  # and the LLPG
     assert {f.fmt for f in demo.files} == {"xlsx", "csv"}
     assert {f.encoding for f in demo.files if f.fmt == "csv"} >= {"cp1252", "utf-8-sig", "utf-8"}
     assert len(demo.by_schema("H01A")) == 3 and len(demo.by_schema("ASC01")) == 3
@@ -96,7 +98,7 @@ def test_truth_is_written_apart_and_covers_every_row(demo):
                    and p.name not in {f.name for f in demo.files})
     with open(truth / "rows.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == sum(len(f.rows) for f in demo.files)
+    assert len(rows) == sum(len(f.rows) for f in demo.person_files)  # the gazetteer's rows are no one's
     by_status = defaultdict(int)
     for r in rows:
         by_status[r["status"]] += 1
@@ -106,7 +108,7 @@ def test_truth_is_written_apart_and_covers_every_row(demo):
 
 
 def test_planted_rows_are_bad_and_good_rows_are_good(demo):
-    for f in demo.files:
+    for f in demo.person_files:
         schema = get_schema(f.schema_code)
         mandatory = [c.name for c in schema.mandatory]
         for r in f.accepted_rows:
@@ -153,7 +155,7 @@ def test_typos_movers_twins_and_temporary_accommodation_elsewhere(demo):
     names = defaultdict(set)
     postcodes = defaultdict(set)
     keys = defaultdict(set)  # (surname, dob, postcode) -> first names
-    for f in demo.files:
+    for f in demo.person_files:
         fn, sn, d, pc = IDENTITY[f.schema_code]
         for r in f.accepted_rows:
             v = r.values
@@ -210,3 +212,20 @@ def test_some_adults_placed_in_ta_used_substance_misuse_services_the_year_before
               and recent[r.person_id] - dt.timedelta(days=365) <= r.values["startdate"] < recent[r.person_id]}
     assert len(recent) >= 10
     assert 0.25 <= len(before) / len(recent) <= 0.6, (len(before), len(recent))
+
+
+def test_the_gazetteer_lists_borough_homes_with_gaps_and_ties(demo):
+    """The LLPG extract (docs/demo.md): borough homes only, UPRNs of digits, some homes
+    missing and some listed twice under two UPRNs, flats sometimes on a line of their own."""
+    (gz,) = demo.by_schema("GZ01")
+    rows = [r.values for r in gz.rows]
+    assert rows and all(re.fullmatch(r"\d{1,12}", v["uprn"]) for v in rows)
+    lived = {a.uprn: a for p in demo.population.people for _, a in p.addresses}
+    listed = {v["uprn"] for v in rows}
+    borough = {u for u, a in lived.items() if a.postcode.split(" ")[0] in N.DISTRICTS}
+    assert listed - set(lived)  # the second UPRN of a home listed twice
+    assert 0 < len(borough - listed) < 0.1 * len(borough)  # a few homes missing
+    assert not (listed & set(lived)) - borough  # nothing from outside the borough
+    keys = Counter((v["address_line_1"], v["address_line_2"], v["postcode"]) for v in rows)
+    assert any(n > 1 for n in keys.values())
+    assert any(v["address_line_1"].startswith("FLAT ") and "," not in v["address_line_1"] for v in rows)

@@ -124,14 +124,18 @@ def test_stays_follow_moves_and_the_dates_of_temporary_accommodation(tmp_path):
                                gs("B1", "Adams", "Bob", "1981-01-01", "9 New Road", "TW4 2BB", desc="Meals")],
            extract_date=d("2025-09-30"))
     w.build(HOUSEHOLDS)
+    stays = w.query("""select valid_from, valid_to, count(*) from intermediate.int_household_episodes
+                       group by all order by valid_from""")
+    assert stays == [
+        (d("2024-02-01"), d("2025-02-28"), 2),  # seen 31 Jan 2025, taken back 365 days; until TA
+        (d("2025-03-01"), d("2025-05-31"), 2),  # the placement's own dates
+        (d("2025-06-01"), None, 2),             # the new home, current
+    ]
+    # the whole household moved twice, together: it keeps one id, and each membership runs on
     rows = w.query("""select h.is_temporary_accommodation, m.valid_from, m.valid_to, count(*)
                       from marts.fct_household_membership m join marts.dim_household h using (household_id)
                       group by all order by m.valid_from""")
-    assert rows == [
-        (False, d("2024-02-01"), d("2025-02-28"), 2),  # seen 31 Jan 2025, taken back 365 days; until TA
-        (True, d("2025-03-01"), d("2025-05-31"), 2),   # the placement's own dates
-        (False, d("2025-06-01"), None, 2),             # the new home, current
-    ]
+    assert rows == [(True, d("2024-02-01"), None, 2)]
 
 
 def test_household_ids_survive_rebuilds_and_new_members(tmp_path):
@@ -179,3 +183,93 @@ def test_household_marts_are_pseudonymous_and_costs_add_up(tmp_path):
     assert total_clients > 0 and abs(total_clients - total_households) < 1e-6
     # Ann's costs from 2024, before anyone was seen at the address, count for her (first) household
     assert w.scalar("select min(month) from marts.fct_household_cost_monthly") == d("2024-01-01")
+
+
+def test_a_household_keeps_its_id_when_it_moves_and_a_split_leaves_it_with_the_larger_part(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "jan.csv", [
+        gs("A1", "Adams", "Ann", "1970-01-01", "1 Old Lane", "TW3 1AA"),
+        gs("A2", "Adams", "Bob", "1972-01-01", "1 Old Lane", "TW3 1AA"),
+        gs("A3", "Adams", "Cy", "2005-01-01", "1 Old Lane", "TW3 1AA"),
+        gs("B1", "Baker", "Di", "1980-01-01", "2 Old Lane", "TW3 1AA"),
+        gs("B2", "Baker", "Ed", "1981-01-01", "2 Old Lane", "TW3 1AA"),
+        gs("C1", "Cole", "Flo", "1990-01-01", "3 Old Lane", "TW3 1AA"),
+        gs("C2", "Cole", "Gil", "1960-01-01", "3 Old Lane", "TW3 1AA"),
+        gs("D1", "Dunn", "Hal", "1975-01-01", "4 Old Lane", "TW3 1AA"),
+        gs("D2", "Dunn", "Ivy", "1976-01-01", "4 Old Lane", "TW3 1AA"),
+    ], extract_date=d("2025-01-31"))
+    w.build(HOUSEHOLDS)
+    before = {frozenset(v): h for h, v in households(w).items()}
+    w.load("GS00", "sep.csv", [
+        # the Adams split: two of three to one new home, one to another
+        gs("A1", "Adams", "Ann", "1970-01-01", "9 New Rd", "TW4 2BB"),
+        gs("A2", "Adams", "Bob", "1972-01-01", "9 New Rd", "TW4 2BB"),
+        gs("A3", "Adams", "Cy", "2005-01-01", "5 Far Rd", "TW5 3CC"),
+        # the Bakers move together
+        gs("B1", "Baker", "Di", "1980-01-01", "Flat 1, 7 Mill St", "TW6 4DD"),
+        gs("B2", "Baker", "Ed", "1981-01-01", "Flat 1, 7 Mill St", "TW6 4DD"),
+        # the Coles split one and one: the part with the eldest (Gil) keeps the id
+        gs("C1", "Cole", "Flo", "1990-01-01", "8 Mill St", "TW6 4DD"),
+        gs("C2", "Cole", "Gil", "1960-01-01", "10 Mill St", "TW6 4DD"),
+        # Ivy stays at the old home: the household stays there with her; Hal leaves
+        gs("D1", "Dunn", "Hal", "1975-01-01", "12 Mill St", "TW6 4DD"),
+        gs("D2", "Dunn", "Ivy", "1976-01-01", "4 Old Lane", "TW3 1AA"),
+    ], extract_date=d("2026-09-30"))
+    w.build(HOUSEHOLDS)
+    after = households(w)
+    assert after[before[frozenset({"A1", "A2", "A3"})]] == {"A1", "A2", "A3"}  # A3 was a member before the split
+    current = dict(w.query("""select r.reference, m.household_id from marts.fct_household_membership m
+        join intermediate.int_record_client_ids c on c.client_id = m.client_id
+        join intermediate.int_identity_records r on r.record_key = c.record_key where m.valid_to is null"""))
+    assert current["A1"] == current["A2"] == before[frozenset({"A1", "A2", "A3"})]
+    assert current["A3"] not in before.values()
+    assert current["B1"] == current["B2"] == before[frozenset({"B1", "B2"})]
+    assert current["C2"] == before[frozenset({"C1", "C2"})] != current["C1"]
+    assert current["D2"] == before[frozenset({"D1", "D2"})] != current["D1"]
+    # one membership row per member of a household that moved together: it runs on
+    assert w.scalar("""select count(*) from marts.fct_household_membership where household_id = ?""",
+                    [before[frozenset({"B1", "B2"})]]) == 2
+    # the ids stay on a rebuild
+    w.build(HOUSEHOLDS)
+    assert households(w) == after
+
+
+def gz(uprn, line1, postcode, **lines):
+    return {"uprn": uprn, "address_line_1": line1, "postcode": postcode, **lines}
+
+
+def test_a_gazetteer_gives_addresses_a_uprn_and_ties_give_none(tmp_path):
+    rows = [
+        gs("A1", "Adams", "Ann", "1980-01-01", "Flat 2, 10 High Street", "TW3 1AA"),
+        gs("A2", "Adams", "Bob", "1981-01-01", "Flat 2", "tw3 1aa", address2="10 High St"),
+        gs("B1", "Baker", "Cat", "1970-01-01", "Flat 3, 10 High St", "TW3 1AA"),
+        gs("C1", "Cole", "Dan", "1960-01-01", "Rose Cottage", "TW3 1AA"),
+        gs("C2", "Cole", "Eve", "1962-01-01", "Rose Cottage", "TW3 1AA"),
+        gs("E1", "Evans", "Gus", "1950-01-01", "14 High St", "TW3 1AA"),
+    ]
+    # without a gazetteer: the two spellings of Flat 2 are two homes
+    w0 = RawWarehouse(tmp_path / "none.duckdb")
+    w0.load("GS00", "gs.csv", rows, extract_date=d("2025-06-30"))
+    w0.build(HOUSEHOLDS)
+    assert groups(w0) == {frozenset({"A1"}), frozenset({"A2"}), frozenset({"B1"}), frozenset({"C1", "C2"}),
+                          frozenset({"E1"})}
+    assert w0.scalar("select count(*) from intermediate.int_gazetteer_addresses") == 0
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "gs.csv", rows, extract_date=d("2025-06-30"))
+    w.load("GZ01", "llpg_old.csv", [gz("100001", "Flat 9, 10 High St", "TW3 1AA")], extract_date=d("2024-01-01"))
+    w.load("GZ01", "llpg.csv", [
+        # split lines in the gazetteer: Flat 2 / 10 / High Street; the newest extract wins for 100001
+        gz("100001", "FLAT 2", "TW3 1AA", address_line_2="10", address_line_3="High Street"),
+        gz("100002", "Flat 3, 10 High Street", "TW3 1AA"),
+        # two properties listed alike: no UPRN for Rose Cottage
+        gz("100003", "Rose Cottage", "TW3 1AA"), gz("100004", "Rose Cottage", "TW3 1AA"),
+    ], extract_date=d("2025-05-01"))
+    w.build(HOUSEHOLDS)
+    assert groups(w) == {frozenset({"A1", "A2"}), frozenset({"B1"}), frozenset({"C1", "C2"}), frozenset({"E1"})}
+    sources = dict(w.query("""select r.reference, o.uprn_source from intermediate.int_household_observations o
+        join intermediate.int_identity_records r on r.record_key = o.record_key"""))
+    assert sources == {"A1": "gazetteer", "A2": "gazetteer", "B1": "gazetteer", "C1": None, "C2": None, "E1": None}
+    assert dict(w.query("select uprn_key, uprn from intermediate.int_gazetteer_addresses")) == {
+        "TW31AA|FLAT210HIGHST": "100001", "TW31AA|FLAT310HIGHST": "100002"}
+    # the gazetteer is no person: no records, no clients, no costs
+    assert w.scalar("select count(*) from intermediate.int_source_rows where schema_code = 'GZ01'") == 0

@@ -97,6 +97,8 @@ def provider_value(schema, column, i: int, freq_names: list[str], nhs) -> object
         return next(nhs)
     if t == "ni_number":
         return f"QQ12345{i % 10}C"
+    if t == "uprn":
+        return str(100023336956 + i)
     if t == "frequency":
         return freq_names[i % len(freq_names)]
     return f"{column.name[:8]}-{i + 1}"

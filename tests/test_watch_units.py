@@ -125,7 +125,7 @@ def test_decide_by_folder(tmp_path):
     d = decide_file_type("housing_needs", "adult_social_care", f)
     assert d.file_type is None
     assert d.reject == ("provider 'housing_needs' is not allowed to send file type adult_social_care; "
-                        "it may send: general_service, temporary_accommodation")
+                        "it may send: address_gazetteer, general_service, temporary_accommodation")
     # An unknown name is the loader's verdict (recorded in raw.load_log).
     assert decide_file_type("housing_needs", "Misc Stuff", f).file_type == "Misc Stuff"
 

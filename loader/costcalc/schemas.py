@@ -23,8 +23,13 @@ from costcalc.paths import SCHEMAS_DIR, schema_dirs, seed_file
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Column types the loader knows how to parse (see ``costcalc.ingest.values``).
-COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency")
-KINDS = ("cost", "status")
+COLUMN_TYPES = ("text", "integer", "money", "date", "postcode", "nhs_number", "ni_number", "frequency", "uprn")
+#: cost and status schemas describe people (records of a client); a gazetteer is a
+#: reference list of addresses (UPRN, address lines, postcode): it has no person,
+#: is never costed and never matched (docs/households.md "Gazetteer").
+KINDS = ("cost", "status", "gazetteer")
+#: The kinds whose rows are records of a person.
+PERSON_KINDS = ("cost", "status")
 #: The identity fields a schema's ``identified_by`` combinations may name (docs/adding-a-schema.md).
 IDENTIFYING_FIELDS = ("surname", "firstname", "dob", "postcode", "nhs_number", "ni_number")
 #: The fields of the default combination: the schema's mandatory ones among these
@@ -98,6 +103,13 @@ class Schema:
     #: False: never chosen by recognising a file's headers, only by its file type or
     #: ``--schema`` (YAML ``recognise_from_headers``; GS01, whose headers are GS00's).
     recognise_from_headers: bool = True
+    #: A gazetteer's columns (kind ``gazetteer`` only): ``{uprn: c, address: [c, ...], postcode: c}``.
+    gazetteer: dict | None = None
+
+    @property
+    def is_person(self) -> bool:
+        """Its rows are records of a person (cost and status schemas; not a gazetteer)."""
+        return self.kind in PERSON_KINDS
 
     @property
     def service_use_column(self) -> dict[str, str]:
@@ -216,6 +228,30 @@ def _shared_spec(name: str, spec: dict, shared: dict, path: Path) -> dict:
     return merged
 
 
+def _check_gazetteer(data: dict, cols: list[Column], path: Path) -> dict | None:
+    """``gazetteer``: present exactly on a schema of kind gazetteer, naming its UPRN column
+    (type uprn), its address lines (text, in order) and its postcode column; a gazetteer
+    describes no person, so it has no identity and no service use."""
+    spec = data.get("gazetteer")
+    if data.get("kind") != "gazetteer":
+        if spec is not None:
+            raise ValueError(f"{path.name}: only a schema of kind gazetteer has a gazetteer section")
+        return None
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path.name}: a gazetteer schema needs a gazetteer section (uprn, address, postcode)")
+    if data.get("identity") or data.get("service_use") or data.get("client_flag"):
+        raise ValueError(f"{path.name}: a gazetteer schema describes no person: no identity, service_use or client_flag")
+    types = {c.name: c.type for c in cols}
+    lines = spec.get("address")
+    if types.get(spec.get("uprn")) != "uprn":
+        raise ValueError(f"{path.name}: gazetteer.uprn must name a column of type uprn")
+    if types.get(spec.get("postcode")) != "postcode":
+        raise ValueError(f"{path.name}: gazetteer.postcode must name a column of type postcode")
+    if not (isinstance(lines, list) and lines and all(types.get(c) == "text" for c in lines)):
+        raise ValueError(f"{path.name}: gazetteer.address must list the address line columns (text), first line first")
+    return {"uprn": spec["uprn"], "address": list(lines), "postcode": spec["postcode"]}
+
+
 def _schema_from_yaml(data: dict, path: Path, shared: dict | None = None) -> Schema:
     cols = []
     for name, spec in (data.get("columns") or {}).items():
@@ -252,6 +288,7 @@ def _schema_from_yaml(data: dict, path: Path, shared: dict | None = None) -> Sch
         client_flag=_check_client_flag(data.get("client_flag"), path),
         identified_by=_identified_by(data, cols, path),
         recognise_from_headers=bool(data.get("recognise_from_headers", True)),
+        gazetteer=_check_gazetteer(data, cols, path),
     )
 
 

@@ -9,10 +9,9 @@
     {%- else -%}
         {%- set line1 = household_line_text(raw_column(cols[0], qualifier)) -%}
         {%- set line2 = household_line_text(raw_column(cols[1], qualifier)) if cols | length > 1 else "''" -%}
-        {%- set bare = "coalesce(" ~ regexp_remove(line1, '[0-9]') ~ ", '')" -%}
         case
             when {{ postcode_norm }} is null or {{ line1 }} is null then null
-            when {{ bare }} in ('', 'FLAT', 'FLT', 'UNIT', 'ROOM', 'APT', 'NO')
+            when {{ household_bare_line(line1) }}
                 then {{ dbt.concat([postcode_norm, "'|'", line1, "'|'", "coalesce(" ~ line2 ~ ", '')"]) }}
             else {{ dbt.concat([postcode_norm, "'|'", line1]) }}
         end

@@ -10,11 +10,13 @@
         for var household_lookback_days before it.
       - known_end: the end of a stay that the row says is over (residence
         schemas only).
+      - uprn_key: the key the address is looked up by in the gazetteer
+        (macros/households/household_uprn_key.sql);
       - uprn, family_id: columns named in vars household_uprn_columns and
         household_family_columns, where the schema has one. -#}
 {% macro household_observation_rows() %}
 {%- set residence = household_setting('household_residence_schemas') %}
-{%- for code, s in costcalc_schemas().items() %}
+{%- for code, s in costcalc_person_schemas().items() %}
 {%- set names = s['columns'] | map(attribute='name') | list %}
 {%- set uprn = (household_setting('household_uprn_columns') | select('in', names) | list) %}
 {%- set family = (household_setting('household_family_columns') | select('in', names) | list) %}
@@ -24,6 +26,7 @@ select
     stg.schema_code,
     stg.surname_norm,
     {{ household_line_key(s, 'stg.postcode_norm') }} as address_key,
+    {{ household_uprn_key(s['identity'].get('address') or [], 'stg.postcode_norm') }} as uprn_key,
     {{ household_communal_flag(s) }} as is_communal_address,
     {{ "nullif(" ~ normalise_identifier(raw_column(uprn[0], 'r')) ~ ", '')" if uprn else "cast(null as " ~ dbt.type_string() ~ ")" }} as uprn,
     {{ "nullif(" ~ normalise_identifier(raw_column(family[0], 'r')) ~ ", '')" if family else "cast(null as " ~ dbt.type_string() ~ ")" }} as family_id,

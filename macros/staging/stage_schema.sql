@@ -8,6 +8,8 @@
         reference, address, and their normalised forms;
       - for cost schemas, the service-use fields: service_type, need,
         start_date, end_date, unit_cost, frequency, supplier (schemas/<code>.yaml `service_use`).
+    A gazetteer (kind gazetteer) has no person: instead of the identity it
+    gives uprn, postcode_norm and uprn_key (macros/households/household_uprn_key.sql).
 -#}
 
 {% macro stage_schema(code) %}
@@ -49,7 +51,14 @@ keyed as (
     ('_cc_extract_date', 'extract_date'),
     ('_cc_record_key', 'record_key'),
 ] %}
-{%- for field in identity_fields() %}
+{%- if s['kind'] == 'gazetteer' %}
+    {%- set g = s['gazetteer'] %}
+    {%- set postcode_norm = normalise_postcode(raw_column(g['postcode'], '')) %}
+    {%- do columns.append(('cast(' ~ raw_column(g['uprn'], '') ~ ' as ' ~ dbt.type_string() ~ ')', 'uprn')) %}
+    {%- do columns.append((postcode_norm, 'postcode_norm')) %}
+    {%- do columns.append((household_uprn_key(g['address'], postcode_norm, ''), 'uprn_key')) %}
+{%- endif %}
+{%- for field in (identity_fields() if s['kind'] != 'gazetteer' else []) %}
     {%- do columns.append((identity_expr(s, field), field)) %}
     {%- if field in ('surname', 'firstname', 'postcode') %}
         {%- do columns.append((identity_expr(s, field, normalised=true), field ~ '_norm')) %}

@@ -5,7 +5,7 @@
                   'load_order', 'extract_date', 'record_key',
                   'reference', 'surname', 'surname_norm', 'firstname', 'firstname_norm', 'dob',
                   'postcode', 'postcode_norm', 'nhs_number', 'ni_number', 'address'] %}
-{%- for code, s in costcalc_schemas().items() %}
+{%- for code, s in costcalc_person_schemas().items() %}
 select
     {%- for c in common %}
     {{ c }},

@@ -1,5 +1,5 @@
 -- Which clients live together, and over which dates (docs/contract.md §4):
--- one row per client and household; valid_to is NULL while the membership is
+-- one row per client, household and unbroken period; valid_to is NULL while the membership is
 -- current. Pseudonymous: ids and dates only. How households are found:
 -- docs/households.md.
 select

@@ -1,6 +1,6 @@
--- Every accepted raw row of every schema (cost and status) appears in
+-- Every accepted raw row of every person schema (cost and status; not a gazetteer) appears in
 -- marts.client_record_links. Returns the rows that do not.
-{%- for code, s in costcalc_schemas().items() %}
+{%- for code, s in costcalc_person_schemas().items() %}
 select '{{ code }}' as schema_code, raw_rows._source_file as source_file, raw_rows._source_row as source_row
 from {{ source('raw', s['table']) }} as raw_rows
 where not exists (

@@ -208,7 +208,7 @@ def unambiguous_people(data) -> dict[str, list[tuple[str, int]]]:
     exact: dict[str, set] = defaultdict(set)
     loose_owner: dict[tuple, set] = defaultdict(set)
     rows: dict[str, list] = defaultdict(list)
-    for f in data.files:
+    for f in data.person_files:
         s_col, d_col, p_col = IDENTITY[f.schema_code]
         for r in f.accepted_rows:
             v = r.values
@@ -322,7 +322,7 @@ def check_every_accepted_row_is_linked_to_a_client(e2e):
     assert all(cid for *_, cid in rows)
     got = [(f, r, s) for f, r, s, _ in rows]
     assert len(got) == len(set(got)), "a row is linked twice"
-    expected = {(f.name, r.source_row, f.schema_code) for f in e2e.data.files for r in f.accepted_rows}
+    expected = {(f.name, r.source_row, f.schema_code) for f in e2e.data.person_files for r in f.accepted_rows}
     assert set(got) == expected
 
 
@@ -417,7 +417,7 @@ def check_unambiguous_people_are_one_client_with_their_own_costs_and_flags(e2e):
         "select client_id, ever_temporary_accommodation, in_troubled_families, housing_benefit_switch"
         " from marts.dim_client").fetchall()}
     by_client: dict[str, set] = defaultdict(set)
-    for f in data.files:
+    for f in data.person_files:
         for r in f.accepted_rows:
             by_client[links[(f.name, r.source_row)]].add(r.person_id)
 

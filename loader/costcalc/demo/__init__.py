@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..schemas import get_schema
 from .files import DemoFile, add_blank_row, plant, write
+from .gazetteer import gazetteer_rows
 from .population import AS_AT, Population
 from .services import (DemoRow, Refs, adult_social_care, housing_benefit, housing_benefit_switch, month_ends,
                        substance_misuse, temporary_accommodation, troubled_families)
@@ -53,6 +54,11 @@ class DemoData:
 
     def file(self, name: str) -> DemoFile:
         return next(f for f in self.files if f.name == name)
+
+    @property
+    def person_files(self) -> list[DemoFile]:
+        """The files about people (every file but the address gazetteer)."""
+        return [f for f in self.files if f.schema_code != "GZ01"]
 
     def by_schema(self, code: str) -> list[DemoFile]:
         return [f for f in self.files if f.schema_code == code]
@@ -170,6 +176,12 @@ def generate(out_dir: str | Path = "demo_data", people: int = DEFAULT_PEOPLE, se
                 add(f)
     add(rb03_file)
     add(tf_file)
+    # The council's address gazetteer (LLPG extract), loaded last.
+    add(DemoFile(f"LLPG_extract_{AS_AT.isoformat()}.csv", "GZ01", "address_gazetteer", "corporate_gis", AS_AT,
+                 gazetteer_rows(pop, random.Random(f"{seed}:gazetteer"), AS_AT), fmt="csv",
+                 headers={"uprn": "UPRN", "address_line_1": "Address Line 1", "address_line_2": "Address Line 2",
+                          "address_line_3": "Address Line 3", "address_line_4": "Address Line 4",
+                          "postcode": "Postcode"}))
 
     # Bad rows the loader must reject (each named in the ground truth), and blank rows it must skip.
     prng = random.Random(f"{seed}:planted")
@@ -211,6 +223,8 @@ def _write_truth(truth: Path, files: list[DemoFile], pop: Population, seed: int,
         w.writerow(["source_file", "source_row", "schema_code", "person_id", "record_id", "status",
                     "planted_column", "planted_error"])
         for f in files:
+            if f.schema_code == "GZ01":  # the gazetteer's rows are addresses, not people's records
+                continue
             for r in f.rows:
                 status = "blank" if r.blank else ("rejected" if r.planted_error else "accepted")
                 w.writerow([f.name, r.source_row, f.schema_code, r.person_id or "", r.record_id or "", status,

@@ -26,6 +26,7 @@ from costcalc.placeholders import placeholder_mask
 from costcalc.schemas import Column, Schema, load_date_limits, load_schemas
 from costcalc.ingest.values import (EXCEL_ERRORS, INVISIBLE, InvalidValue, parse_date, parse_frequency,
                                     parse_integer, parse_money, parse_nhs_number, parse_ni_number,
+                                    parse_uprn,
                                     parse_postcode, parse_text, parse_text_checked)
 
 #: How many rows from the top are searched for the header row.
@@ -120,6 +121,7 @@ _PARSERS = {
     "nhs_number": parse_nhs_number,
     "ni_number": parse_ni_number,
     "text": parse_text,
+    "uprn": parse_uprn,
 }
 
 

@@ -439,6 +439,44 @@ def parse_ni_number(v) -> str | None:
     return compact
 
 
+# --------------------------------------------------------------------------- UPRN
+
+#: A UPRN (Unique Property Reference Number, OS AddressBase / the council's LLPG):
+#: a whole number of 1 to 12 digits.
+UPRN_MAX_DIGITS = 12
+
+
+def parse_uprn(v) -> str | None:
+    """UPRNs: 1 to 12 digits ('100023336956', 100023336956.0 from Excel; spaces
+    allowed). Kept as text without leading zeros, so one property has one key."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        raise InvalidValue("not a UPRN")
+    if isinstance(v, float):
+        if not v.is_integer():
+            raise InvalidValue("not a UPRN (must be a whole number)")
+        v = int(v)
+    if isinstance(v, int):
+        s = str(v)
+    elif isinstance(v, str):
+        s = v.strip()
+        if _is_blank_token(s):
+            return None
+        s = re.sub(r"\s", "", s)
+        s = re.sub(r"\.0+$", "", s)
+    else:
+        raise InvalidValue("not a UPRN")
+    if not (s.isascii() and s.isdigit()):
+        raise InvalidValue(f"not a UPRN (must be digits only, at most {UPRN_MAX_DIGITS})")
+    s = s.lstrip("0")
+    if not s:
+        raise InvalidValue("not a UPRN (zero)")
+    if len(s) > UPRN_MAX_DIGITS:
+        raise InvalidValue(f"not a UPRN (more than {UPRN_MAX_DIGITS} digits)")
+    return s
+
+
 # ---------------------------------------------------------------------- frequency
 
 def frequency_key(text: str) -> str:
@@ -494,4 +532,5 @@ PARSERS = {
     "nhs_number": parse_nhs_number,
     "ni_number": parse_ni_number,
     "frequency": parse_frequency,
+    "uprn": parse_uprn,
 }

@@ -38,6 +38,7 @@ WHAT_TO_ENTER = {
     "nhs_number": "The 10-digit NHS number, e.g. 943 476 5919.",
     "ni_number": "The National Insurance number, e.g. QQ 12 34 56 C.",
     "frequency": "How often the cost is charged: choose from the list.",
+    "uprn": "The property's UPRN: a whole number of up to 12 digits, e.g. 100023336956.",
 }
 
 #: What a column without a description of its own is, from the part it plays in

@@ -57,6 +57,7 @@ def _schema_entry(schema: Schema) -> dict:
         "natural_key_when_blank": schema.natural_key_when_blank,
         "service_use": schema.service_use,
         "client_flag": schema.client_flag,
+        "gazetteer": schema.gazetteer,
     }
 
 

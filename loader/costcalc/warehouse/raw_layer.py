@@ -47,6 +47,7 @@ COLUMN_TYPES = {
     "integer": "bigint",
     "money": "money",
     "date": "date",
+    "uprn": "string",
 }
 
 

@@ -1,8 +1,11 @@
 -- Where each client was seen living, one row per accepted raw row with an
 -- address (macros/households/household_observation_rows.sql), with the
--- client's id and the dwelling: 'U:' + UPRN where the row has one, or where
--- its address is known (from rows that carry one) to have exactly one UPRN;
--- else 'A:' + the address key (postcode and first line). Personal data: this
+-- client's id and the dwelling: 'U:' + UPRN where the row has one, else where
+-- the gazetteer names exactly one property for its address
+-- (int_gazetteer_addresses), else where its address is known (from rows that
+-- carry one) to have exactly one UPRN; else 'A:' + the address key (postcode
+-- and first line). uprn_source says which ('row', 'gazetteer', 'address' or
+-- NULL). Personal data: this
 -- model stays in the intermediate schema; the marts carry only ids.
 with rows_seen as (
 
@@ -47,15 +50,21 @@ select
     observed.schema_code,
     observed.surname_norm,
     case
-        when coalesce(observed.uprn, address_uprns.uprn) is not null
-            then {{ dbt.concat(["'U:'", 'coalesce(observed.uprn, address_uprns.uprn)']) }}
+        when coalesce(observed.uprn, gazetteer.uprn, address_uprns.uprn) is not null
+            then {{ dbt.concat(["'U:'", 'coalesce(observed.uprn, gazetteer.uprn, address_uprns.uprn)']) }}
         else {{ dbt.concat(["'A:'", 'observed.address_key']) }}
     end as dwelling_key,
+    case
+        when observed.uprn is not null then 'row'
+        when gazetteer.uprn is not null then 'gazetteer'
+        when address_uprns.uprn is not null then 'address'
+    end as uprn_source,
     client_families.family_id,
     observed.is_communal_address,
     observed.evidence_from,
     observed.evidence_to,
     observed.known_end
 from observed
+left join {{ ref('int_gazetteer_addresses') }} as gazetteer on gazetteer.uprn_key = observed.uprn_key
 left join address_uprns on address_uprns.address_key = observed.address_key
 left join client_families on client_families.client_id = observed.client_id
