@@ -107,6 +107,7 @@ group by sn_level, fn_level, dob_level, pc_level
 {%- set m = {} -%}{%- set u = {} -%}
 {%- if execute and var('match_reuse_weights', false) and load_relation(this) is not none -%}
   {%- set est.source = 'reused' -%}
+  {%- set est.note = 'the weights of the last build (var match_reuse_weights)' -%}
 {%- elif execute and var('match_estimate_weights', true) -%}
   {%- set patterns = run_query(pattern_sql).rows -%}
   {%- set randoms = run_query(random_sql).rows -%}
@@ -181,8 +182,13 @@ group by sn_level, fn_level, dob_level, pc_level
   {%- endif -%}
 {%- endif -%}
 {%- if execute -%}
-  {{ log('costcalc matching weights: ' ~ est.source ~ ' (' ~ est.note ~ ')'
-         ~ (('; pinned by var match_weights: ' ~ (pinned.keys() | sort | join(', '))) if pinned else ''), info=True) }}
+  {%- set pins_note = ('; pinned by var match_weights: ' ~ (pinned.keys() | sort | join(', '))) if pinned else '' -%}
+  {%- if est.source == 'fallback' -%}
+    {%- do exceptions.warn('costcalc matching weights: not estimated, the fixed weights are used: '
+                           ~ est.note ~ pins_note ~ ' (docs/matching.md "Weights estimated from the data")') -%}
+  {%- else -%}
+    {{ log('costcalc matching weights: ' ~ est.source ~ ' (' ~ est.note ~ ')' ~ pins_note, info=True) }}
+  {%- endif -%}
 {%- endif -%}
 
 {%- set tf_list = tf_names | map('tojson') | join(', ') | replace('"', "'") %}
