@@ -205,10 +205,10 @@ with chosen as (
         cast('{{ name }}' as {{ dbt.type_string() }}) as name,
         cast('{{ {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode'}[f] }}' as {{ dbt.type_string() }}) as field,
         cast('{{ level }}' as {{ dbt.type_string() }}) as level,
-        cast({{ m[f][level] if has else 'null' }} as {{ dbt.type_float() }}) as m,
-        cast({{ u[f][level] if has else 'null' }} as {{ dbt.type_float() }}) as u,
-        cast({{ fixed[name] }} as {{ dbt.type_float() }}) as fixed_weight,
-        cast(null as {{ dbt.type_float() }}) as estimated_weight,
+        cast({{ m[f][level] if has else 'null' }} as {{ match_type_double() }}) as m,
+        cast({{ u[f][level] if has else 'null' }} as {{ match_type_double() }}) as u,
+        cast({{ fixed[name] }} as {{ match_type_double() }}) as fixed_weight,
+        cast(null as {{ match_type_double() }}) as estimated_weight,
         cast('{{ est.source }}' as {{ dbt.type_string() }}) as source,
         cast({{ est.pairs }} as {{ dbt.type_bigint() }}) as pairs,
         cast('{{ est.note }}' as {{ dbt.type_string() }}) as note
@@ -255,7 +255,7 @@ select
     {%- if pins %}
     case
         {%- for name, value in pins.items() %}
-        when name = '{{ name }}' then cast({{ value }} as {{ dbt.type_float() }})
+        when name = '{{ name }}' then cast({{ value }} as {{ match_type_double() }})
         {%- endfor %}
         else estimated_weight
     end as weight,
