@@ -50,7 +50,7 @@ weighed as (
         case l.sn_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_sn', match_weight('sn_m', w), match_weight('sn_exact_min', w), match_weight('sn_exact_max', w)) }}
+                then {{ match_tf_weight('tf_sn', w['sn_m'], w['sn_exact_min'], w['sn_exact_max']) }}
             when 'part' then {{ match_weight('sn_part', w) }}
             when 'fuzzy' then {{ match_weight('sn_fuzzy', w) }}
             when 'swapped' then {{ match_weight('sn_swapped', w) }}
@@ -61,7 +61,7 @@ weighed as (
         case l.fn_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_fn', match_weight('fn_m', w), match_weight('fn_exact_min', w), match_weight('fn_exact_max', w)) }}
+                then {{ match_tf_weight('tf_fn', w['fn_m'], w['fn_exact_min'], w['fn_exact_max']) }}
             when 'nickname' then {{ match_weight('fn_nickname', w) }}
             when 'swapped' then {{ match_weight('fn_swapped', w) }}
             when 'fuzzy' then {{ match_weight('fn_fuzzy', w) }}
@@ -81,7 +81,7 @@ weighed as (
         case l.pc_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_pc', match_weight('pc_m', w), match_weight('pc_exact_min', w), match_weight('pc_exact_max', w)) }}
+                then {{ match_tf_weight('tf_pc', w['pc_m'], w['pc_exact_min'], w['pc_exact_max']) }}
             when 'sector' then {{ match_weight('pc_sector', w) }}
             when 'missing' then 0
             else {{ match_weight('pc_different', w) }}

@@ -44,6 +44,7 @@
     ('pc', 'exact', 'pc_m', 0.7), ('pc', 'sector', 'pc_sector', 0.08), ('pc', 'different', 'pc_different', 0.22),
 ] -%}
 {%- set tf_names = ['sn_m', 'fn_m', 'pc_m'] -%}
+{%- set field_names = {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode'} -%}
 
 {%- set pattern_sql -%}
 with p as (
@@ -193,17 +194,18 @@ group by sn_level, fn_level, dob_level, pc_level
 
 {%- set tf_list = tf_names | map('tojson') | join(', ') | replace('"', "'") %}
 with chosen as (
-{%- if est.source == 'reused' %}
-    select name, field, level, m, u, fixed_weight, estimated_weight,
+    {%- if est.source == 'reused' %}
+    select
+        name, field, level, m, u, fixed_weight, estimated_weight,
         cast('reused' as {{ dbt.type_string() }}) as source, pairs, note
     from {{ this }}
-{%- else %}
+    {%- else %}
     {%- for p in params %}
     {%- set f, level, name, prior = p %}
     {%- set has = est.source == 'estimated' %}
     select
         cast('{{ name }}' as {{ dbt.type_string() }}) as name,
-        cast('{{ {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode'}[f] }}' as {{ dbt.type_string() }}) as field,
+        cast('{{ field_names[f] }}' as {{ dbt.type_string() }}) as field,
         cast('{{ level }}' as {{ dbt.type_string() }}) as level,
         cast({{ m[f][level] if has else 'null' }} as {{ match_type_double() }}) as m,
         cast({{ u[f][level] if has else 'null' }} as {{ match_type_double() }}) as u,
@@ -216,7 +218,7 @@ with chosen as (
     union all
     {%- endif %}
     {%- endfor %}
-{%- endif %}
+    {%- endif %}
 ),
 
 bounded as (
