@@ -334,3 +334,27 @@ def test_postgres_estimates_the_weights_and_levels_as_duckdb_does(pg_db, generat
                        pg_levels[frozenset((a["record_key"], b["record_key"]))]))
         for col, level in levels.items():
             assert got[col] == level, (a["record_key"], col, got[col])
+
+
+# -- the whole warehouse build: `costcalc build` says when it falls back, and keeps every build's weights ----
+
+
+def test_costcalc_build_says_it_fell_back_and_stores_each_builds_weights(tmp_path):
+    from dbt_warehouse_helpers import RawWarehouse, d, person
+
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    w.load("GS00", "small.csv", [
+        dict(person(sn, fn, dob, pc, extref=f"S{i}"), startdate=d("2024-01-01"), cost=1, costfrequency="Daily",
+             servicedesc="Support")
+        for i, (sn, fn, dob, pc) in enumerate([("Pennyfeather", "Lionel", "1950-01-01", "LS1 1AA"),
+                                               ("Pennyfeather", "Lionel", "1950-01-01", "LS1 1AB"),
+                                               ("Gristwood", "Maud", "1960-02-02", "LS2 2AA")])])
+    text = w.build("+int_match_weight_history").summary()
+    assert "warning: costcalc matching weights: not estimated, the fixed weights are used" in text
+    assert "PENNYFEATHER" not in text.upper() and "1950" not in text
+    w.build("+int_match_weight_history")
+    rows = w.query("select invocation_id, name, weight, fixed_weight, source "
+                   "from intermediate.int_match_weight_history")
+    assert len({r[0] for r in rows}) == 2 and len(rows) == 2 * len({r[1] for r in rows})
+    assert all(r[2] == r[3] and r[4] == "fallback" for r in rows)
+    assert w.query("select count(*) from intermediate.int_match_weight_estimates") == [(len(rows) // 2,)]
