@@ -14,8 +14,10 @@ birth, postcode, the street as address line 1), loads it with `costcalc load`
 and builds with `costcalc build` on a DuckDB warehouse, then scores the
 clients of marts.client_record_links. FEBRL's Australian four-digit postcodes
 become UK-shaped ones digit for digit ("2090" -> "LS20 9AU": a typing error
-stays one); rows the loader rejects (no surname, or a date of birth that is no
-date) are left out of the truth too, and counted.
+stays one); the extract date is 2019-12-31, so that FEBRL's dates of birth
+from 1900 are within the loader's 120 years; rows the loader rejects (no
+surname, or a date of birth that is no date) are left out of the truth too,
+and counted.
 
 FEBRL4 is two files of 5,000 records (each person once in each); both files
 are one GS00 extract each here and costcalc deduplicates their union.
@@ -103,9 +105,9 @@ def run_costcalc_loader(name: str, recs: list[dict], workdir: Path) -> tuple[pd.
                 keys[(f, r["source_row"])] = r["record_key"]
                 w.writerow([f"{f[:-4]}-{r['source_row']}", r["surname"] or "", r["firstname"] or "",
                             r["dob"].isoformat() if r["dob"] else "", uk_postcode(r["postcode"]) or "",
-                            r["address"] or "", "2024-01-01", "Benchmark service", "10", "Weekly"])
+                            r["address"] or "", "2019-01-01", "Benchmark service", "10", "Weekly"])
         res = CliRunner().invoke(cli, ["--warehouse", str(wh), "load", str(path), "--schema", "GS00",
-                                       "--file-type", "general_service", "--extract-date", "2024-06-30"])
+                                       "--file-type", "general_service", "--extract-date", "2019-12-31"])
         if res.exit_code not in (0,):
             raise RuntimeError(f"costcalc load {f} failed: {res.output[-2000:]}")
     t = time.perf_counter()
