@@ -56,13 +56,16 @@ def run_exact_2017(recs: list[dict]) -> pd.DataFrame:
     return df
 
 
-def run_costcalc(recs: list[dict], workdir: Path, portable: bool = False) -> tuple[pd.DataFrame, float]:
+def run_costcalc(recs: list[dict], workdir: Path, portable: bool = False,
+                 dbt_vars: str | None = None) -> tuple[pd.DataFrame, float]:
     wh = workdir / "costcalc.duckdb"
     match_dbt.write_input(wh, recs)
     project = match_dbt.make_project(workdir / "dbt", wh)
     match_dbt.run_dbt(project, "seed")
     t = time.perf_counter()
-    match_dbt.run_dbt(project, "run", *(["--vars", "{match_portable_only: true}"] if portable else []))
+    if portable:
+        dbt_vars = "{match_portable_only: true}"
+    match_dbt.run_dbt(project, "run", *(["--vars", dbt_vars] if dbt_vars else []))
     elapsed = time.perf_counter() - t
     con = duckdb.connect(str(wh))  # dbt ran in-process: same configuration
     df = con.execute("select record_key, cluster_key as cluster from intermediate.int_match_clusters").df()
@@ -70,7 +73,8 @@ def run_costcalc(recs: list[dict], workdir: Path, portable: bool = False) -> tup
     return df, elapsed
 
 
-def run_costcalc_postgres(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, float]:
+def run_costcalc_postgres(recs: list[dict], workdir: Path,
+                          dbt_vars: str | None = None) -> tuple[pd.DataFrame, float]:
     """The same models on PostgreSQL, in a database of their own (dropped afterwards)."""
     import uuid
 
@@ -90,7 +94,7 @@ def run_costcalc_postgres(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame
             "host": s["host"], "port": int(s["port"]), "user": s["user"], "dbname": name})
         match_dbt.run_dbt(project, "seed")
         t = time.perf_counter()
-        match_dbt.run_dbt(project, "run")
+        match_dbt.run_dbt(project, "run", *(["--vars", dbt_vars] if dbt_vars else []))
         elapsed = time.perf_counter() - t
         with psycopg2.connect(**db) as con, con.cursor() as cur:
             cur.execute("select record_key, cluster_key from intermediate.int_match_clusters")
@@ -124,6 +128,10 @@ def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, f
 
 
 def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, pd.DataFrame, float]]:
+def run_splink(recs: list[dict], thresholds: list[float],
+               no_numbers: bool = False) -> list[tuple[float, pd.DataFrame, float]]:
+    """Splink on the records; no_numbers: data without NHS/NI numbers (FEBRL), so the prior
+    comes from exact agreement on names and date of birth, and no number is compared."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -131,11 +139,11 @@ def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, p
         "unique_id": r["record_key"],
         "surname": re.sub(r"[^A-Z]", "", (r["surname"] or "").upper()) or None,
         "first_name": re.sub(r"[^A-Z]", "", (r["firstname"] or "").upper()) or None,
-        "dob": r["dob"].isoformat(),
+        "dob": r["dob"].isoformat() if r["dob"] else None,
         "postcode": (r["postcode"] or "").upper() or None,
-        "nhs_number": r["nhs_number"] if r["nhs_number"] and matchgen.nhs_check_digit(r["nhs_number"][:9]) is not None
+        "nhs_number": r["nhs_number"] if r.get("nhs_number") and matchgen.nhs_check_digit(r["nhs_number"][:9]) is not None
         and str(matchgen.nhs_check_digit(r["nhs_number"][:9])) == r["nhs_number"][9] else None,
-        "ni_number": r["ni_number"][:8] if r["ni_number"] and re.fullmatch(
+        "ni_number": r["ni_number"][:8] if r.get("ni_number") and re.fullmatch(
             r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]?", r["ni_number"]) else None,
     } for r in recs])
     t = time.perf_counter()
@@ -148,8 +156,7 @@ def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, p
             block_on("surname", "postcode"),
         ],
         comparisons=[
-            cl.ExactMatch("nhs_number"),
-            cl.ExactMatch("ni_number"),
+            *([] if no_numbers else [cl.ExactMatch("nhs_number"), cl.ExactMatch("ni_number")]),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("dob", input_is_string=True),
@@ -160,7 +167,8 @@ def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, p
     db_api = DuckDBAPI()
     linker = Linker(db_api.register(df), settings, log_level="WARNING")
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("nhs_number"), block_on("ni_number")], recall=0.6)
+        [block_on("surname", "first_name", "dob")] if no_numbers
+        else [block_on("nhs_number"), block_on("ni_number")], recall=0.6)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname", "first_name"))

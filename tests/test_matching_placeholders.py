@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import json
 import random
 import string
 import sys
@@ -188,7 +189,11 @@ def test_comparison_count_is_recorded_beside_the_weights(engine):
     assert len(rows) == 1
     comparisons, links, profiles, limit, weights = rows[0]
     assert comparisons == pairs > 0 and links > 0 and profiles > 0 and limit == 100000
-    assert '"threshold": 20' in weights and '"dob_exact": 13' in weights
+    # the weights used: this build's estimates (or the fixed fallback), as int_match_weight_estimates holds them
+    used = json.loads(weights)
+    assert used["threshold"] == 20
+    stored = dict(engine("select name, weight from intermediate.int_match_weight_estimates"))
+    assert stored and all(used[name] == pytest.approx(w) for name, w in stored.items())
 
 
 def _people(n: int, rng: random.Random, first_names: list[str], surname: str, dob: dt.date) -> list[dict]:

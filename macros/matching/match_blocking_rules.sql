@@ -13,5 +13,6 @@
       {'name': 'date of birth + last part of surname', 'columns': ['dob', 'sn_last']},
       {'name': 'surname + first name + birth year', 'columns': ['sn', 'fn_canon', 'dob_year']},
       {'name': 'surname + postcode + first initial', 'columns': ['sn', 'pc', 'fn_initial']},
+      {'name': 'date of birth + first three letters of both names, either way round', 'columns': ['dob', 'names_prefix']},
   ]) }}
 {%- endmacro %}

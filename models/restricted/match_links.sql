@@ -15,6 +15,8 @@
                         scored at or above the threshold, but the records hold
                         different valid NHS / NI numbers or different first
                         names (no link)
+  *_level / *_weight: each field's agreement level and the weight it added to
+  the score (this build's weights: int_match_weight_estimates).
   is_link (1/0): the link counts for clustering; same_cluster (1/0): the two
   records ended in one cluster (0 for a link cut because it would have joined
   records that must stay apart).
@@ -39,6 +41,7 @@ identical as (
         'identical_details' as rule,
         cast(null as {{ dbt.type_float() }}) as score,
         {{ no_field_levels() }}
+        {{ no_field_weights() }}
         cast(null as {{ dbt.type_string() }}) as decided_by,
         cast(null as {{ dbt.type_string() }}) as reason,
         1 as is_link
@@ -54,6 +57,8 @@ scored as (
         p.score,
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
         p.reference_level,
+        p.nhs_weight, p.ni_weight, p.sn_weight, p.fn_weight, p.dob_weight, p.pc_weight,
+        p.reference_weight,
         u.decided_by, u.reason,
         case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
     from {{ ref('int_match_pairs') }} as p
@@ -70,6 +75,7 @@ manual as (
         case when decision = 'link' then 'manual_link' else 'manual_unlink' end as rule,
         cast(null as {{ dbt.type_float() }}) as score,
         {{ no_field_levels() }}
+        {{ no_field_weights() }}
         decided_by, reason,
         case when decision = 'link' then 1 else 0 end as is_link
     from decisions
@@ -87,6 +93,8 @@ select
     l.record_key_a, l.record_key_b, l.rule, l.score,
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
     l.reference_level,
+    l.nhs_weight, l.ni_weight, l.surname_weight, l.firstname_weight, l.dob_weight, l.postcode_weight,
+    l.reference_weight,
     l.decided_by, l.reason, l.is_link,
     case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
 from all_links as l

@@ -55,7 +55,7 @@ def identity_row(rec: dict) -> dict:
         "dob": rec.get("dob"), "postcode_norm": pc.replace(" ", "").upper() if pc else None,
         "nhs_number": rec.get("nhs_number"), "ni_number": rec.get("ni_number"),
         "reference": rec.get("reference"), "surname": rec.get("surname"), "firstname": rec.get("firstname"),
-        "postcode": pc, "address": None,
+        "postcode": pc, "address": rec.get("address"),
     }
 
 

@@ -7,12 +7,17 @@
   conflict: never a link, and kept apart by clustering (is_apart), so that
   twins stay two people even when a record without a first name resembles both.
   A missing value (blank, or a placeholder: int_match_records) is level
-  'missing' and weighs nothing. Profiles sharing a service reference in one
-  file type (int_match_reference_pairs) are compared too, and the agreement
-  weighs reference_agree (reference_level). A pair sharing a valid NHS or NI
-  number with no name or date of birth to compare links (is_number_only).
+  'missing' and weighs nothing. The levels are match_pair_levels(); each
+  field's weight is kept beside its level (explained in restricted.match_links),
+  and the weights are this build's (match_weights_used(): estimated from the
+  data within bounds, or fixed, or pinned by var match_weights). Profiles sharing a
+  service reference in one file type (int_match_reference_pairs) are compared
+  too, and the agreement weighs reference_agree (reference_level). A pair
+  sharing a valid NHS or NI number with no name or date of birth to compare
+  links (is_number_only).
 -#}
 {{ config(materialized='table') }}
+{%- set w = match_weights_used() %}
 
 with p as (
     select * from {{ ref('int_match_profiles') }}
@@ -37,67 +42,7 @@ levels as (
         c.pk_a, c.pk_b,
         a.rep_record_key as record_key_a,
         b.rep_record_key as record_key_b,
-        case
-            when a.nhs is null or b.nhs is null then 'missing'
-            when a.nhs = b.nhs then 'agree' else 'conflict'
-        end as nhs_level,
-        case
-            when a.ni is null or b.ni is null then 'missing'
-            when a.ni = b.ni then 'agree' else 'conflict'
-        end as ni_level,
-        case
-            when a.sn is null or b.sn is null then 'missing'
-            when a.sn = b.sn then 'exact'
-            when
-                (a.sn_p1 is not null and {{ dbt.length('a.sn_p1') }} >= 3 and (a.sn_p1 = b.sn or a.sn_p1 = b.sn_p1 or a.sn_p1 = b.sn_p2))
-                or (a.sn_p2 is not null and {{ dbt.length('a.sn_p2') }} >= 3 and (a.sn_p2 = b.sn or a.sn_p2 = b.sn_p1 or a.sn_p2 = b.sn_p2))
-                or (b.sn_p1 is not null and {{ dbt.length('b.sn_p1') }} >= 3 and b.sn_p1 = a.sn)
-                or (b.sn_p2 is not null and {{ dbt.length('b.sn_p2') }} >= 3 and b.sn_p2 = a.sn)
-                then 'part'
-            when {{ match_fuzzy_name('a.sn', 'b.sn') }} then 'fuzzy'
-            else 'different'
-        end as sn_level,
-        case
-            when a.fn is null or b.fn is null then 'missing'
-            when a.fn = b.fn then 'exact'
-            when a.fn_canon = b.fn_canon then 'nickname'
-            when {{ dbt.length('a.fn') }} = 1 or {{ dbt.length('b.fn') }} = 1
-                then
-                    case when a.fn_initial = b.fn_initial then 'initial' else 'different' end
-            when {{ match_fuzzy_name('a.fn', 'b.fn') }} then 'fuzzy'
-            else 'different'
-        end as fn_level,
-        case
-            when a.dob is null or b.dob is null then 'missing'
-            when a.dob = b.dob then 'exact'
-            when
-                a.dob_num - {{ match_mod('a.dob_num', '10000') }} = b.dob_num - {{ match_mod('b.dob_num', '10000') }}
-                and {{ match_mod('a.dob_num', '100') }} * 100
-                + ({{ match_mod('a.dob_num', '10000') }} - {{ match_mod('a.dob_num', '100') }}) / 100
-                = {{ match_mod('b.dob_num', '10000') }}
-                then 'swapped'
-            when (
-                {%- for k in range(8) %}
-                case
-                    when
-                        {{ match_mod('a.dob_num', 10 ** (k + 1)) }} - {{ match_mod('a.dob_num', 10 ** k) }}
-                        = {{ match_mod('b.dob_num', 10 ** (k + 1)) }} - {{ match_mod('b.dob_num', 10 ** k) }} then 0
-                    else 1
-                end
-                {{- " +" if not loop.last }}
-                {%- endfor %}
-            ) = 1
-                then 'one_digit'
-            else 'different'
-        end as dob_level,
-        case
-            when a.pc is null or b.pc is null then 'missing'
-            when a.pc = b.pc then 'exact'
-            when
-                {{ match_substr('a.pc', 1, dbt.length('a.pc') ~ ' - 2') }} = {{ match_substr('b.pc', 1, dbt.length('b.pc') ~ ' - 2') }}
-                then 'sector'
-            else 'different'
-        end as pc_level,
+        {{ match_pair_levels('a', 'b') }},
         a.tf_sn, a.tf_fn, a.tf_pc
     from candidates as c
     inner join p as a on a.profile_key = c.pk_a
@@ -114,51 +59,61 @@ reference_levels as (
     left join {{ ref('int_match_reference_pairs') }} as r on r.pk_a = l.pk_a and r.pk_b = l.pk_b
 ),
 
-scored as (
+weighed as (
     select
         l.*,
-        case l.nhs_level when 'agree' then {{ match_weight('nhs_agree') }} else 0 end
-        + case l.ni_level when 'agree' then {{ match_weight('ni_agree') }} else 0 end
-        + case l.sn_level
+        case l.nhs_level when 'agree' then {{ match_weight('nhs_agree', w) }} else 0 end as nhs_weight,
+        case l.ni_level when 'agree' then {{ match_weight('ni_agree', w) }} else 0 end as ni_weight,
+        case l.sn_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_sn', match_weight('sn_m'), match_weight('sn_exact_min'), match_weight('sn_exact_max')) }}
-            when 'part' then {{ match_weight('sn_part') }}
-            when 'fuzzy' then {{ match_weight('sn_fuzzy') }}
+                then {{ match_tf_weight('tf_sn', w['sn_m'], w['sn_exact_min'], w['sn_exact_max']) }}
+            when 'part' then {{ match_weight('sn_part', w) }}
+            when 'fuzzy' then {{ match_weight('sn_fuzzy', w) }}
+            when 'swapped' then {{ match_weight('sn_swapped', w) }}
+            when 'similar' then {{ match_weight('sn_similar', w) }}
             when 'missing' then 0
-            else {{ match_weight('sn_different') }}
-        end
-        + case l.fn_level
+            else {{ match_weight('sn_different', w) }}
+        end as sn_weight,
+        case l.fn_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_fn', match_weight('fn_m'), match_weight('fn_exact_min'), match_weight('fn_exact_max')) }}
-            when 'nickname' then {{ match_weight('fn_nickname') }}
-            when 'fuzzy' then {{ match_weight('fn_fuzzy') }}
-            when 'initial' then {{ match_weight('fn_initial') }}
-            when 'different' then {{ match_weight('fn_different') }}
+                then {{ match_tf_weight('tf_fn', w['fn_m'], w['fn_exact_min'], w['fn_exact_max']) }}
+            when 'nickname' then {{ match_weight('fn_nickname', w) }}
+            when 'swapped' then {{ match_weight('fn_swapped', w) }}
+            when 'fuzzy' then {{ match_weight('fn_fuzzy', w) }}
+            when 'initial' then {{ match_weight('fn_initial', w) }}
+            when 'different' then {{ match_weight('fn_different', w) }}
             else 0
-        end
-        + case l.dob_level
-            when 'exact' then {{ match_weight('dob_exact') }}
-            when 'swapped' then {{ match_weight('dob_swapped') }}
-            when 'one_digit' then {{ match_weight('dob_one_digit') }}
+        end as fn_weight,
+        case l.dob_level
+            when 'exact' then {{ match_weight('dob_exact', w) }}
+            when 'swapped' then {{ match_weight('dob_swapped', w) }}
+            when 'transposed' then {{ match_weight('dob_transposed', w) }}
+            when 'one_digit' then {{ match_weight('dob_one_digit', w) }}
+            when 'year_month' then {{ match_weight('dob_year_month', w) }}
             when 'missing' then 0
-            else {{ match_weight('dob_different') }}
-        end
-        + case l.pc_level
+            else {{ match_weight('dob_different', w) }}
+        end as dob_weight,
+        case l.pc_level
             when
                 'exact'
-                then {{ match_tf_weight('tf_pc', match_weight('pc_m'), match_weight('pc_exact_min'), match_weight('pc_exact_max')) }}
-            when 'sector' then {{ match_weight('pc_sector') }}
+                then {{ match_tf_weight('tf_pc', w['pc_m'], w['pc_exact_min'], w['pc_exact_max']) }}
+            when 'sector' then {{ match_weight('pc_sector', w) }}
             when 'missing' then 0
-            else {{ match_weight('pc_different') }}
-        end
-        + case l.reference_level
-            when 'agree' then {{ match_weight('reference_agree') }}
-            else 0
-        end
-            as score
+            else {{ match_weight('pc_different', w) }}
+        end as pc_weight,
+        case l.reference_level when 'agree' then {{ match_weight('reference_agree', w) }} else 0 end
+            as reference_weight
     from reference_levels as l
+),
+
+scored as (
+    select
+        wd.*,
+        wd.nhs_weight + wd.ni_weight + wd.sn_weight + wd.fn_weight + wd.dob_weight + wd.pc_weight
+        + wd.reference_weight as score
+    from weighed as wd
 ),
 
 flagged as (
@@ -193,14 +148,15 @@ select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
     reference_level,
+    nhs_weight, ni_weight, sn_weight, fn_weight, dob_weight, pc_weight, reference_weight,
     score,
-    case when is_apart = 0 and (score >= {{ match_weight('threshold') }} or is_number_only = 1) then 1 else 0 end as is_link,
+    case when is_apart = 0 and (score >= {{ match_weight('threshold', w) }} or is_number_only = 1) then 1 else 0 end as is_link,
     is_apart,
     case
         when nhs_level = 'conflict' then 'nhs_number_conflict'
         when ni_level = 'conflict' then 'ni_number_conflict'
         when is_apart = 1 then 'first_name_conflict'
-        when score < {{ match_weight('threshold') }} and is_number_only = 0 then 'below_threshold'
+        when score < {{ match_weight('threshold', w) }} and is_number_only = 0 then 'below_threshold'
         when nhs_level = 'agree' then 'nhs_number'
         when ni_level = 'agree' then 'ni_number'
         else 'weighted_score'

@@ -6,7 +6,9 @@
   Frequencies are counted among profiles without placeholders, so a file of
   placeholder records (thousands of "Unknown"s with real first names) does
   not change how anyone else's details are weighed; a profile with a
-  placeholder is weighed as if it were one more of them.
+  placeholder is weighed as if it were one more of them. names_prefix (the
+  first three letters of surname and first name, in either order) blocks
+  records whose names were written the other way round.
 -#}
 {{ config(materialized='table') }}
 
@@ -28,6 +30,12 @@ select
     {{ match_substr('sn', 1, 3) }} as sn_prefix,
     coalesce(p.sn_p2, p.sn) as sn_last,
     {{ match_substr('fn', 1, 1) }} as fn_initial,
+    case
+        when p.sn is null or p.fn is null then null
+        when {{ match_substr('sn', 1, 3) }} <= {{ match_substr('fn', 1, 3) }}
+            then {{ dbt.concat([match_substr('sn', 1, 3), "'|'", match_substr('fn', 1, 3)]) }}
+        else {{ dbt.concat([match_substr('fn', 1, 3), "'|'", match_substr('sn', 1, 3)]) }}
+    end as names_prefix,
     {{ date_part_of('year', 'dob') }} as dob_year,
     cast({{ date_part_of('year', 'dob') }} as {{ dbt.type_int() }}) * 10000
     + cast({{ date_part_of('month', 'dob') }} as {{ dbt.type_int() }}) * 100
