@@ -10,8 +10,9 @@ and :func:`pair_sql` changes that SQL in two places only, with sqlglot:
   pairs asked about, so that a pair the blocking rules never brought is
   compared exactly as if they had;
 - each term of the ``score`` sum in the ``scored`` CTE is also returned as a
-  column of its own, named after the ``*_level`` column it weighs, so every
-  field's weight is shown beside its level.
+  column of its own, named after the ``*_level`` column it weighs (or the
+  ``*_weight`` column it adds), so every field's weight is shown beside its
+  level.
 
 The threshold is read from the same SQL (``score >= <threshold>``). A level or
 a weight added to the model later shows up without a change here. The names
@@ -152,6 +153,8 @@ def _flatten_sum(node, out: list) -> list:
 def _term_name(term, i: int) -> str:
     _, exp = _sqlglot()
 
+    if isinstance(term, exp.Column) and term.name.endswith("_weight"):  # a weight column of its own
+        return term.name[: -len("_weight")]
     levels = sorted({c.name for c in term.find_all(exp.Column) if c.name.endswith("_level")})
     return levels[0][: -len("_level")] if len(levels) == 1 else f"term{i}"
 
