@@ -25,17 +25,7 @@ with records as (
 
 latest_dob as (
 
-    -- the date of birth on the client's latest record (newest extract date, then
-    -- load order: docs/contract.md §2)
-    select client_id, dob
-    from (
-        select
-            client_id,
-            dob,
-            row_number() over (partition by client_id order by {{ latest_record_first() }}) as recency
-        from records
-    ) as ranked
-    where recency = 1
+    select client_id, dob from {{ ref('int_client_birth_dates') }}
 
 ),
 

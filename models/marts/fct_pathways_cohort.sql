@@ -149,17 +149,7 @@ client_households as (
 
 latest_dob as (
 
-    -- the date of birth on the client's latest record (as dim_client)
-    select client_id, dob
-    from (
-        select
-            ids.client_id,
-            records.dob,
-            row_number() over (partition by ids.client_id order by {{ latest_record_first('records.') }}) as recency
-        from {{ ref('int_records') }} as records
-        inner join {{ ref('int_record_client_ids') }} as ids on ids.record_key = records.record_key
-    ) as ranked
-    where recency = 1
+    select client_id, dob from {{ ref('int_client_birth_dates') }}
 
 ),
 

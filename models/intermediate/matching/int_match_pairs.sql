@@ -23,15 +23,8 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
-keys as (
-    select rule_no, block_key, profile_key from {{ ref('int_match_block_keys') }}
-    where is_skipped = 0
-),
-
 candidates as (
-    select distinct a.profile_key as pk_a, b.profile_key as pk_b
-    from keys as a
-    inner join keys as b on b.rule_no = a.rule_no and b.block_key = a.block_key and b.profile_key > a.profile_key
+    {{ match_blocked_pairs() }}
     -- profiles sharing a service reference in one file type are compared too
     union
     select pk_a, pk_b from {{ ref('int_match_reference_pairs') }}

@@ -51,15 +51,8 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
-keys as (
-    select rule_no, block_key, profile_key from {{ ref('int_match_block_keys') }}
-    where is_skipped = 0
-),
-
 candidates as (
-    select distinct a.profile_key as pk_a, b.profile_key as pk_b
-    from keys as a
-    inner join keys as b on b.rule_no = a.rule_no and b.block_key = a.block_key and b.profile_key > a.profile_key
+    {{ match_blocked_pairs() }}
 ),
 
 numbered as (
