@@ -134,15 +134,15 @@ def _path(con, cluster_key: str, start: str, goal: str, catalog) -> list[tuple[s
         graph.setdefault(a, []).append((b, rule, score))
         graph.setdefault(b, []).append((a, rule, score))
     came: dict[str, tuple] = {start: None}
-    todo = deque([start])
-    while todo:
-        node = todo.popleft()
+    frontier = deque([start])
+    while frontier:
+        node = frontier.popleft()
         if node == goal:
             break
         for other, rule, score in graph.get(node, []):
             if other not in came:
                 came[other] = (node, rule, score)
-                todo.append(other)
+                frontier.append(other)
     if goal not in came:
         return []
     chain, node = [], goal
