@@ -72,7 +72,9 @@ def wh(tmp_path_factory):
         person("Care", "Test", "1940-01-01", "AS1 1AA", start=d("2024-01-01"), pricestart=d("2024-01-15"),
                priceend=d("2024-01-20"), cost=10, frequency="Daily", servicetype="Home care",
                carepackagelineitemid="L1", primarysupportreasoncategory="Physical support"),
-        person("Careongoing", "Test", "1940-01-01", "AS1 1AA", start=d("2024-05-30"), cost=70,
+        # another person (born a year later): with Care's first name, date of birth and postcode
+        # the similar surnames would rightly make one person of the two (docs/matching.md)
+        person("Careongoing", "Test", "1941-01-01", "AS1 1AA", start=d("2024-05-30"), cost=70,
                frequency="Weekly", servicetype="Residential", carepackagelineitemid="L2"),
     ], extract_date=d("2024-06-02"))
     w.load("TF01", "tf.csv", [{"individualid": "I1", "lastname": "Leap", "firstname": "Test",
@@ -336,7 +338,8 @@ def test_the_public_marts_have_enforced_contracts_that_catch_a_changed_type(wh, 
 
     marts = yaml.safe_load((MODELS_DIR / "marts" / "_marts.yml").read_text(encoding="utf-8"))["models"]
     public = {"client_record_links", "fct_cost_monthly", "fct_service_use", "dim_client", "fct_client_membership",
-              "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population"}
+              "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
+              "dim_supplier"}
     assert {m["name"] for m in marts} == public
     for m in marts:
         assert m["config"]["contract"]["enforced"], m["name"]
