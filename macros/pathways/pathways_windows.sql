@@ -10,8 +10,9 @@
         {%- if w is boolean or w is not number or w < 1 or w != w | int -%}
             {{ exceptions.raise_compiler_error("var pathways_windows: " ~ w ~ " is not a whole number of months, 1 or more") }}
         {%- endif -%}
-        select cast({{ w | int }} as {{ dbt.type_int() }}) as window_months
-        {% if not loop.last %}union all
-        {% endif -%}
     {%- endfor -%}
+    {#- one VALUES list, not a UNION of one-row selects: Spark 4 fails a cross join
+        with such a union at run time (ClassCastException on UnionExec.children) -#}
+    select cast(listed.window_months as {{ dbt.type_int() }}) as window_months
+    from (values {% for w in windows %}({{ w | int }}){% if not loop.last %}, {% endif %}{% endfor %}) as listed (window_months)
 {%- endmacro %}
