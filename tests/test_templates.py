@@ -105,10 +105,12 @@ def provider_value(schema, column, i: int, freq_names: list[str], nhs) -> object
 
 
 def needed(schema, file_type, column) -> bool:
-    """A column a row must have: mandatory, or what costing needs (a cost, and its frequency
-    when neither the column nor the file type says what a blank means)."""
+    """A column a row must have: mandatory, the schema's first combination of identifiers
+    (identified_by: GS01's surname and date of birth), or what costing needs (a cost, and its
+    frequency when neither the column nor the file type says what a blank means)."""
     use = schema.service_use_column if schema.kind == "cost" else {}
-    if column.mandatory or column.name == use.get("unit_cost"):
+    identifying = {schema.identity.get(f) for f in (schema.identified_by[0] if schema.identified_by else ())}
+    if column.mandatory or column.name in identifying or column.name == use.get("unit_cost"):
         return True
     return column.name == use.get("frequency") and not (column.default or file_type.frequency)
 
@@ -179,7 +181,9 @@ def test_filled_template_loads_with_no_rejection(tmp_path, warehouse, file_type,
                 assert landed[name] == value
         for name in names:
             if name not in values:
-                assert landed[name] is None or schema.column(name).default, name
+                # blank: nothing, or the column's default, or (a frequency) the file type's
+                assert (landed[name] is None or schema.column(name).default
+                        or (schema.column(name).type == "frequency" and landed[name] == ft.frequency)), name
 
 
 @pytest.mark.parametrize("file_type", FILE_TYPES)

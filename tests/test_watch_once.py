@@ -50,7 +50,8 @@ def test_once_loads_waiting_files(tmp_path, drop):
 
     assert files_in(hn / "loaded") == ["meals.csv", "ta_march.xlsx"]
     assert files_in(rb / "loaded") == ["switch.csv"]
-    assert files_in(hn / "incoming") == ["general_service", "temporary_accommodation", "~$ta_march.xlsx"]
+    assert files_in(hn / "incoming") == ["address_gazetteer", "general_service", "temporary_accommodation",
+                                          "~$ta_march.xlsx"]  # a folder per file type the provider may send
     assert sorted(load_log(wh)) == [
         ("meals.csv", "housing_needs", "general_service", "loaded", 3),
         ("switch.csv", "revenues_benefits", "housing_benefit_switch", "loaded", 2),

@@ -172,7 +172,7 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
     ``AtRiskRefused`` (nothing opened) unless purpose D, a real case reference and reason, and
     a valid ``user``; ``AtRiskFailed`` when the warehouse is not built with the at-risk models."""
     case_ref, reason_text, claimed = check_request(purpose, case_reference, reason, user)
-    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
+    from costcalc.warehouse.connection import transaction, WarehouseBusy, WarehouseMissing
     from costcalc.warehouse.targets import EngineError, is_server
 
     path = Path(warehouse)
@@ -208,8 +208,7 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
             households = len({h for h, f in zip(frame["household_id"], frame["household_flagged"]) if f})
             at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
             # The audit rows are committed before anything is returned, let alone shown.
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 list_id = con.execute(_AUDIT_INSERT, [at, who, claimed, LIST_PURPOSE, case_ref, reason_text, day,
                                                       len(kept), withheld,
                                                       OUTCOME_LISTED if kept else OUTCOME_EMPTY]).fetchone()[0]
@@ -217,10 +216,6 @@ def at_risk_list(warehouse: str | Path, reason: str | None, user: str | None = N
                     chunk = kept[i:i + _AUDIT_CHUNK]
                     con.execute("INSERT INTO audit.at_risk_list_people (list_id, client_id) VALUES "
                                 + ", ".join("(?, ?)" for _ in chunk), [v for c in chunk for v in (list_id, c)])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
     except (EngineError, WarehouseMissing, store.RestrictedMissing, store.RestrictedLocked) as exc:
         raise AtRiskFailed(str(exc)) from None
     except (WarehouseBusy, duckdb.IOException) as exc:

@@ -27,6 +27,7 @@ from costcalc.governance import purposes as _purposes
 from costcalc.governance.purposes import PURPOSES, PurposeRefused
 from costcalc.lookup import audited_user, check_claimed_user
 from costcalc.warehouse import restricted_store as store
+from costcalc.warehouse.connection import transaction
 
 #: The purposes match evidence may serve (docs/matching.md, "For caseworkers").
 ALLOWED_PURPOSES = ("A", "B")
@@ -129,15 +130,10 @@ def audit(con, request: Request, action: str, record_a: str | None, record_b: st
     con.execute(AUDIT_DDL)
     at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
     who = audited_user(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("INSERT INTO audit.match_review_log (logged_at, logged_by, claimed_user, action, purpose, "
                     "case_reference, reason, record_a, record_b, pairs_shown, outcome) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [at, who, request.claimed_user, action, request.purpose, request.case_reference,
                      request.reason, record_a, record_b, int(pairs_shown), outcome])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return at
