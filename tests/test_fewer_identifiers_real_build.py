@@ -16,23 +16,13 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 from click.testing import CliRunner
 
 from costcalc.cli import main
 from costcalc.ingest.landing import load_file
+from watch_helpers import write_xlsx
 
 NI = "JK402113B"
-
-
-def write_xlsx(path: Path, head: list[str], rows: list[list]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
 
 
 def write_csv(path: Path, head: list[str], rows: list[list]) -> Path:

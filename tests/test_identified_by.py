@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +20,7 @@ from costcalc.ingest.landing import error_report_path, load_file
 from costcalc.paths import SCHEMAS_DIR
 from costcalc.schemas import load_schemas, read_schemas
 from loader_helpers import allow_rejected_rows
+from watch_helpers import write_xlsx
 
 NHS = "9434765919"  # a valid NHS number (modulus 11)
 NI = "AB123456C"  # a well-formed NI number
@@ -31,16 +31,6 @@ HEAD = ["NI Number", "Surname", "First Name", "Date of Birth", "Post Code", "NHS
 
 def row(ni=None, surname=None, dob=None, nhs=None, postcode=None, firstname=None):
     return [ni, surname, firstname, dob, postcode, nhs, dt.datetime(2024, 4, 1), None, 25, "DHP award"]
-
-
-def write_xlsx(path: Path, head: list[str], rows: list[list]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
-    return path
 
 
 def query(wh: Path, sql: str):
