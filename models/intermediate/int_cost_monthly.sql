@@ -36,19 +36,17 @@ uses as (
         service_use.*,
         inputs.inputs_hash
     from {{ ref('fct_service_use') }} as service_use
-    {%- if is_incremental() %}
-    -- only the clients with no stored rows: new, changed (the pre-hook deleted theirs)
-    inner join inputs on inputs.client_id = service_use.client_id
+    left join inputs on inputs.client_id = service_use.client_id
     where
         service_use.unit_cost is not null
+        {% if is_incremental() -%}
+        -- only the clients with no stored rows: new or changed (the pre-hook deleted theirs)
+        and inputs.client_id is not null
         and not exists (
             select 1 from {{ this }} as stored
             where stored.client_id = inputs.client_id
         )
-    {%- else %}
-    left join inputs on inputs.client_id = service_use.client_id
-    where service_use.unit_cost is not null
-    {%- endif %}
+        {%- endif %}
 
 ),
 
