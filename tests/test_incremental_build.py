@@ -179,11 +179,18 @@ def warehouses(engine, tmp_path):
         yield make
 
 
-def check_incremental_equals_full(w: Warehouse) -> dict:
-    """The state the incremental build left equals what a full refresh of the same warehouse makes."""
+def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
+    """The state the incremental build left equals what a full refresh of the same warehouse
+    makes (``via_cli``: `costcalc build --full-refresh`)."""
     incremental = w.state()
-    w.build(full_refresh=True)
+    before = set().union(*w.costed_by().values())
+    if via_cli:
+        w.cli("build", "--full-refresh")
+    else:
+        w.build(full_refresh=True)
     full = w.state()
+    after = set().union(*w.costed_by().values())
+    assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -236,7 +243,7 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     w.load("a_later.csv")
     w.build()
     assert client_of(w, "a.csv", 4) != client_of(w, "a.csv", 5)
-    check_incremental_equals_full(w)
+    check_incremental_equals_full(w, via_cli=True)
     check_same_people_as_fresh(w, warehouses("fresh_c"), ["a.csv", "b.csv", "a_later.csv"])
 
     # unload B: its records, the bridge and Fay leave; Fay's id is retired
