@@ -32,9 +32,16 @@ with inputs as (
 
 uses as (
 
+    -- only the columns costing reads: every row is repeated once per month it spans
     select
-        service_use.*,
-        inputs.inputs_hash
+        service_use.client_id,
+        service_use.service,
+        service_use.service_type,
+        service_use.start_date,
+        service_use.end_date,
+        service_use.unit_cost,
+        service_use.frequency,
+        service_use.one_off_cost
     from {{ ref('fct_service_use') }} as service_use
     left join inputs on inputs.client_id = service_use.client_id
     where
@@ -72,24 +79,37 @@ costed as (
         spread.service_type,
         spread.month_start as month,
         {{ period_cost('spread.start_date', 'spread.end_date', 'spread.unit_cost', 'spread.frequency',
-                       'spread.month_start', 'spread.month_end') }} as cost,
-        spread.inputs_hash
+                       'spread.month_start', 'spread.month_end') }} as cost
     from spread
     where
         not {{ is_per_financial_year('spread.frequency') }}
         or {{ financial_year_starts('spread.start_date', 'spread.end_date',
                                     'spread.month_start', 'spread.month_end') }} > 0
 
+),
+
+monthly as (
+
+    select
+        client_id,
+        service,
+        service_type,
+        month,
+        sum(cost) as cost
+    from costed
+    group by client_id, service, service_type, month
+
 )
 
+-- the fingerprint joins after the sum, so the months are grouped on the contract's keys alone
 select
-    client_id,
-    service,
-    service_type,
-    month,
-    sum(cost) as cost,
-    inputs_hash,
+    monthly.client_id,
+    monthly.service,
+    monthly.service_type,
+    monthly.month,
+    monthly.cost,
+    inputs.inputs_hash,
     -- which build costed these rows (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as costed_by_invocation
-from costed
-group by client_id, service, service_type, month, inputs_hash
+from monthly
+left join inputs on inputs.client_id = monthly.client_id
