@@ -3,7 +3,7 @@
     revision below. int_cost_inputs puts it into every client's inputs
     fingerprint, so stored monthly costs (int_cost_monthly, kept between
     builds) made under other rules never match and are costed again.
-    Raise COSTING_REVISION whenever a macro in macros/costing/ or the SQL of
+    Raise costing_revision whenever a macro in macros/costing/ or the SQL of
     int_cost_monthly changes what a record costs (docs/scale.md,
     "Incremental builds"). -#}
 {% macro costing_logic_version() -%}
