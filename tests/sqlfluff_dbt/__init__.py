@@ -113,6 +113,13 @@ def log(message, info=False):
     return ""
 
 
+def local_md5(text):
+    """dbt's ``local_md5``: the md5 of a string, worked out while compiling (costing_logic_version)."""
+    import hashlib
+
+    return hashlib.md5(str(text).encode("utf-8")).hexdigest()
+
+
 #: dbt's id of the run (int_match_build_log records it).
 invocation_id = "00000000-0000-0000-0000-000000000000"
 

@@ -4,9 +4,11 @@ publish the marts when the build and its tests succeeded
 (``costcalc.transform.publish``). A failed or interrupted build leaves the
 previous published marts in place and a build owed (``costcalc status``).
 
-There is no --full-refresh: the client-id ledger is never rebuilt, so client
-ids stay stable. Output is a one-line summary (plus any failing node); dbt's
-own log is in the project directory's .costcalc/dbt/target/logs/.
+A build is incremental where a model can be (docs/scale.md, "Incremental
+builds"); --full-refresh rebuilds those models in full. The client-id ledger is
+never rebuilt, even then, so client ids stay stable. Output is a one-line
+summary (plus any failing node); dbt's own log is in the project directory's
+.costcalc/dbt/target/logs/.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from costcalc.transform.publish import build_and_publish
 @click.command("build")
 @click.option("--select", "select", metavar="SELECTOR", default=None,
               help="Build only these dbt nodes (dbt selection syntax, e.g. 'marts' or '+fct_cost_monthly').")
+@click.option("--full-refresh", "full_refresh", is_flag=True, default=False,
+              help="Rebuild the incremental models in full instead of only what changed "
+                   "(the client-id ledger is kept: client ids do not change).")
 @click.pass_obj
-def build_command(obj, select):
+def build_command(obj, select, full_refresh):
     """Build the warehouse's models from the loaded files (runs dbt build), then
     publish the marts that reports and BI tools read."""
     try:
-        result = build_and_publish(obj.warehouse, select)
+        result = build_and_publish(obj.warehouse, select, full_refresh=full_refresh)
     except KeyboardInterrupt:
         click.echo("build interrupted: the previous published marts stay in place; a build is owed "
                    "(run `costcalc build` again)", err=True)

@@ -9,8 +9,11 @@ the project and profiles in ``dbt_project/``, ``COSTCALC_WAREHOUSE`` set to
 the warehouse file, and dbt's artefacts and logs in ``.costcalc/dbt/target``:
 nothing is written into the source tree (which may be an installed package).
 
-There is deliberately no full refresh: the client-id ledger
-(``int_client_id_assignments``) is never rebuilt, so client ids stay stable.
+A build is incremental where a model can be (docs/scale.md, "Incremental
+builds"); ``full_refresh=True`` (``costcalc build --full-refresh``) passes dbt's
+``--full-refresh`` and rebuilds those models in full. The client-id ledger
+(``int_client_id_assignments``) and the matching build log are never rebuilt
+(``full_refresh=false``), so client ids stay stable either way.
 """
 
 from __future__ import annotations
@@ -234,19 +237,21 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
     return out
 
 
-def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None) -> BuildResult:
-    """``dbt build`` (optionally ``--select``)."""
-    args = ["build"]
+def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None,
+          full_refresh: bool = False) -> BuildResult:
+    """``dbt build`` (optionally ``--select``; ``full_refresh``: dbt's ``--full-refresh``, every
+    incremental model rebuilt in full, the ledgers excepted)."""
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
     if select:
         # only tests whose every parent is selected (others may not be built yet)
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
     return invoke_dbt(warehouse, args, target_path=target_path)
 
 
-def run_build(warehouse: Path, select: str | None = None) -> bool:
+def run_build(warehouse: Path, select: str | None = None, *, full_refresh: bool = False) -> bool:
     """Build the warehouse (or the selected models) and publish the marts
     (costcalc.transform.publish); True when every node succeeded and, for a
     whole build, the marts were published."""
     from costcalc.transform.publish import build_and_publish
 
-    return build_and_publish(warehouse, select).success
+    return build_and_publish(warehouse, select, full_refresh=full_refresh).success

@@ -384,10 +384,10 @@ def _sigterm_interrupts():
 
 
 def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *,
-                      target_path: Path | None = None) -> BuildResult:
+                      target_path: Path | None = None, full_refresh: bool = False) -> BuildResult:
     """Build (``dbt build``: models and tests), then publish the marts if every
     node succeeded and the whole project was built (a ``--select`` build never
-    publishes: its marts may mix two builds). Records the outcome in
+    publishes: its marts may mix two builds; ``full_refresh``: see ``build``). Records the outcome in
     ``raw.build_log``; an interruption is recorded and re-raised."""
     from costcalc.warehouse.targets import target_name
 
@@ -400,7 +400,7 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
         return BuildResult(success=False, error=warehouse_problem(warehouse, exc))
     try:
         with _sigterm_interrupts() as terminated:
-            result = build(warehouse, select, target_path=target_path)
+            result = build(warehouse, select, target_path=target_path, full_refresh=full_refresh)
             if terminated:  # dbt swallowed the interruption: it is still one
                 raise BuildInterrupted()
             result.build_id = build_id
