@@ -9,15 +9,6 @@
     {{ return(adapter.dispatch('cost_inputs_fingerprint', 'costcalc')(columns)) }}
 {% endmacro %}
 
-{% macro cost_inputs_row_text(columns) -%}
-    {%- set parts = [] -%}
-    {%- for c in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ c ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
-        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
-    {%- endfor -%}
-    {{ dbt.concat(parts) }}
-{%- endmacro %}
-
 {% macro default__cost_inputs_fingerprint(columns) -%}
     {{ dbt.hash(dbt.listagg(dbt.hash(cost_inputs_row_text(columns)), "','",
                             "order by " ~ dbt.hash(cost_inputs_row_text(columns)))) }}
