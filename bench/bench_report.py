@@ -174,10 +174,11 @@ def run(args) -> dict:
     rows = report["rows"]
     if "generator" not in skip:
         recs = matchgen.generate(args.records, args.seed)
-        rows += matching_rows(_label("generator", recs), recs, engines,
+        label = _label("generator", recs)
+        rows += matching_rows(label, recs, engines,
                               None if "splink" in skip else [0.9, 0.99, 0.999], no_numbers=False,
                               exact="exact" not in skip, portable="portable" not in skip)
-        rows.append(_row(rows[-1]["data"], "costcalc on SQL Server", engine="sqlserver", note=SQLSERVER_NOTE))
+        rows.append(_row(label, "costcalc on SQL Server", engine="sqlserver", note=SQLSERVER_NOTE))
         if args.spark and "spark" not in skip:
             recs = matchgen.generate(args.spark_records, args.seed)
             rows += matching_rows(_label("generator", recs), recs,
