@@ -126,6 +126,21 @@ def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -
     return out
 
 
+def measure(rows: int, extra: float = 0.01, newer_extract: bool = False, threads: str | None = None) -> dict:
+    """One size in a fresh process (run_one's figures as a dict); RuntimeError when it fails."""
+    bench_scale.generate(rows)
+    cmd = [sys.executable, __file__, "--child", "--rows", str(rows), "--extra", str(extra)]
+    if newer_extract:
+        cmd.append("--newer-extract")
+    if threads:
+        cmd += ["--threads", threads]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"{rows}: failed: {(proc.stderr or proc.stdout).strip().splitlines()[-3:]}")
+    return json.loads(line)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="*", default=[1_000_000])
@@ -138,18 +153,11 @@ def main() -> int:
         print(json.dumps(run_one(args.rows[0], args.extra, args.newer_extract, args.threads)))
         return 0
     for rows in args.rows:
-        bench_scale.generate(rows)
-        cmd = [sys.executable, __file__, "--child", "--rows", str(rows), "--extra", str(args.extra)]
-        if args.newer_extract:
-            cmd.append("--newer-extract")
-        if args.threads:
-            cmd += ["--threads", args.threads]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
-        if proc.returncode != 0 or line is None:
-            print(f"{rows}: failed: {(proc.stderr or proc.stdout).strip().splitlines()[-3:]}")
+        try:
+            r = measure(rows, args.extra, args.newer_extract, args.threads)
+        except RuntimeError as exc:
+            print(exc)
             continue
-        r = json.loads(line)
         print(f"rows {r['rows']:,} (+{r['extra_rows']:,}), load average {r['load_avg_start']:.1f} -> "
               f"{r['load_avg_end']:.1f}")
         for name in ("full", "incremental", "full_refresh"):

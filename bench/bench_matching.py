@@ -105,7 +105,8 @@ def run_costcalc_postgres(recs: list[dict], workdir: Path,
         admin.close()
 
 
-def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, float]:
+def run_costcalc_spark(recs: list[dict], workdir: Path,
+                       dbt_vars: str | None = None) -> tuple[pd.DataFrame, float]:
     """The same models on Spark: a local session (dbt-spark's session method, master
     COSTCALC_SPARK_MASTER, default local[2]) with its warehouse and metastore in ``workdir``."""
     import os
@@ -119,7 +120,7 @@ def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, f
         project = match_dbt.make_project(workdir / "dbt_spark", None, spark=True)
         match_dbt.run_dbt(project, "seed")
         t = time.perf_counter()
-        match_dbt.run_dbt(project, "run")
+        match_dbt.run_dbt(project, "run", *(["--vars", dbt_vars] if dbt_vars else []))
         elapsed = time.perf_counter() - t
         df = spark.sql("select record_key, cluster_key as cluster from intermediate.int_match_clusters").toPandas()
         return df, elapsed
@@ -127,7 +128,30 @@ def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, f
         spark.stop()
 
 
-def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, pd.DataFrame, float]]:
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def run_engine(engine: str, recs: list[dict], dbt_vars: str | None = None,
+               portable: bool = False) -> tuple[pd.DataFrame, float]:
+    """costcalc's matching models on one engine ("duckdb", "postgres" or "spark") in a
+    temporary folder: (record_key, cluster) and the seconds of the dbt run."""
+    with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
+        if engine == "duckdb":
+            return run_costcalc(recs, Path(d), portable=portable, dbt_vars=dbt_vars)
+        if portable:
+            raise ValueError("the portable rule is measured on DuckDB")
+        if engine == "postgres":
+            return run_costcalc_postgres(recs, Path(d), dbt_vars=dbt_vars)
+        if engine == "spark":
+            return run_costcalc_spark(recs, Path(d), dbt_vars=dbt_vars)
+    raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+
+
+def truth_of(recs: list[dict]) -> pd.DataFrame:
+    """The ground truth of labelled records: (record_key, person_id)."""
+    return pd.DataFrame({"record_key": [r["record_key"] for r in recs], "person_id": [r["person_id"] for r in recs]})
+
+
 def run_splink(recs: list[dict], thresholds: list[float],
                no_numbers: bool = False) -> list[tuple[float, pd.DataFrame, float]]:
     """Splink on the records; no_numbers: data without NHS/NI numbers (FEBRL), so the prior
@@ -201,7 +225,7 @@ def main() -> None:
 
     t = time.perf_counter()
     recs = matchgen.generate(args.records, args.seed)
-    truth = pd.DataFrame({"record_key": [r["record_key"] for r in recs], "person_id": [r["person_id"] for r in recs]})
+    truth = truth_of(recs)
     print(f"{len(recs):,} identity records of {truth.person_id.nunique():,} people "
           f"(generated in {time.perf_counter() - t:.1f} s)")
     rows = []
@@ -217,20 +241,14 @@ def main() -> None:
             Path(args.keep).mkdir(parents=True, exist_ok=True)
             a, secs = run_costcalc(recs, Path(args.keep))
         else:
-            with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
-                a, secs = run_costcalc(recs, Path(d))
+            a, secs = run_engine("duckdb", recs)
         rows.append(("costcalc SQL (dbt run on DuckDB)", *pair_scores(a, truth), secs))
-    if args.postgres:
-        with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
-            a, secs = run_costcalc_postgres(recs, Path(d))
-        rows.append(("costcalc SQL (dbt run on PostgreSQL)", *pair_scores(a, truth), secs))
-    if args.spark:
-        with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
-            a, secs = run_costcalc_spark(recs, Path(d))
-        rows.append(("costcalc SQL (dbt run on Spark)", *pair_scores(a, truth), secs))
+    for engine, name in (("postgres", "PostgreSQL"), ("spark", "Spark")):
+        if getattr(args, engine):
+            a, secs = run_engine(engine, recs)
+            rows.append((f"costcalc SQL (dbt run on {name})", *pair_scores(a, truth), secs))
     if "portable" not in args.skip:
-        with tempfile.TemporaryDirectory(prefix="bench_matching_") as d:
-            a, secs = run_costcalc(recs, Path(d), portable=True)
+        a, secs = run_engine("duckdb", recs, portable=True)
         rows.append(("costcalc SQL, portable fallbacks only (as on SQL Server before 2025)",
                      *pair_scores(a, truth), secs))
     if args.keep:
