@@ -172,6 +172,7 @@ def explain_pair(warehouse: str | Path, record_a: str, record_b: str, *, purpose
         raise access.MatchEvidenceFailed(str(exc)) from None
     cat = compiled.catalog
     with access.evidence_connection(warehouse, cat) as con:
+        access.require_evidence_access(con)
         for t in ("identity_records", "match_links"):
             if not access.store.table_exists(con, "restricted", t):
                 raise access.MatchEvidenceFailed(f"The warehouse has no restricted.{t}: run `costcalc build` first.")
