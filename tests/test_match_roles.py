@@ -128,7 +128,16 @@ def test_the_grants_survive_a_rebuild(roles):
     ["match", "explain", ref(2), ref(3), *ACCESS],
     ["match", "review", *ACCESS],
 ])
-def test_an_analyst_is_refused_in_one_line_naming_no_one(roles, command):
+@pytest.mark.parametrize("last_build_sql", [True, False], ids=["last-build-sql", "dbt-would-compile"])
+def test_an_analyst_is_refused_in_one_line_naming_no_one(roles, command, last_build_sql, monkeypatch):
+    from costcalc.matching import comparison
+
+    def no_dbt(*args, **kwargs):
+        raise AssertionError("dbt compiled the comparison for a login that may not see it")
+
+    if not last_build_sql:  # without the last build's SQL, refused before dbt would compile it
+        monkeypatch.setattr(comparison, "_last_build", lambda *a: None)
+        monkeypatch.setattr("costcalc.transform.build.invoke_dbt", no_dbt)
     before = pg.admin("select count(*) from audit.match_review_log", roles.db)[0][0]
     res = roles.cli("analyst", *command)
     assert res.exit_code != 0

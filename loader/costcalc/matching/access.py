@@ -171,6 +171,22 @@ def require_evidence_access(con) -> None:
                        insert=(f"audit.{AUDIT_TABLE}",))
 
 
+def check_evidence_access(warehouse: Path) -> None:
+    """On PostgreSQL and SQL Server, :func:`require_evidence_access` on a connection of its
+    own, first of all: a login without the rights is refused before anything else runs (dbt
+    compiling the comparison as that login included)."""
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
+    from costcalc.warehouse.targets import EngineError, target_name
+
+    if target_name() not in ("postgres", "sqlserver"):
+        return
+    try:
+        with store.restricted_connection(Path(warehouse)) as con:
+            require_evidence_access(con)
+    except (EngineError, WarehouseMissing, store.RestrictedMissing, store.RestrictedLocked, WarehouseBusy) as exc:
+        raise MatchEvidenceFailed(str(exc)) from None
+
+
 def intermediate(con, table: str, catalog: str | None) -> str:
     """An intermediate table as the evidence connection names it."""
     import duckdb

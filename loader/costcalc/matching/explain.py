@@ -166,13 +166,13 @@ def explain_pair(warehouse: str | Path, record_a: str, record_b: str, *, purpose
     request = access.check_request(purpose, case_reference, reason, user)
     ref_a, ref_b = parse_ref(record_a), parse_ref(record_b)
     warehouse = Path(warehouse)
+    access.check_evidence_access(warehouse)
     try:
         compiled = compile_comparison(warehouse)
     except Exception as exc:  # noqa: BLE001 - said in one line; no data in it
         raise access.MatchEvidenceFailed(str(exc)) from None
     cat = compiled.catalog
     with access.evidence_connection(warehouse, cat) as con:
-        access.require_evidence_access(con)
         for t in ("identity_records", "match_links"):
             if not access.store.table_exists(con, "restricted", t):
                 raise access.MatchEvidenceFailed(f"The warehouse has no restricted.{t}: run `costcalc build` first.")

@@ -57,6 +57,7 @@ def list_borderline(warehouse: str | Path, *, margin: float = DEFAULT_MARGIN, pu
     if not (0 < float(margin) <= 50):
         raise access.MatchAccessRefused("--margin is a number of score points above 0 and at most 50.")
     warehouse = Path(warehouse)
+    access.check_evidence_access(warehouse)
     try:
         compiled = compile_comparison(warehouse)
         threshold_sql = pair_sql(compiled, [("a", "b")]).threshold_sql
@@ -64,7 +65,6 @@ def list_borderline(warehouse: str | Path, *, margin: float = DEFAULT_MARGIN, pu
         raise access.MatchEvidenceFailed(str(exc)) from None
     cat = compiled.catalog
     with access.evidence_connection(warehouse, cat) as con:
-        access.require_evidence_access(con)
         if not access.store.table_exists(con, "restricted", "identity_records"):
             raise access.MatchEvidenceFailed("The warehouse has no restricted.identity_records: "
                                              "run `costcalc build` first.")
