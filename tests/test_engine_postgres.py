@@ -102,15 +102,8 @@ def test_a_batch_is_passed_explicitly_not_found_in_the_callers_variables(pg_engi
 
 # ----------------------------------------------------------------- roles
 
-def _as(login: str, dbname: str, sql: str):
-    con = psycopg2.connect(**{**pg.admin_settings(dbname), "user": login, "password": ""})
-    con.autocommit = True
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall() if cur.description else None
-    finally:
-        con.close()
+_as = pg.run_as
+_denied = pg.denied
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +124,6 @@ def roles(pg_e2e):
         for login in logins.values():
             pg.admin(f"DROP OWNED BY {login} CASCADE", db)
             pg.admin(f"DROP ROLE IF EXISTS {login}")
-
-
-def _denied(login, db, sql) -> bool:
-    try:
-        _as(login, db, sql)
-    except psycopg2.errors.InsufficientPrivilege:
-        return True
-    return False
 
 
 def test_an_analyst_reads_marts_only(roles):

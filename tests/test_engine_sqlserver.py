@@ -176,3 +176,65 @@ def test_the_pathways_models_compile_for_sql_server(compiled):
         tree = [t for t in sqlglot.parse(compiled.compiled[name], read="tsql") if t is not None]
         assert tree and [b.sql() for t in tree for b in t.find_all(sqlglot.exp.Boolean)] == [], name
     assert re.search(r"dateadd\s*\(\s*month", compiled.compiled["fct_pathways_cohort"], re.I)  # T-SQL's own
+
+
+def test_setup_roles_gives_caseworkers_the_match_evidence_and_analysts_none():
+    """docs/sqlserver.md, "Access roles": `match explain|review` need SELECT on each match evidence
+    table (one by one: never the whole intermediate schema) and INSERT on the audit; the
+    statements parse as T-SQL, and are renewed after every build (a table dbt makes again, or
+    that publishing moves with ALTER SCHEMA ... TRANSFER, loses its permissions)."""
+    from click.testing import CliRunner
+
+    from costcalc.cli import main
+    from costcalc.warehouse.roles import MATCH_EVIDENCE_TABLES, sqlserver_rebuilt_grants, sqlserver_statements
+
+    statements = sqlserver_statements()
+    for sql in statements:
+        _parses(sql)
+    grants = [s for s in statements if "GRANT" in s]
+    to = {role: [s for s in grants if s.endswith(f" TO {role}")] for role in
+          ("costcalc_caseworker", "costcalc_analyst", "costcalc_uploader")}
+    for table in MATCH_EVIDENCE_TABLES:
+        assert (f"IF DATABASE_PRINCIPAL_ID('costcalc_caseworker') IS NOT NULL AND OBJECT_ID('intermediate.{table}') "
+                f"IS NOT NULL GRANT SELECT ON intermediate.{table} TO costcalc_caseworker") in to["costcalc_caseworker"]
+    for table in ("marts.dim_client", "marts.client_record_links"):
+        assert any(s.endswith(f"GRANT SELECT ON {table} TO costcalc_caseworker") for s in grants), table
+    assert "GRANT INSERT ON SCHEMA::audit TO costcalc_caseworker" in grants
+    assert not any("SCHEMA::intermediate" in s and "admin" not in s for s in grants)
+    for role in ("costcalc_analyst", "costcalc_uploader"):
+        assert not any("intermediate" in s or "restricted" in s or "match_" in s for s in to[role]), to[role]
+    assert set(sqlserver_rebuilt_grants()) <= set(statements)
+    res = CliRunner().invoke(main, ["--target", "sqlserver", "setup-roles", "--print"])
+    assert res.exit_code == 0, res.output
+    assert "GRANT SELECT ON intermediate.int_match_pairs TO costcalc_caseworker;" in res.output
+
+
+def test_the_caseworkers_grants_are_renewed_after_a_build_on_sql_server(monkeypatch):
+    """publish.build_and_publish runs roles.grant_rebuilt on the build's connection after the build."""
+    from costcalc.transform import publish
+    from costcalc.transform.build import BuildResult
+    from costcalc.warehouse import connection, roles
+
+    sent = []
+
+    class Cursor:
+        def execute(self, sql, *args):
+            sent.append(sql)
+
+        def close(self):
+            pass
+
+    class Con:
+        dialect = "sqlserver"
+
+        class raw:  # noqa: N801 - pyodbc's connection, as engines.SqlServerWarehouse holds it
+            cursor = staticmethod(lambda: Cursor())
+
+        def close(self):
+            pass
+
+    monkeypatch.setenv("COSTCALC_TARGET", "sqlserver")
+    monkeypatch.setattr(publish, "_build_and_publish", lambda *a, **k: BuildResult(success=False, build_id=3))
+    monkeypatch.setattr(connection, "open_warehouse", lambda *a, **k: Con())
+    result = publish.build_and_publish("unused.duckdb")
+    assert result.build_id == 3 and sent == roles.sqlserver_rebuilt_grants()

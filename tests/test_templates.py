@@ -25,7 +25,7 @@ from costcalc.ingest.landing import load_file
 from costcalc.ingest.values import nhs_checksum_ok
 from costcalc.schemas import clear_caches, header_key, load_date_limits, load_file_types, load_frequencies, load_schemas
 from costcalc.templates.columns import ERROR_MAX, PROMPT_MAX, TITLE_MAX
-from costcalc.templates.workbook import DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, REQUIRED_FILL
+from costcalc.templates.workbook import DATA_SHEET, IDENTIFIER_FILL, INSTRUCTIONS_SHEET, LISTS_SHEET, REQUIRED_FILL
 
 FILE_TYPES = list(load_file_types())
 TODAY = dt.date.today()
@@ -142,6 +142,17 @@ def fill(path: Path, file_type: str, rows: int, only_needed: bool = False) -> li
     return written
 
 
+def identifying(schema) -> set[str]:
+    """The columns a template marks as identifying: those of the schema's identified_by
+    combinations, when some field of one is not mandatory (GS01; GS00's default combination
+    is its mandatory columns, marked Required)."""
+    combos = [{schema.identity[f] for f in combo} for combo in schema.identified_by]
+    mandatory = {c.name for c in schema.columns if c.mandatory}
+    if all(c <= mandatory for c in combos):
+        return set()
+    return set().union(*combos)
+
+
 def allowed_provider(file_type) -> str:
     return "any_provider" if "*" in file_type.allowed_providers else file_type.allowed_providers[0]
 
@@ -208,10 +219,15 @@ def test_template_headers_and_required_marks(tmp_path, file_type):
             assert cell.font.bold, column.name
             assert cell.fill.fgColor.rgb.endswith(REQUIRED_FILL.fgColor.rgb[-6:])
             assert cell.comment.text.startswith("Required: every row needs a value."), column.name
+        elif column.name in identifying(schema):
+            assert cell.font.bold, column.name
+            assert cell.fill.fgColor.rgb.endswith(IDENTIFIER_FILL.fgColor.rgb[-6:])
+            assert cell.comment.text.startswith("Identifies the person: each row needs "), column.name
         else:
             assert not cell.font.bold, column.name
-            assert not cell.comment.text.startswith("Required"), column.name
+            assert not cell.comment.text.startswith(("Required", "Identifies")), column.name
             assert not cell.fill.fgColor.rgb.endswith(REQUIRED_FILL.fgColor.rgb[-6:])
+            assert not cell.fill.fgColor.rgb.endswith(IDENTIFIER_FILL.fgColor.rgb[-6:])
 
 
 def _date_formulas(schema, column):
@@ -251,10 +267,18 @@ def test_template_validations_and_formats(tmp_path, file_type):
             assert not dv.showDropDown  # (openpyxl's inverted flag: False shows the arrow)
             assert dv.formula1 == f"'{LISTS_SHEET}'!$A$2:$A${len(frequencies) + 1}"
             assert fmt == "@"
+        elif column.name in identifying(schema):  # free text: the combinations as an input message only
+            assert dv.type is None and not dv.showErrorMessage and dv.showInputMessage, column.name
+            assert dv.prompt.startswith("Identifies the person: each row needs "), column.name
+            assert fmt == "@", column.name
         else:
             assert dv is None, column.name
             assert fmt == "@", column.name  # text: leading zeros and codes kept as typed
-        if dv is not None:
+        if column.name in identifying(schema):
+            assert dv.prompt.startswith("Identifies the person: each row needs "), column.name
+        elif dv is not None:
+            assert "Identifies" not in dv.prompt
+        if dv is not None and dv.type is not None:
             assert dv.showErrorMessage and dv.showInputMessage and dv.prompt
             assert len(dv.promptTitle) <= TITLE_MAX and len(dv.errorTitle) <= TITLE_MAX
             assert len(dv.prompt) <= PROMPT_MAX and len(dv.error) <= ERROR_MAX
@@ -290,6 +314,7 @@ def test_instructions_sheet_says_what_each_column_means(tmp_path, file_type):
     assert [r[0] for r in table] == [c.display for c in schema.columns]
     for r, column in zip(table, schema.columns):
         assert (r[1] == "Yes") == column.mandatory
+        assert str(r[1] or "").startswith("Identifies (") == (column.name in identifying(schema))
         assert r[2], f"{column.name} has no meaning on the Instructions sheet"
         if column.description:
             assert column.description in r[2]
@@ -405,3 +430,57 @@ def test_hostile_schema_text_never_becomes_a_formula(tmp_path, project):
     assert any(c.value == "'+Hostile: how to fill in this workbook" for c in cells)
     assert not any("\x07" in str(c.value) for c in cells)
     assert all(c.data_type != "f" for c in wb[DATA_SHEET][1])
+
+
+def test_a_schema_with_identifier_combinations_says_which_are_enough(tmp_path, warehouse):
+    """GS01 (identified_by: [[surname, dob], [nhs_number], [ni_number, surname]]): no identifier
+    column is required, and the template says which combinations are: on the Instructions
+    sheet, numbered, and in the column table (which combinations each column is part of), in
+    each identifying header's comment and input message. What it says is what the loader does:
+    a row with any one combination loads, a row with none is rejected."""
+    file_type = "dhp_awards"
+    schema = load_schemas()[load_file_types()[file_type].schema_code]
+    assert schema.code == "GS01" and not any(schema.column(schema.identity[f]).mandatory
+                                             for f in ("surname", "dob", "nhs_number", "ni_number"))
+    path = write_template(tmp_path, file_type, f"{file_type}_2026-03-31.xlsx")
+    wb = load_workbook(path)
+    header = {f: schema.column(schema.identity[f]).display
+              for f in ("surname", "dob", "nhs_number", "ni_number")}
+    combos = (f"(1) {header['surname']} and {header['dob']}; or (2) {header['nhs_number']} (valid); "
+              f"or (3) {header['ni_number']} (valid) and {header['surname']}")
+    text = "\n".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    assert "Required: " + ", ".join(c.display for c in schema.columns if c.mandatory) + "." in text
+    assert f"every row needs one of these combinations, each of its columns filled in: {combos}." in text
+    assert "a row with none of the combinations is rejected" in text
+    table = {r[0]: r[1] for r in wb[INSTRUCTIONS_SHEET].iter_rows(values_only=True) if r[0] in header.values()}
+    assert table == {header["surname"]: "Identifies (1, 3)", header["dob"]: "Identifies (1)",
+                     header["nhs_number"]: "Identifies (2)", header["ni_number"]: "Identifies (3)"}
+    ws = wb[DATA_SHEET]
+    plain = combos.replace("(1) ", "").replace("(2) ", "").replace("(3) ", "")
+    for cell in ws[1]:
+        if cell.value in header.values():
+            assert cell.comment.text.startswith(f"Identifies the person: each row needs {plain}."), cell.value
+    for col, dv in validations_by_column(ws).items():
+        if ws[f"{col}1"].value in header.values():
+            assert dv.prompt.startswith(f"Identifies the person: each row needs {plain}."), ws[f"{col}1"].value
+    # rows filled in as the template says: each with one combination only, and one with none
+    headers = [c.value for c in ws[1]]
+    by_key = {header_key(c.display): c for c in schema.columns}
+    nhs = _nhs_numbers()
+    only = [{"surname", "dob"}, {"nhs_number"}, {"ni_number", "surname"}, set()]
+    for i, fields in enumerate(only):
+        for pos, h in enumerate(headers, start=1):
+            column = by_key[header_key(h)]
+            role = next((f for f, c in schema.identity.items() if c == column.name), None)
+            if role in ("surname", "dob", "nhs_number", "ni_number", "firstname", "postcode") and role not in fields:
+                continue
+            if not (column.mandatory or role in fields or column.name == schema.service_use_column.get("unit_cost")):
+                continue
+            value = f"AB12345{i}C" if role == "ni_number" else provider_value(schema, column, i, [], nhs)
+            cell = ws.cell(row=2 + i, column=pos, value=value)
+            cell.number_format = column_format(ws, cell.column_letter)
+    wb.save(path)
+    result = load_file(warehouse, path, file_type=file_type, provider=allowed_provider(load_file_types()[file_type]),
+                       extract_date=dt.date(2026, 3, 31))
+    assert (result.status, result.rows_accepted, result.rows_rejected) == ("loaded", 3, 1), \
+        (result.message, result.errors)

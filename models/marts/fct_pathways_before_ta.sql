@@ -98,5 +98,4 @@ left join spent
     and spent.window_months = used.window_months
     and spent.reference_month = used.reference_month
     and spent.unit_id = used.unit_id
-    and spent.service = used.service
-    and (spent.service_type = used.service_type or (spent.service_type is null and used.service_type is null))
+    and {{ pathways_same_service('spent', 'used') }}

@@ -108,30 +108,7 @@ client_candidates as (
 
 client_units as (
 
-    select
-        'TA entrants' as cohort_group,
-        window_months,
-        reference_month,
-        window_from,
-        window_to,
-        unit_id as client_id,
-        entry_date,
-        window_complete
-    from entrants
-    where level = 'client'
-
-    union all
-
-    select
-        'Comparison' as cohort_group,
-        window_months,
-        reference_month,
-        window_from,
-        window_to,
-        client_id,
-        cast(null as date) as entry_date,
-        1 as window_complete
-    from client_candidates
+    {{ pathways_cohort_units('client', 'client_id', 'client_candidates') }}
 
 ),
 
@@ -194,30 +171,7 @@ household_candidates as (
 
 household_units as (
 
-    select
-        'TA entrants' as cohort_group,
-        window_months,
-        reference_month,
-        window_from,
-        window_to,
-        unit_id as household_id,
-        entry_date,
-        window_complete
-    from entrants
-    where level = 'household'
-
-    union all
-
-    select
-        'Comparison' as cohort_group,
-        window_months,
-        reference_month,
-        window_from,
-        window_to,
-        household_id,
-        cast(null as date) as entry_date,
-        1 as window_complete
-    from household_candidates
+    {{ pathways_cohort_units('household', 'household_id', 'household_candidates') }}
 
 ),
 

@@ -13,6 +13,8 @@
 -- covering the threshold (a group's service rows add up, in mean cost per
 -- unit, to its '(all services)' row). The '(all services)' row is suppressed
 -- when its own users are fewer than the threshold.
+{%- set grain = ['level', 'window_months', 'cohort_group', 'service', 'service_type'] %}
+{%- set grain_columns = grain | join(', ') %}
 with cohort as (
 
     select level, window_months, cohort_group, reference_month, unit_id, weight
@@ -81,23 +83,18 @@ usage as (
 per_row as (
 
     select
-        level,
-        window_months,
-        cohort_group,
-        service,
-        service_type,
+        {{ grain_columns }},
         count(distinct unit_id) as users,
         sum(weight) as user_weight,
         sum(weight * cost) as weighted_cost
     from usage
-    group by level, window_months, cohort_group, service, service_type
+    group by {{ grain_columns }}
 
 ),
 
 medians as (
 
-    {{ weighted_median('usage', ['level', 'window_months', 'cohort_group', 'service', 'service_type'],
-                       'cost', 'weight', ['reference_month', 'unit_id']) }}
+    {{ weighted_median('usage', grain, 'cost', 'weight', ['reference_month', 'unit_id']) }}
 
 ),
 
@@ -131,20 +128,12 @@ figures as (
         on per_row.level = service_rows.level
         and per_row.window_months = service_rows.window_months
         and per_row.cohort_group = groups.cohort_group
-        and per_row.service = service_rows.service
-        and (
-            per_row.service_type = service_rows.service_type
-            or (per_row.service_type is null and service_rows.service_type is null)
-        )
+        and {{ pathways_same_service('per_row', 'service_rows') }}
     left join medians
         on medians.level = service_rows.level
         and medians.window_months = service_rows.window_months
         and medians.cohort_group = groups.cohort_group
-        and medians.service = service_rows.service
-        and (
-            medians.service_type = service_rows.service_type
-            or (medians.service_type is null and service_rows.service_type is null)
-        )
+        and {{ pathways_same_service('medians', 'service_rows') }}
 
 ),
 
@@ -169,17 +158,13 @@ marked_services as (
 
 marks as (
 
-    select level, window_months, cohort_group, service, service_type, suppressed_mark
+    select {{ grain_columns }}, suppressed_mark
     from marked_services
 
     union all
 
     select
-        level,
-        window_months,
-        cohort_group,
-        service,
-        service_type,
+        {{ grain_columns }},
         case when group_small = 1 or {{ is_small_count('users') }} then 1 else 0 end as suppressed_mark
     from figures
     where is_all = 1
@@ -208,5 +193,4 @@ inner join marks
     on marks.level = figures.level
     and marks.window_months = figures.window_months
     and marks.cohort_group = figures.cohort_group
-    and marks.service = figures.service
-    and (marks.service_type = figures.service_type or (marks.service_type is null and figures.service_type is null))
+    and {{ pathways_same_service('marks', 'figures') }}

@@ -65,3 +65,24 @@ def fresh_database():
         yield name
     finally:
         admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_as(login: str, dbname: str, sql: str):
+    """Run one statement as ``login`` (a role made by a test, no password); its rows, if any."""
+    con = psycopg2.connect(**{**admin_settings(dbname), "user": login, "password": ""})
+    con.autocommit = True
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else None
+    finally:
+        con.close()
+
+
+def denied(login: str, dbname: str, sql: str) -> bool:
+    """Whether the server refuses ``sql`` to ``login`` for want of a privilege."""
+    try:
+        run_as(login, dbname, sql)
+    except psycopg2.errors.InsufficientPrivilege:
+        return True
+    return False

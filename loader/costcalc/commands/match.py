@@ -123,15 +123,31 @@ def check_reason(reason: str | None) -> str:
     return text
 
 
-def _audit(rcon, values: list) -> None:
-    """One row of ``audit.match_log`` (the table made, or migrated, first)."""
+def ensure_match_audit(rcon) -> None:
+    """``audit.match_log`` made, or migrated, if needed (also by ``costcalc setup-roles``)."""
     store.ensure_schemas(rcon)
     for ddl in AUDIT_DDL[1:]:
         rcon.execute(ddl)
     if "claimed_user" not in store.table_columns(rcon, "audit", "match_log"):  # from before --user was a claim
         rcon.execute("alter table audit.match_log add column claimed_user VARCHAR")
+
+
+def _audit(rcon, values: list) -> None:
+    """One row of ``audit.match_log`` (the table made, or migrated, first)."""
+    ensure_match_audit(rcon)
     rcon.execute("insert into audit.match_log (decided_at, decided_by, decision, record_a, record_b, reason, "
                  "claimed_user) values (?, ?, ?, ?, ?, ?, ?)", values)
+
+
+def require_decision_rights(rcon) -> None:
+    """Refuse, before anything is written, a database login that may not record a decision
+    (read the identities, add to audit.match_log): costcalc.matching.access.require_privileges."""
+    from costcalc.matching.access import MatchAccessRefused, require_privileges
+
+    try:
+        require_privileges(rcon, select=("restricted.identity_records",), insert=("audit.match_log",))
+    except MatchAccessRefused as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, reason: str,
@@ -160,6 +176,7 @@ def record_decision(warehouse: Path, decision: str, a: RecordRef, b: RecordRef, 
             con.close()
         raise click.ClickException(str(exc)) from None
     try:
+        require_decision_rights(rcon)
         check_ref(con, a, rcon)
         check_ref(con, b, rcon)
         row = {

@@ -25,8 +25,9 @@ def setup_roles_command(ctx: click.Context, members: tuple[str, ...], print_only
 
     PostgreSQL and SQL Server (--target). Run it as the role that runs `costcalc
     build`, once, and again after adding logins. Uploaders write raw.* only;
-    analysts read marts.* only; caseworkers read restricted.* (and write the
-    lookup audit); administrators may do everything.
+    analysts read marts.* only; caseworkers read restricted.* and the match
+    evidence (and write the lookup and match audits); administrators may do
+    everything.
     """
     from costcalc.warehouse.connection import open_warehouse
     from costcalc.warehouse.targets import EngineError

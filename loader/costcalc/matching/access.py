@@ -114,6 +114,79 @@ def evidence_connection(warehouse: Path, catalog: str | None):
         raise MatchEvidenceFailed(str(exc)) from None
 
 
+def _denied_tables(con, privilege: str, tables: list[str]) -> list[str]:
+    """Of ``tables`` (schema.table), those the session may not use with ``privilege`` (SELECT or
+    INSERT) on a server engine. PostgreSQL: a table that does not exist is not listed (the
+    command then says the warehouse is not built). SQL Server shows a login nothing of what it
+    may not use, so a table it cannot see is listed."""
+    dialect = getattr(con, "dialect", None)
+    cur = con.raw.cursor() if dialect in ("postgres", "sqlserver") else None
+    if cur is None:
+        return []
+    try:
+        if dialect == "postgres":
+            cur.execute("SELECT n.nspname || '.' || c.relname FROM pg_class AS c "
+                        "INNER JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname || '.' || c.relname = ANY(%s) AND NOT (has_schema_privilege(n.oid, 'USAGE') "
+                        "AND has_table_privilege(c.oid, %s))", [list(tables), privilege])
+            found = {r[0] for r in cur.fetchall()}
+            return [t for t in tables if t in found]
+        out = []
+        for t in tables:
+            cur.execute("SELECT HAS_PERMS_BY_NAME(?, 'OBJECT', ?)", [t, privilege])
+            row = cur.fetchone()
+            if not (row and row[0] == 1):
+                out.append(t)
+        return out
+    finally:
+        cur.close()
+
+
+def require_privileges(con, *, select: tuple[str, ...] = (), insert: tuple[str, ...] = ()) -> None:
+    """Refuse (``MatchAccessRefused``, before anything is read) a database login that may not
+    read the match evidence or add to its audit: on PostgreSQL and SQL Server the
+    costcalc_caseworker role of ``costcalc setup-roles`` may (costcalc.warehouse.roles); an
+    analyst's may not. The message names the login and the first table, never a person. On
+    DuckDB the restricted file's permissions decide (docs/privacy.md)."""
+    from costcalc.lookup import audited_user
+    from costcalc.warehouse.roles import ROLES
+
+    for privilege, tables in (("SELECT", list(select)), ("INSERT", list(insert))):
+        denied = _denied_tables(con, privilege, tables) if tables else []
+        if denied:
+            verb = "read" if privilege == "SELECT" else "add rows to"
+            raise MatchAccessRefused(
+                f"Your database login {audited_user(con)} may not {verb} {denied[0]}"
+                f"{' (or it is not built yet)' if con.dialect == 'sqlserver' else ''}: match evidence and "
+                f"decisions are for caseworkers, the {ROLES['caseworker']} role (costcalc setup-roles --member caseworker=LOGIN; "
+                "docs/matching.md, \"For caseworkers\"). Nothing was shown or recorded.")
+
+
+def require_evidence_access(con) -> None:
+    """What ``match explain`` and ``match review`` read and write (costcalc.warehouse.roles)."""
+    from costcalc.warehouse.roles import MATCH_EVIDENCE_TABLES
+
+    require_privileges(con, select=("restricted.identity_records", "restricted.match_links",
+                                    *(f"intermediate.{t}" for t in MATCH_EVIDENCE_TABLES)),
+                       insert=(f"audit.{AUDIT_TABLE}",))
+
+
+def check_evidence_access(warehouse: Path) -> None:
+    """On PostgreSQL and SQL Server, :func:`require_evidence_access` on a connection of its
+    own, first of all: a login without the rights is refused before anything else runs (dbt
+    compiling the comparison as that login included)."""
+    from costcalc.warehouse.connection import WarehouseBusy, WarehouseMissing
+    from costcalc.warehouse.targets import EngineError, target_name
+
+    if target_name() not in ("postgres", "sqlserver"):
+        return
+    try:
+        with store.restricted_connection(Path(warehouse)) as con:
+            require_evidence_access(con)
+    except (EngineError, WarehouseMissing, store.RestrictedMissing, store.RestrictedLocked, WarehouseBusy) as exc:
+        raise MatchEvidenceFailed(str(exc)) from None
+
+
 def intermediate(con, table: str, catalog: str | None) -> str:
     """An intermediate table as the evidence connection names it."""
     import duckdb
@@ -123,11 +196,16 @@ def intermediate(con, table: str, catalog: str | None) -> str:
     return f"intermediate.{table}"
 
 
+def ensure_review_audit(con) -> None:
+    """``audit.match_review_log`` made if missing (also by ``costcalc setup-roles``)."""
+    store.ensure_schemas(con)
+    con.execute(AUDIT_DDL)
+
+
 def audit(con, request: Request, action: str, record_a: str | None, record_b: str | None,
           pairs_shown: int, outcome: str) -> datetime:
     """One committed row of audit.match_review_log (made first if missing); when it was written."""
-    store.ensure_schemas(con)
-    con.execute(AUDIT_DDL)
+    ensure_review_audit(con)
     at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
     who = audited_user(con)
     with transaction(con):

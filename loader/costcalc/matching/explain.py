@@ -166,6 +166,7 @@ def explain_pair(warehouse: str | Path, record_a: str, record_b: str, *, purpose
     request = access.check_request(purpose, case_reference, reason, user)
     ref_a, ref_b = parse_ref(record_a), parse_ref(record_b)
     warehouse = Path(warehouse)
+    access.check_evidence_access(warehouse)
     try:
         compiled = compile_comparison(warehouse)
     except Exception as exc:  # noqa: BLE001 - said in one line; no data in it

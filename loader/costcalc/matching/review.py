@@ -57,6 +57,7 @@ def list_borderline(warehouse: str | Path, *, margin: float = DEFAULT_MARGIN, pu
     if not (0 < float(margin) <= 50):
         raise access.MatchAccessRefused("--margin is a number of score points above 0 and at most 50.")
     warehouse = Path(warehouse)
+    access.check_evidence_access(warehouse)
     try:
         compiled = compile_comparison(warehouse)
         threshold_sql = pair_sql(compiled, [("a", "b")]).threshold_sql
@@ -242,7 +243,7 @@ def apply_decisions_file(warehouse: str | Path, path: str | Path, user: str | No
     ``match link|unlink`` does. ``ReviewFileError`` (nothing recorded) on any problem."""
     import click
 
-    from costcalc.commands.match import check_ref
+    from costcalc.commands.match import check_ref, require_decision_rights
     from costcalc.warehouse import restricted_store as store
     from costcalc.warehouse.connection import WarehouseBusy, open_warehouse
     from costcalc.warehouse.targets import EngineError
@@ -258,6 +259,7 @@ def apply_decisions_file(warehouse: str | Path, path: str | Path, user: str | No
                 con.close()
             raise click.ClickException(str(exc)) from None
         try:
+            require_decision_rights(rcon)
             for d in decided:
                 for col, text in (("record_a", d.record_a), ("record_b", d.record_b)):
                     try:

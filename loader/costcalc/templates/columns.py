@@ -75,6 +75,9 @@ class ColumnGuide:
     needed_note: str
     number_format: str
     allowed: str  # allowed values / window, in words
+    #: the numbers (from 1) of the schema's identifier combinations this column is part of, when
+    #: the combinations ask for more than the required columns (identified_by: GS01)
+    combinations: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -133,11 +136,44 @@ def frequency_default(column: Column, file_type: FileType) -> str | None:
     return column.default or file_type.frequency
 
 
+#: How a field of an identifier combination is named beside its header (NHS and NI numbers
+#: count only when valid: costcalc.ingest.identifiers).
+_VALID_NOTE = {"nhs_number": " (valid)", "ni_number": " (valid)"}
+
+
+def identifier_combinations(schema: Schema) -> list[tuple[str, ...]]:
+    """The schema's ``identified_by`` combinations as column names, when they say more than the
+    required columns do (some field of one is not mandatory: GS01); else none (GS00's default
+    combination is its mandatory columns, marked Required already)."""
+    mandatory = {c.name for c in schema.columns if c.mandatory}
+    combos = [tuple(schema.identity.get(f) for f in combo) for combo in schema.identified_by]
+    if not combos or all(set(c) <= mandatory for c in combos):
+        return []
+    return combos
+
+
+def combinations_text(schema: Schema, headers: dict[str, str], numbered: bool = False) -> str:
+    """The combinations in words: ``Surname and Date of Birth; or NHS Number (valid); or ...``
+    (``numbered``: each preceded by its number, as the column table refers to it)."""
+    fields = {schema.identity.get(f): f for combo in schema.identified_by for f in combo}
+    parts = []
+    for n, combo in enumerate(identifier_combinations(schema), start=1):
+        text = " and ".join(headers[c] + _VALID_NOTE.get(fields[c], "") for c in combo)
+        parts.append(f"({n}) {text}" if numbered else text)
+    return "; or ".join(parts)
+
+
+def identify_hint(schema: Schema, headers: dict[str, str]) -> str:
+    """The one-line hint on an identifying column (its comment and its input message)."""
+    return f"Identifies the person: each row needs {combinations_text(schema, headers)}."
+
+
 def guides(schema: Schema, file_type: FileType, frequencies: dict[str, Frequency],
            limits: DateLimits) -> list[ColumnGuide]:
     """Every column of the schema, in the schema's order, with its guidance."""
     cost_column = schema.service_use_column.get("unit_cost") if schema.kind == "cost" else None
     freq_column = schema.service_use_column.get("frequency") if schema.kind == "cost" else None
+    combos = identifier_combinations(schema)
     out = []
     for c in schema.columns:
         default = frequency_default(c, file_type) if c.type == "frequency" else None
@@ -150,7 +186,8 @@ def guides(schema: Schema, file_type: FileType, frequencies: dict[str, Frequency
             column=c, header=c.display, description=describe(schema, c), what_to_enter=WHAT_TO_ENTER[c.type],
             required=c.mandatory, needed_note=note,
             number_format=NUMBER_FORMATS.get(c.type, TEXT_FORMAT),
-            allowed=allowed_values(schema, c, frequencies, limits, default)))
+            allowed=allowed_values(schema, c, frequencies, limits, default),
+            combinations=tuple(n for n, combo in enumerate(combos, start=1) if c.name in combo)))
     return out
 
 
@@ -169,12 +206,21 @@ def date_bounds(schema: Schema, column: Column, limits: DateLimits) -> tuple[str
             f"DATE(YEAR({today})+{limits.max_years_after_extract},MONTH({today}),DAY({today}))")
 
 
-def validation(schema: Schema, guide: ColumnGuide, limits: DateLimits, list_range: str) -> DataValidation | None:
+def validation(schema: Schema, guide: ColumnGuide, limits: DateLimits, list_range: str,
+               hint: str = "") -> DataValidation | None:
     """The data validation of a column (None for free text). ``list_range`` is where the
     frequency names are (a hidden sheet: an inline list is limited to 255 characters and
-    cannot hold a name with a comma)."""
+    cannot hold a name with a comma). ``hint``: the identifier combinations (an identifying
+    column): shown first in the input message, and on a free-text column an input message
+    alone (any value allowed: whether a row identifies the person depends on other cells,
+    which Excel cannot check while the row is typed in)."""
     c = guide.column
     title = _cut(guide.header, TITLE_MAX)
+    if hint and c.type not in ("frequency", "date", "money", "integer"):
+        dv = DataValidation(allow_blank=True, showErrorMessage=False, showInputMessage=True)
+        dv.promptTitle = title
+        dv.prompt = _cut(" ".join(x for x in (hint, guide.what_to_enter, guide.allowed) if x), PROMPT_MAX)
+        return dv
     if c.type == "frequency":
         dv = DataValidation(type="list", formula1=list_range, allow_blank=True, errorStyle="warning",
                             showDropDown=False)
@@ -200,5 +246,5 @@ def validation(schema: Schema, guide: ColumnGuide, limits: DateLimits, list_rang
     dv.errorTitle = title
     dv.error = _cut(error, ERROR_MAX)
     dv.promptTitle = title
-    dv.prompt = _cut(" ".join(x for x in (guide.what_to_enter, guide.allowed) if x), PROMPT_MAX)
+    dv.prompt = _cut(" ".join(x for x in (hint, guide.what_to_enter, guide.allowed) if x), PROMPT_MAX)
     return dv

@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costcalc.schemas import DateLimits, FileType, Frequency, Schema, header_key
-from costcalc.templates.columns import ColumnGuide
+from costcalc.templates.columns import ColumnGuide, combinations_text, identifier_combinations
 
 #: The header row of the column table on the Instructions sheet.
 TABLE_HEADERS = ("Column", "Required", "What it means", "What to enter", "Allowed values", "Other accepted headers",
                  "Personal data")
+#: The column table's "Required" cell of a column of identifier combinations: "Identifies (1, 3)".
+IDENTIFIES = "Identifies"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ def sections(schema: Schema, file_type: FileType, guides: list[ColumnGuide], fre
         "Required columns (bold, shaded header) must have a value in every row; a row without one is "
         "rejected. Leave any other cell blank when you do not have the value.",
         "Required: " + (", ".join(required) if required else "none") + ".",
+        *_identify_lines(schema, guides),
         *needed,
         "Paste values only (Paste Special > Values), so the formats and checks of the columns stay. "
         "Excel checks dates, numbers and the drop-down lists as you type; the loader checks every row "
@@ -79,11 +82,30 @@ def sections(schema: Schema, file_type: FileType, guides: list[ColumnGuide], fre
     return out
 
 
+def _identify_lines(schema: Schema, guides: list[ColumnGuide]) -> list[str]:
+    """What identifies the person, when the schema's combinations say more than the required
+    columns (identified_by: GS01)."""
+    if not identifier_combinations(schema):
+        return []
+    headers = {g.name: g.header for g in guides}
+    return [
+        "Enough to identify the person: every row needs one of these combinations, each of its columns "
+        f"filled in: {combinations_text(schema, headers, numbered=True)}. Their headers are bold and shaded "
+        "orange; a row with none of the combinations is rejected. Fill in every one you have: the more, the "
+        "surer the match.",
+        "An NHS number counts only when it is valid (10 digits, the last a correct check digit), and an NI "
+        "number only in HMRC's format (two letters and six digits, e.g. AB 12 34 56 C); a made-up or placeholder "
+        "number does not count.",
+    ]
+
+
 def table_rows(guides: list[ColumnGuide]) -> list[tuple[str, ...]]:
     """One row per column, in the data sheet's order (see :data:`TABLE_HEADERS`)."""
     rows = []
     for g in guides:
-        required = "Yes" if g.required else ("Needed" if g.needed_note else "")
+        required = "Yes" if g.required else (
+            f"{IDENTIFIES} ({', '.join(map(str, g.combinations))})" if g.combinations
+            else "Needed" if g.needed_note else "")
         means = g.description + (f" Needed: {g.needed_note}" if g.needed_note else "")
         others = ", ".join(a for a in dict.fromkeys((g.column.name, *g.column.aliases))
                            if header_key(a) != header_key(g.header))

@@ -20,6 +20,8 @@ DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET = "Data", "Instructions", "Lists"
 #: The header fill of a required column (a light amber: marked, still readable when printed).
 REQUIRED_FILL = PatternFill(fill_type="solid", start_color="FFE699", end_color="FFE699")
 OPTIONAL_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
+#: The header fill of a column of an identifier combination (identified_by; a light orange).
+IDENTIFIER_FILL = PatternFill(fill_type="solid", start_color="F8CBAD", end_color="F8CBAD")
 #: The data validations apply from row 2 to Excel's last row.
 LAST_ROW = 1_048_576
 AUTHOR = "costcalc"
@@ -30,8 +32,9 @@ def _text(value: str) -> str:
     return spreadsheet_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
-def _comment(guide: columns.ColumnGuide) -> Comment:
+def _comment(guide: columns.ColumnGuide, hint: str = "") -> Comment:
     parts = ["Required: every row needs a value." if guide.required else "",
+             hint if guide.combinations else "",
              f"Needed: {guide.needed_note}" if guide.needed_note else "",
              guide.description, guide.what_to_enter, guide.allowed]
     text = "\n".join(p for p in parts if p)
@@ -52,17 +55,19 @@ def _lists_sheet(wb: Workbook, frequencies: dict[str, Frequency]) -> str:
 
 def _data_sheet(ws, schema: Schema, guides: list[columns.ColumnGuide], limits: DateLimits, list_range: str) -> None:
     ws.title = DATA_SHEET
+    hint = columns.identify_hint(schema, {g.name: g.header for g in guides}) \
+        if columns.identifier_combinations(schema) else ""
     for pos, g in enumerate(guides, start=1):
         letter = get_column_letter(pos)
         cell = ws.cell(row=1, column=pos, value=_text(g.header))
-        cell.font = Font(bold=g.required)
-        cell.fill = REQUIRED_FILL if g.required else OPTIONAL_FILL
+        cell.font = Font(bold=g.required or bool(g.combinations))
+        cell.fill = REQUIRED_FILL if g.required else IDENTIFIER_FILL if g.combinations else OPTIONAL_FILL
         cell.alignment = Alignment(vertical="top")
-        cell.comment = _comment(g)
+        cell.comment = _comment(g, hint)
         dim = ws.column_dimensions[letter]
         dim.width = max(14, min(60, len(g.header) + 4))
         dim.number_format = g.number_format  # the cells a provider types into take the column's format
-        dv = columns.validation(schema, g, limits, list_range)
+        dv = columns.validation(schema, g, limits, list_range, hint if g.combinations else "")
         if dv is not None:
             dv.add(f"{letter}2:{letter}{LAST_ROW}")
             ws.add_data_validation(dv)
@@ -97,6 +102,9 @@ def _instructions_sheet(ws, schema: Schema, file_type: FileType, guides: list[co
         if values[1] == "Yes":
             ws.cell(row=row, column=1).font = Font(bold=True)
             ws.cell(row=row, column=1).fill = REQUIRED_FILL
+        elif values[1].startswith(instructions.IDENTIFIES):
+            ws.cell(row=row, column=1).font = Font(bold=True)
+            ws.cell(row=row, column=1).fill = IDENTIFIER_FILL
     for col, width in enumerate((34, 10, 50, 40, 45, 30, 10), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
 

@@ -388,10 +388,34 @@ def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *
     """Build (``dbt build``: models and tests), then publish the marts if every
     node succeeded and the whole project was built (a ``--select`` build never
     publishes: its marts may mix two builds; ``full_refresh``: see ``build``). Records the outcome in
-    ``raw.build_log``; an interruption is recorded and re-raised."""
+    ``raw.build_log``; an interruption is recorded and re-raised. On PostgreSQL and SQL Server
+    the caseworkers' grants on tables the build made again are then renewed
+    (costcalc.warehouse.roles.grant_rebuilt)."""
     from costcalc.warehouse.targets import target_name
 
     target = target_name()
+    result = _build_and_publish(warehouse, select, target, target_path=target_path, full_refresh=full_refresh)
+    if target in ("postgres", "sqlserver") and result.build_id is not None:
+        _renew_grants(warehouse, target, result)
+    return result
+
+
+def _renew_grants(warehouse, target: str, result: BuildResult) -> None:
+    from costcalc.warehouse.connection import open_warehouse
+    from costcalc.warehouse.roles import grant_rebuilt
+
+    try:
+        con = open_warehouse(target, warehouse)
+        try:
+            grant_rebuilt(con, target)
+        finally:
+            con.close()
+    except Exception as exc:  # noqa: BLE001 - the build stands; say what to do
+        result.notes.append(f"the caseworkers' grants were not renewed ({type(exc).__name__}): run "
+                            "`costcalc setup-roles` before caseworkers use `match explain|review`")
+
+
+def _build_and_publish(warehouse, select, target: str, *, target_path, full_refresh) -> BuildResult:
     try:
         build_id, last_load_id = build_state.start(warehouse)
     except Exception as exc:  # noqa: BLE001 - a folder, a busy or unreadable warehouse: say why

@@ -4,7 +4,7 @@
 |-----------------------|---------------------------------------------------------------------|
 | costcalc_uploader     | write the raw layer (raw.*: select, insert, delete) and nothing else |
 | costcalc_analyst      | read the public marts (marts.*), write the --exact report log (audit.exact_report_log) |
-| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log), the at-risk list audit (audit.at_risk_list_*) and the opt-out register (restricted.optouts) |
+| costcalc_caseworker   | read the restricted identity tables and marts.dim_client, write the lookup audit (audit.lookup_log), the at-risk list audit (audit.at_risk_list_*) and the opt-out register (restricted.optouts); for `match explain|review`, read the match evidence (MATCH_EVIDENCE_TABLES, marts.client_record_links) and add rows to audit.match_review_log and audit.match_log |
 | costcalc_admin        | everything in every costcalc schema                                  |
 
 ``costcalc setup-roles`` creates the four roles (NOLOGIN group roles) and their
@@ -27,6 +27,21 @@ ROLES = {
     "admin": "costcalc_admin",
 }
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "audit")
+
+#: The intermediate tables ``costcalc match explain|review`` read (costcalc.matching), and
+#: no other: row lineage (a SCHEMA:FILE:ROW reference), profiles and clusters, blocking keys,
+#: the compared pairs, the manual decisions applied, and the inputs of the build's own
+#: comparison SQL (int_match_pairs: profiles, block keys, reference pairs; its weights, read
+#: when dbt compiles it). tests/test_match_roles.py checks the list against the compiled SQL.
+MATCH_EVIDENCE_TABLES = (
+    "int_source_rows", "int_match_profiles", "int_match_clusters", "int_match_block_keys",
+    "int_match_reference_pairs", "int_match_pairs", "int_match_decisions", "int_match_weight_estimates",
+)
+#: The marts tables caseworkers read: is a client id known (lookup), which record a
+#: SCHEMA:FILE:ROW reference names (match link|unlink, review --decide).
+CASEWORKER_MARTS = ("dim_client", "client_record_links")
+#: The audit tables of the match commands: caseworkers add rows, never read or change them.
+MATCH_AUDIT_TABLES = ("audit.match_review_log", "audit.match_log")
 
 
 def _ident(name: str) -> str:
@@ -62,8 +77,10 @@ def postgres_statements(builder: str) -> list[str]:
             f"GRANT SELECT ON ALL TABLES IN SCHEMA restricted TO {cw}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {_ident(builder)} IN SCHEMA restricted "
             f"GRANT SELECT ON TABLES TO {cw}",
-            "DO $$ BEGIN IF to_regclass('marts.dim_client') IS NOT NULL THEN "
-            f"GRANT SELECT ON marts.dim_client TO {cw}; END IF; END $$",
+            f"GRANT USAGE ON SCHEMA intermediate TO {cw}",
+            *postgres_rebuilt_grants(),
+            # match explain|review (costcalc.matching.access) and match link|unlink: the audit, add only
+            f"GRANT INSERT ON {', '.join(MATCH_AUDIT_TABLES)} TO {cw}",
             f"GRANT INSERT ON audit.lookup_log TO {cw}",
             f"GRANT SELECT (lookup_id) ON audit.lookup_log TO {cw}",
             f"GRANT USAGE ON SEQUENCE audit.lookup_log_seq TO {cw}",
@@ -95,11 +112,47 @@ def sqlserver_statements() -> list[str]:
             f"GRANT SELECT, INSERT, DELETE ON SCHEMA::raw TO {up}",
             f"GRANT SELECT ON SCHEMA::marts TO {an}",
             f"GRANT SELECT ON SCHEMA::restricted TO {cw}",
-            f"IF OBJECT_ID('marts.dim_client') IS NOT NULL GRANT SELECT ON marts.dim_client TO {cw}",
+            *sqlserver_rebuilt_grants(),
             f"GRANT INSERT ON SCHEMA::audit TO {cw}",
             f"GRANT INSERT ON audit.exact_report_log TO {an}",
             f"GRANT INSERT, UPDATE ON restricted.optouts TO {cw}"]
     return out
+
+
+def _rebuilt_tables() -> list[str]:
+    return [f"intermediate.{t}" for t in MATCH_EVIDENCE_TABLES] + [f"marts.{t}" for t in CASEWORKER_MARTS]
+
+
+def postgres_rebuilt_grants() -> list[str]:
+    """The caseworkers' grants on single tables that every build makes again (dbt drops and
+    creates intermediate tables; publishing swaps in a new marts schema), so they are run by
+    setup-roles and again after each build (:func:`grant_rebuilt`). Nothing when the role or a
+    table does not exist."""
+    cw = ROLES["caseworker"]
+    each = " ".join(f"IF to_regclass('{t}') IS NOT NULL THEN GRANT SELECT ON {t} TO {cw}; END IF;"
+                    for t in _rebuilt_tables())
+    return [f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{cw}') THEN {each} END IF; END $$"]
+
+
+def sqlserver_rebuilt_grants() -> list[str]:
+    """As :func:`postgres_rebuilt_grants`, in T-SQL (a table moved by ALTER SCHEMA ... TRANSFER,
+    as publishing moves the marts, loses its permissions too)."""
+    cw = ROLES["caseworker"]
+    return [f"IF DATABASE_PRINCIPAL_ID('{cw}') IS NOT NULL AND OBJECT_ID('{t}') IS NOT NULL "
+            f"GRANT SELECT ON {t} TO {cw}" for t in _rebuilt_tables()]
+
+
+def grant_rebuilt(con, engine: str) -> None:
+    """Renew the single-table grants after a build (PostgreSQL, SQL Server; others have no roles)."""
+    statements = {"postgres": postgres_rebuilt_grants, "sqlserver": sqlserver_rebuilt_grants}.get(engine)
+    if statements is None:
+        return
+    cur = con.raw.cursor()
+    try:
+        for sql in statements():  # the connection commits each statement (autocommit)
+            cur.execute(sql)
+    finally:
+        cur.close()
 
 
 def member_statement(engine: str, role_key: str, user: str) -> str:
@@ -124,6 +177,11 @@ def setup_roles(con, engine: str, members: list[tuple[str, str]] = ()) -> list[s
     from costcalc.at_risk.listing import ensure_audit as ensure_at_risk_audit
 
     ensure_at_risk_audit(con)
+    from costcalc.commands.match import ensure_match_audit
+    from costcalc.matching.access import ensure_review_audit
+
+    ensure_match_audit(con)
+    ensure_review_audit(con)
     if engine == "postgres":
         with con.raw.cursor() as cur:
             cur.execute("SELECT current_user")
