@@ -127,7 +127,6 @@ def run_costcalc_spark(recs: list[dict], workdir: Path) -> tuple[pd.DataFrame, f
         spark.stop()
 
 
-def run_splink(recs: list[dict], thresholds: list[float]) -> list[tuple[float, pd.DataFrame, float]]:
 def run_splink(recs: list[dict], thresholds: list[float],
                no_numbers: bool = False) -> list[tuple[float, pd.DataFrame, float]]:
     """Splink on the records; no_numbers: data without NHS/NI numbers (FEBRL), so the prior
