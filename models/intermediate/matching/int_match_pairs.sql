@@ -97,7 +97,16 @@ weighed as (
             else {{ match_weight('pc_different', w) }}
         end as pc_weight,
         case l.reference_level when 'agree' then {{ match_weight('reference_agree', w) }} else 0 end
-            as reference_weight
+            as reference_weight,
+        -- the address is weak evidence of one household, not of one person: it lifts no
+        -- pair whose dates of birth are wholly different (a father and son of one name)
+        case
+            when l.dob_level = 'different' then 0
+            when l.addr_level = 'exact' then {{ match_weight('addr_exact', w) }}
+            when l.addr_level = 'fuzzy' then {{ match_weight('addr_fuzzy', w) }}
+            when l.addr_level = 'different' then {{ match_weight('addr_different', w) }}
+            else 0
+        end as addr_weight
     from reference_levels as l
 ),
 
@@ -105,7 +114,7 @@ scored as (
     select
         wd.*,
         wd.nhs_weight + wd.ni_weight + wd.sn_weight + wd.fn_weight + wd.dob_weight + wd.pc_weight
-        + wd.reference_weight as score
+        + wd.reference_weight + wd.addr_weight as score
     from weighed as wd
 ),
 
@@ -140,8 +149,8 @@ number_only as (
 select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
-    reference_level,
-    nhs_weight, ni_weight, sn_weight, fn_weight, dob_weight, pc_weight, reference_weight,
+    reference_level, addr_level,
+    nhs_weight, ni_weight, sn_weight, fn_weight, dob_weight, pc_weight, reference_weight, addr_weight,
     score,
     case when is_apart = 0 and (score >= {{ match_weight('threshold', w) }} or is_number_only = 1) then 1 else 0 end as is_link,
     is_apart,

@@ -19,7 +19,7 @@ with profiles as (
         count(*) as n_records,
         min(sn) as sn, min(sn_p1) as sn_p1, min(sn_p2) as sn_p2,
         min(fn) as fn, min(fn_canon) as fn_canon,
-        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni,
+        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni, min(addr) as addr,
         max(has_placeholder) as has_placeholder
     from {{ ref('int_match_records') }}
     group by profile_key
