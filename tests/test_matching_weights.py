@@ -24,7 +24,7 @@ from helpers import postgres as pg
 
 REPO = Path(__file__).resolve().parents[1]
 #: the weights that are estimated, and the three m probabilities of the term-frequency weights
-TF_NAMES = {"sn_m", "fn_m", "pc_m"}
+TF_NAMES = {"sn_m", "fn_m", "pc_m", "addr_m"}
 BAND = 3.0
 
 

@@ -36,7 +36,7 @@ levels as (
         a.rep_record_key as record_key_a,
         b.rep_record_key as record_key_b,
         {{ match_pair_levels('a', 'b') }},
-        a.tf_sn, a.tf_fn, a.tf_pc
+        a.tf_sn, a.tf_fn, a.tf_pc, a.tf_addr
     from candidates as c
     inner join p as a on a.profile_key = c.pk_a
     inner join p as b on b.profile_key = c.pk_b
@@ -102,7 +102,8 @@ weighed as (
         -- pair whose dates of birth are wholly different (a father and son of one name)
         case
             when l.dob_level = 'different' then 0
-            when l.addr_level = 'exact' then {{ match_weight('addr_exact', w) }}
+            when l.addr_level = 'exact'
+                then {{ match_tf_weight('tf_addr', w['addr_m'], w['addr_exact_min'], w['addr_exact_max']) }}
             when l.addr_level = 'fuzzy' then {{ match_weight('addr_fuzzy', w) }}
             when l.addr_level = 'different' then {{ match_weight('addr_different', w) }}
             else 0

@@ -12,7 +12,7 @@
   The levels are match_pair_levels(), as int_match_pairs scores them. Each
   weight log2(m/u) is then bounded to today's fixed weight ± var
   match_estimate_band (3), never positive for a disagreement nor negative for
-  an agreement; the m of a term-frequency weight (sn_m, fn_m, pc_m) to
+  an agreement; the m of a term-frequency weight (sn_m, fn_m, pc_m, addr_m) to
   [0.5, 0.99]. Too few pairs (var match_estimate_min_pairs, 1000), or an
   estimate that does not converge or finds (almost) no matches among the
   candidate pairs (share below 0.0001), falls back to the fixed
@@ -42,9 +42,9 @@
     ('dob', 'transposed', 'dob_transposed', 0.01), ('dob', 'one_digit', 'dob_one_digit', 0.03),
     ('dob', 'year_month', 'dob_year_month', 0.01), ('dob', 'different', 'dob_different', 0.03),
     ('pc', 'exact', 'pc_m', 0.7), ('pc', 'sector', 'pc_sector', 0.08), ('pc', 'different', 'pc_different', 0.22),
-    ('addr', 'exact', 'addr_exact', 0.7), ('addr', 'fuzzy', 'addr_fuzzy', 0.08), ('addr', 'different', 'addr_different', 0.22),
+    ('addr', 'exact', 'addr_m', 0.7), ('addr', 'fuzzy', 'addr_fuzzy', 0.08), ('addr', 'different', 'addr_different', 0.22),
 ] -%}
-{%- set tf_names = ['sn_m', 'fn_m', 'pc_m'] -%}
+{%- set tf_names = ['sn_m', 'fn_m', 'pc_m', 'addr_m'] -%}
 {%- set field_names = {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode', 'addr': 'address'} -%}
 
 {%- set pattern_sql -%}
