@@ -139,6 +139,8 @@ def main() -> None:
     ap.add_argument("--splink-threshold", type=float, action="append")
     ap.add_argument("--loader", action="store_true",
                     help="also load the records as GS00 files with costcalc load and build with costcalc build")
+    ap.add_argument("--no-address", action="store_true",
+                    help="Splink without the address (as before issue 14's address level; costcalc always compares it)")
     args = ap.parse_args()
     dbt_vars = "{match_estimate_weights: false}" if args.fixed_weights else None
     rows = []
@@ -148,7 +150,8 @@ def main() -> None:
                               "person_id": [r["person_id"] for r in recs]})
         label = f"{name.upper()} ({len(recs):,} records, {truth.person_id.nunique():,} people)"
         if "splink" not in args.skip:
-            for threshold, a, secs in run_splink(recs, args.splink_threshold or [0.9, 0.99], no_numbers=True):
+            for threshold, a, secs in run_splink(recs, args.splink_threshold or [0.9, 0.99], no_numbers=True,
+                                                    with_address=not args.no_address):
                 rows.append((label, f"Splink 5 (DuckDB, EM, p>={threshold})", *pair_scores(a, truth), secs))
         if "costcalc" not in args.skip:
             with tempfile.TemporaryDirectory(prefix="bench_febrl_") as d:
