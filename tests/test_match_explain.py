@@ -216,7 +216,7 @@ def test_explain_agrees_with_the_build_on_every_compared_pair(built):
     assert (abs(want.score.astype(float) - have.score.astype(float)) < 1e-9).all()
     summed = sum(have[c].astype(float) for c in weights.values())
     assert (abs(summed - have.score.astype(float)) < 1e-9).all()
-    assert set(weights) == {"nhs", "ni", "sn", "fn", "dob", "pc", "reference"}
+    assert set(weights) == {"nhs", "ni", "sn", "fn", "dob", "pc", "reference", "addr"}
 
 
 @pytest.mark.parametrize("args, message", [
