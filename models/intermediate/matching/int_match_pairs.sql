@@ -14,7 +14,9 @@
   service reference in one file type (int_match_reference_pairs) are compared
   too, and the agreement weighs reference_agree (reference_level). A pair
   sharing a valid NHS or NI number with no name or date of birth to compare
-  links (is_number_only).
+  links (is_number_only). The street line of the address (addr_level) is weak
+  evidence: a term-frequency weight for exact agreement, and no weight at all
+  when the dates of birth are wholly different (docs/matching.md, Addresses).
 -#}
 {{ config(materialized='table') }}
 {%- set w = match_weights_used() %}
