@@ -16,7 +16,5 @@
       {'name': 'date of birth + first three letters of both names, either way round', 'columns': ['dob', 'names_prefix']},
       {'name': 'surname + street line of the address', 'columns': ['sn', 'addr']},
       {'name': 'first name + street line of the address', 'columns': ['fn_canon', 'addr']},
-      {'name': 'first name + postcode', 'columns': ['fn_canon', 'pc']},
-      {'name': 'postcode + first three letters of both names, either way round', 'columns': ['pc', 'names_prefix']},
   ]) }}
 {%- endmacro %}
