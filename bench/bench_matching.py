@@ -150,12 +150,25 @@ def run_engine(engine: str, recs: list[dict], dbt_vars: str | None = None,
 def truth_of(recs: list[dict]) -> pd.DataFrame:
     """The ground truth of labelled records: (record_key, person_id)."""
     return pd.DataFrame({"record_key": [r["record_key"] for r in recs], "person_id": [r["person_id"] for r in recs]})
+def _street_line(address: str | None) -> str | None:
+    """The street line of an address as costcalc's matching keys it (macros/matching/
+    match_address_key.sql): the first line, joined to the second when it is only a number."""
+    lines = [re.sub(r"[^A-Z0-9]", "", x.upper()) for x in (address or "").split(", ")]
+    for long, short in (("APARTMENT", "FLAT"), ("STREET", "ST"), ("ROAD", "RD"), ("AVENUE", "AVE")):
+        lines = [x.replace(long, short) for x in lines]
+    if not lines or not lines[0]:
+        return None
+    if re.sub(r"[0-9]", "", lines[0]) in ("", "FLAT", "FLT", "UNIT", "ROOM", "APT", "NO") and len(lines) > 1:
+        return lines[0] + lines[1]
+    return lines[0]
 
 
 def run_splink(recs: list[dict], thresholds: list[float],
-               no_numbers: bool = False) -> list[tuple[float, pd.DataFrame, float]]:
+               no_numbers: bool = False, with_address: bool = False) -> list[tuple[float, pd.DataFrame, float]]:
     """Splink on the records; no_numbers: data without NHS/NI numbers (FEBRL), so the prior
-    comes from exact agreement on names and date of birth, and no number is compared."""
+    comes from exact agreement on names and date of birth, and no number is compared;
+    with_address: the street line of the address compared too (Jaro-Winkler tiers with
+    term frequencies) and in blocking, as costcalc compares and blocks it."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -169,6 +182,7 @@ def run_splink(recs: list[dict], thresholds: list[float],
         and str(matchgen.nhs_check_digit(r["nhs_number"][:9])) == r["nhs_number"][9] else None,
         "ni_number": r["ni_number"][:8] if r.get("ni_number") and re.fullmatch(
             r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]?", r["ni_number"]) else None,
+        "address": _street_line(r.get("address")),
     } for r in recs])
     t = time.perf_counter()
     settings = SettingsCreator(
@@ -178,6 +192,8 @@ def run_splink(recs: list[dict], thresholds: list[float],
             block_on("dob", "substr(surname, 1, 3)"), block_on("dob", "postcode"),
             block_on("dob", "first_name"), block_on("surname", "first_name", "substr(dob, 1, 4)"),
             block_on("surname", "postcode"),
+            *([block_on("surname", "address"), block_on("first_name", "address"), block_on("first_name", "postcode")]
+              if with_address else []),
         ],
         comparisons=[
             *([] if no_numbers else [cl.ExactMatch("nhs_number"), cl.ExactMatch("ni_number")]),
@@ -185,6 +201,8 @@ def run_splink(recs: list[dict], thresholds: list[float],
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("dob", input_is_string=True),
             cl.PostcodeComparison("postcode"),
+            *([cl.JaroWinklerAtThresholds("address", [0.92]).configure(term_frequency_adjustments=True)]
+              if with_address else []),
         ],
         retain_intermediate_calculation_columns=False,
     )
@@ -257,8 +275,8 @@ def main() -> None:
         for r in res["results"]:
             print(f"  {r['unique_id'].split('.')[-1]:<24} {r['execution_time']:6.1f} s")
     print()
-    print(f"| method | precision | recall | F1 | run time (s) |")
-    print(f"|---|---|---|---|---|")
+    print("| method | precision | recall | F1 | run time (s) |")
+    print("|---|---|---|---|---|")
     for name, p, r, f, secs in rows:
         print(f"| {name} | {p:.4f} | {r:.4f} | {f:.4f} | {secs:.1f} |")
 

@@ -88,7 +88,8 @@ def matching_rows(label: str, recs: list[dict], engines: list[str], splink_thres
         rows.append(_row(label, "2017 exact rule (surname + dob + postcode)", *pair_scores(a, truth),
                          time.perf_counter() - t, engine="none"))
     if splink_thresholds:
-        for threshold, a, secs in run_splink(recs, splink_thresholds, no_numbers=no_numbers):
+        for threshold, a, secs in run_splink(recs, splink_thresholds, no_numbers=no_numbers,
+                                             with_address=any(r.get("address") for r in recs)):
             rows.append(_row(label, f"Splink 5 (DuckDB, EM, clusters at p>={threshold})", *pair_scores(a, truth),
                              secs, engine="splink", note="training, prediction and clustering"))
     for engine in engines:

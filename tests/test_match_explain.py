@@ -148,6 +148,7 @@ def test_a_linked_pair_shows_each_field_and_the_score(built, caplog):
     assert lines["surname fuzzy"][-1] == "+5.00"
     assert lines["date of"][3:] == ["exact", "+13.00"]
     assert lines["postcode different"][-1] == "-1.50"
+    assert lines["address missing"][-1] in ("+0.00", "0.00")         # the address level, shown though blank
     assert "+20.50   (threshold 20: at or above)" in out
     assert "Quennell" in out and "Quennel" in out                  # restricted details, on stdout only
     assert "They are linked directly: weighted_score (score 20.50)" in out
@@ -215,7 +216,7 @@ def test_explain_agrees_with_the_build_on_every_compared_pair(built):
     assert (abs(want.score.astype(float) - have.score.astype(float)) < 1e-9).all()
     summed = sum(have[c].astype(float) for c in weights.values())
     assert (abs(summed - have.score.astype(float)) < 1e-9).all()
-    assert set(weights) == {"nhs", "ni", "sn", "fn", "dob", "pc", "reference"}
+    assert set(weights) == {"nhs", "ni", "sn", "fn", "dob", "pc", "reference", "addr"}
 
 
 @pytest.mark.parametrize("args, message", [

@@ -24,7 +24,7 @@ from helpers import postgres as pg
 
 REPO = Path(__file__).resolve().parents[1]
 #: the weights that are estimated, and the three m probabilities of the term-frequency weights
-TF_NAMES = {"sn_m", "fn_m", "pc_m"}
+TF_NAMES = {"sn_m", "fn_m", "pc_m", "addr_m"}
 BAND = 3.0
 
 
@@ -165,7 +165,7 @@ def test_weights_are_estimated_from_real_records_within_bounds(generated):
     est = generated["first"]
     assert set(est) == {n for n in FIXED if n not in (
         "threshold", "nhs_agree", "ni_agree", "reference_agree", "sn_exact_min", "sn_exact_max", "fn_exact_min", "fn_exact_max",
-        "pc_exact_min", "pc_exact_max")}
+        "pc_exact_min", "pc_exact_max", "addr_exact_min", "addr_exact_max")}
     assert {e["source"] for e in est.values()} == {"estimated"}
     for e in est.values():
         assert 0 < e["m"] < 1 and 0 < e["u"] < 1

@@ -14,5 +14,7 @@
       {'name': 'surname + first name + birth year', 'columns': ['sn', 'fn_canon', 'dob_year']},
       {'name': 'surname + postcode + first initial', 'columns': ['sn', 'pc', 'fn_initial']},
       {'name': 'date of birth + first three letters of both names, either way round', 'columns': ['dob', 'names_prefix']},
+      {'name': 'surname + street line of the address', 'columns': ['sn', 'addr']},
+      {'name': 'first name + street line of the address', 'columns': ['fn_canon', 'addr']},
   ]) }}
 {%- endmacro %}

@@ -11,6 +11,8 @@
     dob          exact | swapped (day and month) | transposed (two adjacent digits)
                  | one_digit | year_month (same year and month) | different | missing
     postcode     exact | sector | different | missing
+    address      exact (the same street line, house number included) | fuzzy (a
+                 typing error in it: match_fuzzy_name) | different | missing
   Portable SQL only, bar match_fuzzy_name / match_jaro_winkler (dispatched
   per engine; the 'similar' tier needs Jaro-Winkler, so it is absent where an
   engine has none: SQL Server before 2025, or var match_portable_only).
@@ -100,5 +102,11 @@
                 {{ match_substr(a ~ '.pc', 1, dbt.length(a ~ '.pc') ~ ' - 2') }} = {{ match_substr(b ~ '.pc', 1, dbt.length(b ~ '.pc') ~ ' - 2') }}
                 then 'sector'
             else 'different'
-        end as pc_level
+        end as pc_level,
+        case
+            when {{ a }}.addr is null or {{ b }}.addr is null then 'missing'
+            when {{ a }}.addr = {{ b }}.addr then 'exact'
+            when {{ match_fuzzy_name(a ~ '.addr', b ~ '.addr') }} then 'fuzzy'
+            else 'different'
+        end as addr_level
 {%- endmacro %}

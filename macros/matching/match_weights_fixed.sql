@@ -14,5 +14,6 @@
       'dob_different': -12,
       'pc_m': 0.7, 'pc_exact_min': 2, 'pc_exact_max': 9, 'pc_sector': 1, 'pc_different': -1.5,
       'reference_agree': 10,
+      'addr_m': 0.7, 'addr_exact_min': 0, 'addr_exact_max': 5, 'addr_fuzzy': 1, 'addr_different': -0.5,
   }) -}}
 {%- endmacro %}

@@ -56,9 +56,9 @@ scored as (
         case when p.is_link = 1 and u.decision = 'unlink' then 'manual_unlink' else p.rule end as rule,
         p.score,
         p.nhs_level, p.ni_level, p.sn_level, p.fn_level, p.dob_level, p.pc_level,
-        p.reference_level,
+        p.reference_level, p.addr_level as address_level,
         p.nhs_weight, p.ni_weight, p.sn_weight, p.fn_weight, p.dob_weight, p.pc_weight,
-        p.reference_weight,
+        p.reference_weight, p.addr_weight as address_weight,
         u.decided_by, u.reason,
         case when p.is_link = 1 and u.decision is null then 1 else 0 end as is_link
     from {{ ref('int_match_pairs') }} as p
@@ -92,9 +92,9 @@ all_links as (
 select
     l.record_key_a, l.record_key_b, l.rule, l.score,
     l.nhs_level, l.ni_level, l.surname_level, l.firstname_level, l.dob_level, l.postcode_level,
-    l.reference_level,
+    l.reference_level, l.address_level,
     l.nhs_weight, l.ni_weight, l.surname_weight, l.firstname_weight, l.dob_weight, l.postcode_weight,
-    l.reference_weight,
+    l.reference_weight, l.address_weight,
     l.decided_by, l.reason, l.is_link,
     case when ca.cluster_key = cb.cluster_key then 1 else 0 end as same_cluster
 from all_links as l

@@ -116,7 +116,10 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
     # model that lives outside its project, over the model file itself.
     for dest, src in ((root / "models" / "matching", REPO / "models" / "intermediate" / "matching"),
                       (root / "macros" / "matching", REPO / "macros" / "matching"),
-                      (root / "macros" / "portable", REPO / "macros" / "portable")):
+                      (root / "macros" / "portable", REPO / "macros" / "portable"),
+                      # names and address lines are normalised as the households' are
+                      (root / "macros" / "normalise", REPO / "macros" / "normalise"),
+                      (root / "macros" / "households", REPO / "macros" / "households")):
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest)

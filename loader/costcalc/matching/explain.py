@@ -26,7 +26,7 @@ from costcalc.paths import project_seeds_dir
 
 #: What each field prefix of int_match_pairs' *_level columns stands for (others show as they are).
 FIELD_NAMES = {"nhs": "NHS number", "ni": "NI number", "sn": "surname", "fn": "first name",
-               "dob": "date of birth", "pc": "postcode"}
+               "dob": "date of birth", "pc": "postcode", "addr": "address"}
 #: What a rule of int_match_pairs / restricted.match_links means, in words.
 RULE_TEXT = {
     "nhs_number_conflict": "two different valid NHS numbers: never the same person",
@@ -35,10 +35,11 @@ RULE_TEXT = {
     "below_threshold": "the score is below the threshold: not linked",
     "nhs_number": "linked, with the same valid NHS number",
     "ni_number": "linked, with the same valid NI number",
-    "weighted_score": "linked on names, date of birth and postcode",
+    "weighted_score": "linked on names, date of birth, postcode and address",
 }
 #: restricted.identity_records columns shown for each record (those present).
-DETAIL_COLUMNS = ("client_id", "surname", "firstname", "dob", "postcode", "nhs_number", "ni_number", "reference")
+DETAIL_COLUMNS = ("client_id", "surname", "firstname", "dob", "postcode", "address", "nhs_number", "ni_number",
+                  "reference")
 
 
 class ExplainRefused(access.MatchAccessRefused):

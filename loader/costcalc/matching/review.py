@@ -31,7 +31,7 @@ DEFAULT_MARGIN = 5.0
 DECISION_COLUMN, REASON_COLUMN = "decision", "reason"
 REF_COLUMNS = ("record_a", "record_b")
 #: restricted.identity_records columns shown side by side (those present).
-SIDE_BY_SIDE = ("client_id", "surname", "firstname", "dob", "postcode", "nhs_number", "ni_number")
+SIDE_BY_SIDE = ("client_id", "surname", "firstname", "dob", "postcode", "address", "nhs_number", "ni_number")
 DECISIONS = {"link": "link", "unlink": "unlink", "": None, "skip": None}
 
 

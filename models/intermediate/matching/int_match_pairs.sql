@@ -14,7 +14,9 @@
   service reference in one file type (int_match_reference_pairs) are compared
   too, and the agreement weighs reference_agree (reference_level). A pair
   sharing a valid NHS or NI number with no name or date of birth to compare
-  links (is_number_only).
+  links (is_number_only). The street line of the address (addr_level) is weak
+  evidence: a term-frequency weight for exact agreement, and no weight at all
+  when the dates of birth are wholly different (docs/matching.md, Addresses).
 -#}
 {{ config(materialized='table') }}
 {%- set w = match_weights_used() %}
@@ -36,7 +38,7 @@ levels as (
         a.rep_record_key as record_key_a,
         b.rep_record_key as record_key_b,
         {{ match_pair_levels('a', 'b') }},
-        a.tf_sn, a.tf_fn, a.tf_pc
+        a.tf_sn, a.tf_fn, a.tf_pc, a.tf_addr
     from candidates as c
     inner join p as a on a.profile_key = c.pk_a
     inner join p as b on b.profile_key = c.pk_b
@@ -97,7 +99,17 @@ weighed as (
             else {{ match_weight('pc_different', w) }}
         end as pc_weight,
         case l.reference_level when 'agree' then {{ match_weight('reference_agree', w) }} else 0 end
-            as reference_weight
+            as reference_weight,
+        -- the address is weak evidence of one household, not of one person: it lifts no
+        -- pair whose dates of birth are wholly different (a father and son of one name)
+        case
+            when l.dob_level = 'different' then 0
+            when l.addr_level = 'exact'
+                then {{ match_tf_weight('tf_addr', w['addr_m'], w['addr_exact_min'], w['addr_exact_max']) }}
+            when l.addr_level = 'fuzzy' then {{ match_weight('addr_fuzzy', w) }}
+            when l.addr_level = 'different' then {{ match_weight('addr_different', w) }}
+            else 0
+        end as addr_weight
     from reference_levels as l
 ),
 
@@ -105,7 +117,7 @@ scored as (
     select
         wd.*,
         wd.nhs_weight + wd.ni_weight + wd.sn_weight + wd.fn_weight + wd.dob_weight + wd.pc_weight
-        + wd.reference_weight as score
+        + wd.reference_weight + wd.addr_weight as score
     from weighed as wd
 ),
 
@@ -140,8 +152,8 @@ number_only as (
 select
     pk_a, pk_b, record_key_a, record_key_b,
     nhs_level, ni_level, sn_level, fn_level, dob_level, pc_level,
-    reference_level,
-    nhs_weight, ni_weight, sn_weight, fn_weight, dob_weight, pc_weight, reference_weight,
+    reference_level, addr_level,
+    nhs_weight, ni_weight, sn_weight, fn_weight, dob_weight, pc_weight, reference_weight, addr_weight,
     score,
     case when is_apart = 0 and (score >= {{ match_weight('threshold', w) }} or is_number_only = 1) then 1 else 0 end as is_link,
     is_apart,

@@ -1,8 +1,8 @@
 {#-
   One row per identity profile (a set of records with identical matching
   details): the nodes that blocking, scoring and clustering work on, with
-  term frequencies for surname, first name and postcode (a shared hostel
-  postcode or a common surname is weaker evidence than a rare one).
+  term frequencies for surname, first name, postcode and address (a shared hostel
+  postcode or address or a common surname is weaker evidence than a rare one).
   Frequencies are counted among profiles without placeholders, so a file of
   placeholder records (thousands of "Unknown"s with real first names) does
   not change how anyone else's details are weighed; a profile with a
@@ -19,7 +19,7 @@ with profiles as (
         count(*) as n_records,
         min(sn) as sn, min(sn_p1) as sn_p1, min(sn_p2) as sn_p2,
         min(fn) as fn, min(fn_canon) as fn_canon,
-        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni,
+        min(dob) as dob, min(pc) as pc, min(nhs) as nhs, min(ni) as ni, min(addr) as addr,
         max(has_placeholder) as has_placeholder
     from {{ ref('int_match_records') }}
     group by profile_key
@@ -42,5 +42,6 @@ select
     + cast({{ date_part_of('day', 'dob') }} as {{ dbt.type_int() }}) as dob_num,
     {{ match_clean_tf('sn') }} as tf_sn,
     case when p.fn is not null then {{ match_clean_tf('fn') }} end as tf_fn,
-    {{ match_clean_tf('pc') }} as tf_pc
+    {{ match_clean_tf('pc') }} as tf_pc,
+    case when p.addr is not null then {{ match_clean_tf('addr') }} end as tf_addr
 from profiles as p

@@ -31,7 +31,9 @@ src as (
         {{ match_valid_ni('upper(r.ni_number)') }} as ni,
         -- service reference: compared only within one file type (docs/matching.md, Service references)
         r.file_type,
-        {{ match_compact('r.reference') }} as ref_raw
+        {{ match_compact('r.reference') }} as ref_raw,
+        -- the street line of the address (weak evidence: docs/matching.md, Addresses)
+        {{ match_address_key('r.address') }} as addr
     from {{ ref('int_identity_records') }} as r
 ),
 
@@ -75,6 +77,7 @@ cleaned as (
         case when ph_ni = 1 then null else ni end as ni,
         case when ph_sn + ph_fn + ph_dob + ph_pc + ph_nhs + ph_ni > 0 then 1 else 0 end as has_placeholder,
         is_no_fixed_abode,
+        addr,
         -- a placeholder reference is no reference; it does not give the record a profile of its own
         case
             when ph_ref = 0 and ref_raw <> '' and file_type is not null
@@ -125,6 +128,7 @@ select
     p.has_placeholder,
     p.is_no_fixed_abode,
     p.ref_key,
+    p.addr,
     {{ dbt.concat(["coalesce(fs.seen_key, '')", "':'", "p.record_key"]) }} as seen_key,
     case
         when d.record_key is not null or p.has_placeholder = 1
@@ -132,7 +136,8 @@ select
         else {{ dbt.hash(dbt.concat([
             "'p|'", "coalesce(p.sn, '')", "'|'", "coalesce(p.sn_p1, '')", "'|'", "coalesce(p.sn_p2, '')",
             "'|'", "coalesce(p.fn, '')", "'|'", "coalesce(cast(p.dob as " ~ dbt.type_string() ~ "), '')",
-            "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')"])) }}
+            "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')",
+            "'|'", "coalesce(p.addr, '')"])) }}
     end as profile_key
 from parts as p
 left join name_variants as v on v.variant = p.fn

@@ -12,7 +12,7 @@
   The levels are match_pair_levels(), as int_match_pairs scores them. Each
   weight log2(m/u) is then bounded to today's fixed weight ± var
   match_estimate_band (3), never positive for a disagreement nor negative for
-  an agreement; the m of a term-frequency weight (sn_m, fn_m, pc_m) to
+  an agreement; the m of a term-frequency weight (sn_m, fn_m, pc_m, addr_m) to
   [0.5, 0.99]. Too few pairs (var match_estimate_min_pairs, 1000), or an
   estimate that does not converge or finds (almost) no matches among the
   candidate pairs (share below 0.0001), falls back to the fixed
@@ -29,7 +29,7 @@
 {%- set pinned = var('match_weights', {}) -%}
 {%- set band = var('match_estimate_band', 3) | float -%}
 {%- set min_pairs = var('match_estimate_min_pairs', 1000) | int -%}
-{%- set fields = ['sn', 'fn', 'dob', 'pc'] -%}
+{%- set fields = ['sn', 'fn', 'dob', 'pc', 'addr'] -%}
 {#- each estimated level: (field, level, weight name, prior m); exact surname,
     first name and postcode are term-frequency weights (their m is estimated) -#}
 {%- set params = [
@@ -42,9 +42,10 @@
     ('dob', 'transposed', 'dob_transposed', 0.01), ('dob', 'one_digit', 'dob_one_digit', 0.03),
     ('dob', 'year_month', 'dob_year_month', 0.01), ('dob', 'different', 'dob_different', 0.03),
     ('pc', 'exact', 'pc_m', 0.7), ('pc', 'sector', 'pc_sector', 0.08), ('pc', 'different', 'pc_different', 0.22),
+    ('addr', 'exact', 'addr_m', 0.7), ('addr', 'fuzzy', 'addr_fuzzy', 0.08), ('addr', 'different', 'addr_different', 0.22),
 ] -%}
-{%- set tf_names = ['sn_m', 'fn_m', 'pc_m'] -%}
-{%- set field_names = {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode'} -%}
+{%- set tf_names = ['sn_m', 'fn_m', 'pc_m', 'addr_m'] -%}
+{%- set field_names = {'sn': 'surname', 'fn': 'firstname', 'dob': 'dob', 'pc': 'postcode', 'addr': 'address'} -%}
 
 {%- set pattern_sql -%}
 with p as (
@@ -67,9 +68,9 @@ levels as (
     where s.rn <= {{ var('match_estimate_max_pairs', 200000) | int }}
 )
 
-select sn_level, fn_level, dob_level, pc_level, count(*) as n
+select sn_level, fn_level, dob_level, pc_level, addr_level, count(*) as n
 from levels
-group by sn_level, fn_level, dob_level, pc_level
+group by sn_level, fn_level, dob_level, pc_level, addr_level
 {%- endset -%}
 
 {%- set random_sql -%}
@@ -91,9 +92,9 @@ levels as (
         and sb.rn <= {{ var('match_estimate_u_profiles', 500) | int }}
 )
 
-select sn_level, fn_level, dob_level, pc_level, count(*) as n
+select sn_level, fn_level, dob_level, pc_level, addr_level, count(*) as n
 from levels
-group by sn_level, fn_level, dob_level, pc_level
+group by sn_level, fn_level, dob_level, pc_level, addr_level
 {%- endset -%}
 
 {%- set est = namespace(source='fixed', note='var match_estimate_weights is false', pairs=0, random_pairs=0,
@@ -108,12 +109,12 @@ group by sn_level, fn_level, dob_level, pc_level
   {%- set counts_u = {} -%}
   {%- for f in fields -%}{%- do counts_u.update({f: {}}) -%}{%- endfor -%}
   {%- for row in randoms -%}
-    {%- set est.random_pairs = est.random_pairs + (row[4] | int) -%}
+    {%- set est.random_pairs = est.random_pairs + (row[fields | length] | int) -%}
     {%- for f in fields -%}
-      {%- do counts_u[f].update({row[loop.index0]: counts_u[f].get(row[loop.index0], 0) + (row[4] | int)}) -%}
+      {%- do counts_u[f].update({row[loop.index0]: counts_u[f].get(row[loop.index0], 0) + (row[fields | length] | int)}) -%}
     {%- endfor -%}
   {%- endfor -%}
-  {%- for row in patterns -%}{%- set est.pairs = est.pairs + (row[4] | int) -%}{%- endfor -%}
+  {%- for row in patterns -%}{%- set est.pairs = est.pairs + (row[fields | length] | int) -%}{%- endfor -%}
   {#- u: each level's share of the random pairs where the field is present, with
       half a pair added to every level so that no level is impossible -#}
   {%- for f in fields -%}
@@ -141,7 +142,7 @@ group by sn_level, fn_level, dob_level, pc_level
           {%- set pr.mm = pr.mm * m[fields[i]][row[i]] -%}
           {%- set pr.uu = pr.uu * u[fields[i]][row[i]] -%}
         {%- endfor -%}
-        {%- set weight = (row[4] | int) * pr.mm / (pr.mm + pr.uu) -%}
+        {%- set weight = (row[fields | length] | int) * pr.mm / (pr.mm + pr.uu) -%}
         {%- set tot.p = tot.p + weight -%}
         {%- for i in range(fields | length) if row[i] != 'missing' -%}
           {%- do acc[fields[i]].update({row[i]: acc[fields[i]].get(row[i], 0) + weight}) -%}
