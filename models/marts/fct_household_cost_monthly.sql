@@ -28,15 +28,20 @@ costs as (
 
 ),
 
+moving_clients as (
+
+    select distinct client_id
+    from memberships
+    where membership_count > 1
+
+),
+
 -- the months of the clients with more than one membership, each once
 client_months as (
 
     select costs.client_id, costs.month
     from costs
-    where exists (
-        select 1 from memberships
-        where memberships.client_id = costs.client_id and memberships.membership_count > 1
-    )
+    inner join moving_clients on moving_clients.client_id = costs.client_id
     group by costs.client_id, costs.month
 
 ),
