@@ -273,3 +273,64 @@ def test_a_gazetteer_gives_addresses_a_uprn_and_ties_give_none(tmp_path):
         "TW31AA|FLAT210HIGHST": "100001", "TW31AA|FLAT310HIGHST": "100002"}
     # the gazetteer is no person: no records, no clients, no costs
     assert w.scalar("select count(*) from intermediate.int_source_rows where schema_code = 'GZ01'") == 0
+
+
+def _household_costs_by_the_rule(w: RawWarehouse) -> dict[tuple, float]:
+    """fct_household_cost_monthly recomputed in Python from its inputs, row by row as docs/households.md
+    says: each client-month cost for the latest-starting membership overlapping the month, else the
+    first membership after the month, else the last before it."""
+    import calendar
+    import datetime as dt
+
+    members: dict[str, list[tuple]] = {}
+    for hid, cid, start, end in w.query("select household_id, client_id, valid_from, valid_to "
+                                        "from marts.fct_household_membership"):
+        members.setdefault(cid, []).append((hid, start, end))
+    out: dict[tuple, float] = {}
+    for cid, service, stype, month, cost in w.query("select client_id, service, service_type, month, cost "
+                                                    "from marts.fct_cost_monthly"):
+        if cid not in members:
+            continue
+        month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+        def preference(m):
+            hid, start, end = m
+            overlaps = start <= month_end and (end or dt.date(9999, 12, 31)) >= month
+            rank = 0 if overlaps else 1 if start > month_end else 2
+            return (rank, start.toordinal() if rank == 1 else 0, -start.toordinal(), hid)
+
+        hid = min(members[cid], key=preference)[0]
+        out[(hid, service, stype, month)] = out.get((hid, service, stype, month), 0.0) + cost
+    return out
+
+
+def test_household_costs_follow_each_client_month_by_month_through_moves_and_splits(tmp_path):
+    w = RawWarehouse(tmp_path / "costcalc.duckdb")
+    long = {"start": "2022-06-15"}
+    w.load("GS00", "jan.csv", [
+        gs("A1", "Adams", "Ann", "1970-01-01", "1 Old Lane", "TW3 1AA", **long),
+        gs("A2", "Adams", "Bob", "1972-01-01", "1 Old Lane", "TW3 1AA", desc="Meals", **long),
+        gs("A3", "Adams", "Cy", "2005-01-01", "1 Old Lane", "TW3 1AA", start="2024-11-20", enddate=d("2026-03-02")),
+        gs("B1", "Baker", "Di", "1980-01-01", "2 Old Lane", "TW3 1AA", **long),
+        gs("B2", "Baker", "Ed", "1981-01-01", "2 Old Lane", "TW3 1AA", start="2026-08-01"),
+        gs("C1", "Cole", "Flo", "1990-01-01", "3 Old Lane", "TW3 1AA", desc="Meals", **long),
+        gs("C2", "Cole", "Gil", "1960-01-01", "3 Old Lane", "TW3 1AA", start="2023-02-28", enddate=d("2025-02-01")),
+    ], extract_date=d("2025-01-31"))
+    w.load("GS00", "sep.csv", [
+        gs("A1", "Adams", "Ann", "1970-01-01", "9 New Rd", "TW4 2BB", desc="Meals", start="2025-10-01"),
+        gs("A2", "Adams", "Bob", "1972-01-01", "9 New Rd", "TW4 2BB", start="2024-01-01", enddate=d("2026-12-31")),
+        gs("A3", "Adams", "Cy", "2005-01-01", "5 Far Rd", "TW5 3CC", desc="Meals", start="2026-01-10"),
+        gs("B1", "Baker", "Di", "1980-01-01", "Flat 1, 7 Mill St", "TW6 4DD", desc="Meals", start="2025-12-01"),
+        gs("C1", "Cole", "Flo", "1990-01-01", "8 Mill St", "TW6 4DD", start="2021-03-03", enddate=d("2027-01-05")),
+        gs("C2", "Cole", "Gil", "1960-01-01", "10 Mill St", "TW6 4DD", desc="Meals", start="2026-05-05"),
+    ], extract_date=d("2026-09-30"))
+    w.build(HOUSEHOLDS)
+    # the inputs have what makes the choice matter: clients with several memberships, and costs
+    # before the first, between, and after the last
+    assert w.scalar("""select count(*) from (select client_id from marts.fct_household_membership
+                       group by client_id having count(*) > 1)""") >= 2
+    expected = _household_costs_by_the_rule(w)
+    got = {(h, s, t, m): c for h, s, t, m, c in w.query("select * from marts.fct_household_cost_monthly")}
+    assert len({k[0] for k in expected}) >= 4 and len(expected) > 100
+    assert got.keys() == expected.keys()
+    assert all(abs(got[k] - expected[k]) < 1e-9 for k in expected)

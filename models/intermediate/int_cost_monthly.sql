@@ -41,7 +41,12 @@ uses as (
         service_use.end_date,
         service_use.unit_cost,
         service_use.frequency,
-        service_use.one_off_cost
+        service_use.one_off_cost,
+        inputs.inputs_hash,
+        -- a client's only record of a service and type needs no sum: its months are distinct
+        count(*) over (
+            partition by service_use.client_id, service_use.service, service_use.service_type
+        ) as records_of_service
     from {{ ref('fct_service_use') }} as service_use
     left join inputs on inputs.client_id = service_use.client_id
     where
@@ -78,6 +83,8 @@ costed as (
         spread.service,
         spread.service_type,
         spread.month_start as month,
+        spread.inputs_hash,
+        spread.records_of_service,
         {{ period_cost('spread.start_date', 'spread.end_date', 'spread.unit_cost', 'spread.frequency',
                        'spread.month_start', 'spread.month_end') }} as cost
     from spread
@@ -88,8 +95,11 @@ costed as (
 
 ),
 
-monthly as (
+summed as (
 
+    -- only a client's services and types with several records: most have one, and summing
+    -- every month row (tens of millions at scale) was the largest part of the build
+    -- (docs/scale.md, "Full build from 1M to 3M rows")
     select
         client_id,
         service,
@@ -97,19 +107,33 @@ monthly as (
         month,
         sum(cost) as cost
     from costed
+    where records_of_service > 1
     group by client_id, service, service_type, month
+
+),
+
+monthly as (
+
+    select client_id, service, service_type, month, cost, inputs_hash
+    from costed
+    where records_of_service = 1
+
+    union all
+
+    -- the fingerprint joins after the sum, so the months are grouped on the contract's keys alone
+    select summed.client_id, summed.service, summed.service_type, summed.month, summed.cost, inputs.inputs_hash
+    from summed
+    left join inputs on inputs.client_id = summed.client_id
 
 )
 
--- the fingerprint joins after the sum, so the months are grouped on the contract's keys alone
 select
-    monthly.client_id,
-    monthly.service,
-    monthly.service_type,
-    monthly.month,
-    monthly.cost,
-    inputs.inputs_hash,
+    client_id,
+    service,
+    service_type,
+    month,
+    cost,
+    inputs_hash,
     -- which build costed these rows (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as costed_by_invocation
 from monthly
-left join inputs on inputs.client_id = monthly.client_id
