@@ -72,15 +72,6 @@ def _usage() -> tuple[float, int]:
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
-def _slowest(target_path: Path, n: int = 6) -> list:
-    try:
-        results = json.loads((target_path / "run_results.json").read_text())["results"]
-    except (OSError, KeyError, ValueError):
-        return []
-    timed = sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in results), reverse=True)
-    return [(name, round(t, 1)) for t, name in timed[:n]]
-
-
 def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -> dict:
     from costcalc.ingest.landing import load_file
     from costcalc.transform.build import build
@@ -103,7 +94,7 @@ def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -
         out[f"{name}_s"] = round(time.perf_counter() - t0, 1)
         out[f"{name}_cpu_s"] = round(_usage()[0] - cpu0, 1)
         out[f"{name}_ok"] = result.success
-        out[f"{name}_slowest"] = _slowest(work / f"target_{name}")
+        out[f"{name}_slowest"] = bench_scale._slowest(work / f"target_{name}", 6)
         if not result.success:
             out[f"{name}_failures"] = result.failures[:3]
 
