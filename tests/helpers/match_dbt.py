@@ -59,6 +59,17 @@ def identity_row(rec: dict) -> dict:
     }
 
 
+def input_tables(records: list[dict]) -> list[tuple[str, list, list[dict]]]:
+    """The matching models' two input tables from generator records: (table, columns, rows)."""
+    return [
+        ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
+        ("source_rows", SOURCE_ROW_COLUMNS,
+         [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
+           "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
+           "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)]),
+    ]
+
+
 def write_input(warehouse: Path, records: list[dict]) -> None:
     """(Re)write bench_input.identity_records and bench_input.source_rows from generator records."""
     import pandas as pd
@@ -66,19 +77,12 @@ def write_input(warehouse: Path, records: list[dict]) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("create schema if not exists bench_input")
-        rows = [identity_row(r) for r in records]
-        df = pd.DataFrame(rows, columns=[c for c, _ in IDENTITY_COLUMNS])
-        cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in IDENTITY_COLUMNS)
-        con.register("df_in", df)
-        con.execute(f"create or replace table bench_input.identity_records as select {cols} from df_in")
-        src = pd.DataFrame([{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
-                             "source_file": r.get("source_file", "file.csv"),
-                             "source_row": r.get("source_row", i + 2),
-                             "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)],
-                           columns=[c for c, _ in SOURCE_ROW_COLUMNS])
-        cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in SOURCE_ROW_COLUMNS)
-        con.register("src_in", src)
-        con.execute(f"create or replace table bench_input.source_rows as select {cols} from src_in")
+        for table, columns, rows in input_tables(records):
+            df = pd.DataFrame(rows, columns=[c for c, _ in columns])
+            cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in columns)
+            con.register("df_in", df)
+            con.execute(f"create or replace table bench_input.{table} as select {cols} from df_in")
+            con.unregister("df_in")
     finally:
         con.close()
 
@@ -90,12 +94,7 @@ def write_input_postgres(dsn: str, records: list[dict]) -> None:
 
     with psycopg2.connect(dsn) as con, con.cursor() as cur:
         cur.execute("create schema if not exists bench_input")
-        for table, cols, rows in (
-                ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
-                ("source_rows", SOURCE_ROW_COLUMNS,
-                 [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
-                   "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
-                   "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)])):
+        for table, cols, rows in input_tables(records):
             cur.execute(f"drop table if exists bench_input.{table} cascade")
             cur.execute(f"create table bench_input.{table} ("
                         + ", ".join(f"{c} {t}" for c, t in cols) + ")")
@@ -194,12 +193,7 @@ def write_input_spark(spark, records: list[dict]) -> None:
     import pandas as pd
 
     spark.sql("create database if not exists bench_input")
-    for table, cols, rows in (
-            ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
-            ("source_rows", SOURCE_ROW_COLUMNS,
-             [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
-               "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
-               "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)])):
+    for table, cols, rows in input_tables(records):
         spark_types = {"VARCHAR": "string", "INTEGER": "int", "TIMESTAMP": "timestamp", "DATE": "date"}
         schema = ", ".join(f"{c} {spark_types[t]}" for c, t in cols)
         df = pd.DataFrame(rows, columns=[c for c, _ in cols])
