@@ -215,14 +215,14 @@ def test_the_caseworkers_grants_are_renewed_after_a_build_on_sql_server(monkeypa
     from costcalc.transform.build import BuildResult
     from costcalc.warehouse import connection, roles
 
-    sent = []
+    sent, closed = [], []
 
     class Cursor:
         def execute(self, sql, *args):
             sent.append(sql)
 
         def close(self):
-            pass
+            closed.append("cursor")
 
     class Con:
         dialect = "sqlserver"
@@ -231,10 +231,11 @@ def test_the_caseworkers_grants_are_renewed_after_a_build_on_sql_server(monkeypa
             cursor = staticmethod(lambda: Cursor())
 
         def close(self):
-            pass
+            closed.append("connection")
 
     monkeypatch.setenv("COSTCALC_TARGET", "sqlserver")
     monkeypatch.setattr(publish, "_build_and_publish", lambda *a, **k: BuildResult(success=False, build_id=3))
     monkeypatch.setattr(connection, "open_warehouse", lambda *a, **k: Con())
     result = publish.build_and_publish("unused.duckdb")
     assert result.build_id == 3 and sent == roles.sqlserver_rebuilt_grants()
+    assert "connection" in closed, "the grants' connection is left open"
