@@ -26,10 +26,13 @@ system:
 
 # Every test runs, none skipped (COSTCALC_NO_SKIP turns a skip into a failure):
 # the local PostgreSQL server is started here, and the base-package check builds
-# its own venv (tests/test_install_base.py).
+# its own venv (tests/test_install_base.py). The temporary files go to a folder of this
+# checkout's own (pytest's shared default keeps only its three newest runs, so a second
+# pytest on the machine could delete a running suite's files).
+TEST_TMP := $(or $(TMPDIR),/tmp)/costcalc-tests-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-8)
 test: $(STAMP) system
 	eval "$$(scripts/start-postgres.sh)" && \
-	  COSTCALC_TEST_POSTGRES=1 COSTCALC_NO_SKIP=1 $(BIN)/pytest -q
+	  COSTCALC_TEST_POSTGRES=1 COSTCALC_NO_SKIP=1 $(BIN)/pytest -q --basetemp=$(TEST_TMP)
 
 # The benchmark table of docs/matching.md "Benchmark" in one run (matching on the
 # labelled generator, FEBRL3 and FEBRL4 on DuckDB, PostgreSQL and Spark, Splink side

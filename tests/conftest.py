@@ -9,11 +9,14 @@
 - ``e2e`` / ``pg_e2e``: the end-to-end demo scenario (tests/helpers/e2e_demo.py) built
   once per session on each ``engine`` / on PostgreSQL.
 
+Every test gets the environment back as it was (``_environment_restored``).
 With COSTCALC_NO_SKIP=1 (make test) a skipped test fails (tests/helpers/no_skip.py).
 Shared code that is not a fixture lives in tests/helpers/ (import it as ``helpers``).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -23,6 +26,19 @@ from helpers.engines import Engine
 from helpers.no_skip import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks)
 
 ENGINES = ("duckdb", "postgres")
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test leaves the environment as it found it. The CLI sets COSTCALC_TARGET for
+    its own process (cli.py: every layer reads the engine from there), so a test that
+    invokes ``--target sqlserver`` in-process would otherwise send every later test's
+    loads to SQL Server."""
+    before = dict(os.environ)
+    yield
+    if os.environ != before:
+        os.environ.clear()
+        os.environ.update(before)
 
 
 @pytest.fixture
