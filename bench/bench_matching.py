@@ -150,6 +150,8 @@ def run_engine(engine: str, recs: list[dict], dbt_vars: str | None = None,
 def truth_of(recs: list[dict]) -> pd.DataFrame:
     """The ground truth of labelled records: (record_key, person_id)."""
     return pd.DataFrame({"record_key": [r["record_key"] for r in recs], "person_id": [r["person_id"] for r in recs]})
+
+
 def _street_line(address: str | None) -> str | None:
     """The street line of an address as costcalc's matching keys it (macros/matching/
     match_address_key.sql): the first line, joined to the second when it is only a number."""

@@ -6,7 +6,8 @@ table (and a JSON file) of
   matching models on DuckDB, on PostgreSQL (--postgres) and Splink 5 (DuckDB)
   side by side, pairwise precision, recall, F1 and run time; on the generator
   also the 2017 exact rule and the portable fuzzy rule (what SQL Server before
-  2025 runs, measured on DuckDB);
+  2025 runs, measured on DuckDB); on all three, costcalc on DuckDB without the
+  first-name conflict (costcalc.yml matching.first_name_conflict: false);
 - Spark (--spark): the generator at --spark-records, with DuckDB at the same
   size beside it (a local Spark session is slow per statement, not per record);
 - SQL Server: not run (no server here); the row says how it is covered;
@@ -43,7 +44,8 @@ sys.path.insert(0, str(HERE.parents[0] / "tests"))
 from bench_matching import pair_scores, run_engine, run_exact_2017, run_splink, truth_of  # noqa: E402
 
 PARTS = ("generator", "febrl3", "febrl4", "incremental", "duckdb", "postgres", "spark", "splink", "exact",
-         "portable")
+         "portable", "no-conflict")
+NO_CONFLICT = "{match_first_name_conflict: false}"
 ENGINE_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "spark": "Spark"}
 SQLSERVER_NOTE = ("not run: no SQL Server on this machine. tests/test_engine_sqlserver.py compiles every model "
                   "for the sqlserver target (default and `sqlserver_2025: true`) and parses the T-SQL; "
@@ -77,9 +79,11 @@ def postgres_version() -> str | None:
 
 
 def matching_rows(label: str, recs: list[dict], engines: list[str], splink_thresholds: list[float] | None,
-                  no_numbers: bool, exact: bool = False, portable: bool = False) -> list[dict]:
-    """costcalc on each engine, Splink at each threshold (None: not run), the exact rule
-    and the portable rule, on one labelled set of records."""
+                  no_numbers: bool, exact: bool = False, portable: bool = False,
+                  no_conflict: bool = False) -> list[dict]:
+    """costcalc on each engine, Splink at each threshold (None: not run), the exact rule,
+    the portable rule and costcalc without the first-name conflict
+    (``matching.first_name_conflict: false``), on one labelled set of records."""
     truth = truth_of(recs)
     rows = []
     if exact:
@@ -100,6 +104,11 @@ def matching_rows(label: str, recs: list[dict], engines: list[str], splink_thres
         a, secs = run_engine("duckdb", recs, portable=True)
         rows.append(_row(label, "costcalc, portable fuzzy rule only (as SQL Server before 2025; on DuckDB)",
                          *pair_scores(a, truth), secs, engine="portable"))
+    if no_conflict:
+        a, secs = run_engine("duckdb", recs, dbt_vars=NO_CONFLICT)
+        rows.append(_row(label, "costcalc, first-name conflict off (`matching.first_name_conflict: false`; "
+                         "on DuckDB)", *pair_scores(a, truth), secs, engine="no-conflict",
+                         note="a wholly different first name is evidence against, not a conflict: twins can link"))
     return rows
 
 
@@ -178,7 +187,8 @@ def run(args) -> dict:
         label = _label("generator", recs)
         rows += matching_rows(label, recs, engines,
                               None if "splink" in skip else [0.9, 0.99, 0.999], no_numbers=False,
-                              exact="exact" not in skip, portable="portable" not in skip)
+                              exact="exact" not in skip, portable="portable" not in skip,
+                              no_conflict="no-conflict" not in skip)
         rows.append(_row(label, "costcalc on SQL Server", engine="sqlserver", note=SQLSERVER_NOTE))
         if args.spark and "spark" not in skip:
             recs = matchgen.generate(args.spark_records, args.seed)
@@ -188,7 +198,8 @@ def run(args) -> dict:
         if name not in skip:
             recs = febrl(name, args.febrl_people)
             rows += matching_rows(_label(name.upper(), recs), recs, engines,
-                                  None if "splink" in skip else [0.9, 0.99], no_numbers=True)
+                                  None if "splink" in skip else [0.9, 0.99], no_numbers=True,
+                                  no_conflict="no-conflict" not in skip)
     if "incremental" not in skip:
         rows += incremental_rows(args.incremental_rows)
     report["machine"]["load_after"] = os.getloadavg()[0]

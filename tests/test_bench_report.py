@@ -61,6 +61,11 @@ def test_the_report_measures_every_part_in_one_run(tmp_path):
     assert gen["precision"] > 0.98 and gen["recall"] > 0.9, gen
     assert by[("generator", "none")][0]["recall"] < gen["recall"]  # the 2017 exact rule misses typos
     assert by[("generator", "portable")][0]["recall"] <= gen["recall"]
+    # without the first-name conflict twins link: more recall, less precision on the generator
+    off = by[("generator", "no-conflict")][0]
+    assert off["recall"] >= gen["recall"] and off["precision"] <= gen["precision"], (off, gen)
+    for data in ("FEBRL4", "FEBRL3"):
+        assert by[(data, "no-conflict")][0]["recall"] >= by[(data, "duckdb")][0]["recall"]
     for data in ("FEBRL4", "FEBRL3"):
         r = by[(data, "duckdb")][0]
         assert r["precision"] > 0.95 and r["recall"] > 0.5, r

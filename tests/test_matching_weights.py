@@ -71,7 +71,8 @@ CASE_RECORDS = [r for a, b, _, _ in LEVEL_CASES for r in (a, b)]
 
 
 def _fixed() -> dict[str, float]:
-    """Today's fixed weights, read from macros/matching/match_weights_fixed.sql."""
+    """Today's fixed weights, read from macros/matching/match_weights_fixed.sql (with the
+    dbt vars at their defaults: the first-name conflict on)."""
     import jinja2
 
     text = (REPO / "macros" / "matching" / "match_weights_fixed.sql").read_text(encoding="utf-8")
@@ -81,7 +82,10 @@ def _fixed() -> dict[str, float]:
         out.update(value)
         return ""
 
-    jinja2.Environment().from_string(text, globals={"return": ret}).module.match_weights_fixed()
+    def var(name, default=None):
+        return default
+
+    jinja2.Environment().from_string(text, globals={"return": ret, "var": var}).module.match_weights_fixed()
     return out
 
 

@@ -268,11 +268,12 @@ def test_costcalc_build_passes_the_threshold_to_dbt(tmp_path, monkeypatch):
         return json.loads(args[args.index("--vars") + 1])
 
     monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(_project(tmp_path, "disclosure:\n  threshold: 4\n")))
-    assert passed_vars(dbt_project_args()) == {"disclosure_threshold": 4}
+    assert passed_vars(dbt_project_args()) == {"disclosure_threshold": 4, "match_first_name_conflict": True}
     rest, given = _split_vars(["run", "--vars", "{disclosure_threshold: 0, match_max_rounds: 3}", "--select", "x"])
     assert rest == ["run", "--select", "x"] and given == {"disclosure_threshold": 0, "match_max_rounds": 3}
     args = dbt_project_args(None, given)
-    assert args.count("--vars") == 1 and passed_vars(args) == {"disclosure_threshold": 0, "match_max_rounds": 3}
+    assert args.count("--vars") == 1 and passed_vars(args) == {"disclosure_threshold": 0, "match_max_rounds": 3,
+                                                                 "match_first_name_conflict": True}
     monkeypatch.setenv("COSTCALC_PROJECT_DIR", str(_project(tmp_path, "disclosure:\n  threshold: -3\n")))
     with pytest.raises(SettingsError, match="disclosure.threshold"):
         dbt_project_args()

@@ -91,11 +91,21 @@ class DisclosureSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    #: Two wholly different first names keep two records apart without a shared valid NHS or
+    #: NI number (twins stay two people). false: they are evidence against, weighed like any
+    #: other, for data with no twins to keep apart whose first names are often replaced
+    #: (docs/matching.md "The first-name conflict"). Passed to dbt as var match_first_name_conflict.
+    first_name_conflict: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     loading: LoadingSettings = LoadingSettings()
     dashboard: DashboardSettings = DashboardSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     retention: RetentionSettings = RetentionSettings()
+    matching: MatchingSettings = MatchingSettings()
 
 
 def settings_path() -> Path:
@@ -113,7 +123,10 @@ def _section(cls, data, where: str):
         if key not in known:
             raise SettingsError(f"{where}: unknown setting {key!r} (known: {', '.join(known)})")
         default = getattr(cls(), key)
-        if isinstance(default, float):
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+            need = "true or false"
+        elif isinstance(default, float):
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
             need = "a number from 0 to 1"
         else:
@@ -140,13 +153,15 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected settings as 'name: value' lines")
-    unknown = set(data) - {"loading", "dashboard", "disclosure", "retention"}
+    sections = ("loading", "dashboard", "disclosure", "retention", "matching")
+    unknown = set(data) - set(sections)
     if unknown:
-        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: loading, dashboard, disclosure, retention)")
+        raise SettingsError(f"{path}: unknown section {sorted(unknown)[0]!r} (known: {', '.join(sections)})")
     return Settings(loading=_section(LoadingSettings, data.get("loading"), f"{path.name}: loading"),
                     dashboard=_dashboard_section(data.get("dashboard"), f"{path.name}: dashboard"),
                     disclosure=_section(DisclosureSettings, data.get("disclosure"), f"{path.name}: disclosure"),
-                    retention=_retention_section(data.get("retention"), f"{path.name}: retention"))
+                    retention=_retention_section(data.get("retention"), f"{path.name}: retention"),
+                    matching=_section(MatchingSettings, data.get("matching"), f"{path.name}: matching"))
 
 
 def _dashboard_section(data, where: str) -> DashboardSettings:

@@ -77,7 +77,8 @@ def dbt_project_args(target_path: Path | None = None, extra_vars: dict | None = 
     """The arguments that point dbt at costcalc's project and profiles, with artefacts
     and logs under ``target_path`` (default: the project's ``.costcalc/dbt/target``), and
     the dbt vars that come from the project's settings (costcalc.yml
-    ``disclosure.threshold`` -> ``disclosure_threshold``, docs/disclosure.md), with
+    ``disclosure.threshold`` -> ``disclosure_threshold``, docs/disclosure.md;
+    ``matching.first_name_conflict`` -> ``match_first_name_conflict``, docs/matching.md), with
     ``extra_vars`` (a caller's own ``--vars``) over them."""
     import json
 
@@ -85,7 +86,9 @@ def dbt_project_args(target_path: Path | None = None, extra_vars: dict | None = 
 
     target_path = Path(target_path) if target_path is not None else generated_dbt_dir() / "target"
     project = generated_dbt_dir() / PROJECT_SUBDIR
-    dbt_vars = {"disclosure_threshold": load_settings().disclosure.threshold, **(extra_vars or {})}
+    settings = load_settings()
+    dbt_vars = {"disclosure_threshold": settings.disclosure.threshold,
+                "match_first_name_conflict": settings.matching.first_name_conflict, **(extra_vars or {})}
     return ["--project-dir", str(project), "--profiles-dir", str(project),
             "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
             "--vars", json.dumps(dbt_vars, sort_keys=True)]

@@ -6,6 +6,9 @@
   typing error of one another) without an agreeing NHS or NI number make a
   conflict: never a link, and kept apart by clustering (is_apart), so that
   twins stay two people even when a record without a first name resembles both.
+  Var match_first_name_conflict: false (for data without twins to keep apart,
+  whose first names are often wholly replaced: docs/matching.md) makes two
+  different first names evidence against (fn_different) and no conflict.
   A missing value (blank, or a placeholder: int_match_records) is level
   'missing' and weighs nothing. The levels are match_pair_levels(); each
   field's weight is kept beside its level (explained in restricted.match_links),
@@ -127,7 +130,9 @@ flagged as (
         case
             when
                 s.nhs_level = 'conflict' or s.ni_level = 'conflict'
+                {%- if var('match_first_name_conflict', true) %}
                 or (s.fn_level = 'different' and s.nhs_level <> 'agree' and s.ni_level <> 'agree')
+                {%- endif %}
                 then 1
             else 0
         end as is_apart
