@@ -98,6 +98,7 @@ def test_the_report_measures_every_part_in_one_run(tmp_path):
 
 def test_parts_can_be_left_out(tmp_path):
     stdout, report = _run(tmp_path, "--records", "300", "--skip", "febrl3", "--skip", "febrl4",
-                          "--skip", "incremental", "--skip", "splink", "--skip", "portable", "--skip", "exact")
+                          "--skip", "incremental", "--skip", "splink", "--skip", "portable", "--skip", "exact",
+                          "--skip", "no-conflict")
     assert {r["engine"] for r in report["rows"]} == {"duckdb", "sqlserver"}
     assert "Splink" not in stdout and "FEBRL" not in stdout
