@@ -190,8 +190,8 @@ spend_costs as (
         costs.cost
     from {{ ref('fct_cost_monthly') }} as costs
     inner join spend_span
-        on costs.month > spend_span.span_start
-        and costs.month <= spend_span.span_end
+        on spend_span.span_start < costs.month
+        and spend_span.span_end >= costs.month
 
 ),
 
