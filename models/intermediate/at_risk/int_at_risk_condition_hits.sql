@@ -13,6 +13,8 @@
 --   as-at date and ran into the window;
 -- - spend_above: cost over the amount in the calendar months of the window
 --   (marts.fct_cost_monthly), resting on the records that ran in the window.
+-- Services and service types are compared case- and space-insensitively
+-- (lower(trim(...))), normalised once per row below rather than once per pair.
 with windows as (
 
     select
@@ -21,6 +23,8 @@ with windows as (
         conditions.kind,
         conditions.service,
         conditions.service_type,
+        lower(trim(conditions.service)) as service_key,
+        lower(trim(conditions.service_type)) as service_type_key,
         conditions.amount,
         dates.as_at_date,
         {{ at_risk_months_before('conditions.within_months', 'dates.as_at_date') }} as window_start
@@ -31,7 +35,16 @@ with windows as (
 
 uses as (
 
-    select * from {{ ref('int_at_risk_service_use') }}
+    select
+        client_id,
+        record_key,
+        schema_code,
+        start_date,
+        end_date,
+        lower(trim(service)) as service_key,
+        lower(trim(service_type)) as service_type_key,
+        lower(trim(service_type_raw)) as service_type_raw_key
+    from {{ ref('int_at_risk_service_use') }}
 
 ),
 
@@ -79,11 +92,11 @@ service_used as (
     inner join uses
         on uses.start_date <= windows.as_at_date
         and uses.end_date > windows.window_start
-        and (windows.service is null or lower(trim(uses.service)) = lower(trim(windows.service)))
+        and (windows.service is null or uses.service_key = windows.service_key)
         and (
             windows.service_type is null
-            or lower(trim(uses.service_type)) = lower(trim(windows.service_type))
-            or lower(trim(uses.service_type_raw)) = lower(trim(windows.service_type))
+            or uses.service_type_key = windows.service_type_key
+            or uses.service_type_raw_key = windows.service_type_key
         )
     where windows.kind = 'service_used'
 
@@ -132,25 +145,124 @@ listed as (
 
 ),
 
+-- spend_above, in three steps (same sums as adding up fct_cost_monthly's rows
+-- in each window, docs/scale.md): the cost of each client in each month (and,
+-- for conditions naming a service, each service) that any window covers,
+-- summed once; then each window's months of it; then the records.
+spend_windows as (
+
+    select
+        condition_id,
+        rule_id,
+        as_at_date,
+        window_start,
+        service,
+        service_key,
+        amount,
+        row_number() over (order by condition_id, as_at_date) as window_id
+    from windows
+    where kind = 'spend_above'
+
+),
+
+spend_span as (
+
+    select
+        min(window_start) as span_start,
+        max(as_at_date) as span_end
+    from spend_windows
+
+),
+
+spend_services as (
+
+    select distinct service_key from spend_windows
+    where service is not null
+
+),
+
+spend_costs as (
+
+    select
+        costs.client_id,
+        costs.month,
+        lower(trim(costs.service)) as service_key,
+        costs.cost
+    from {{ ref('fct_cost_monthly') }} as costs
+    inner join spend_span
+        on spend_span.span_start < costs.month
+        and spend_span.span_end >= costs.month
+
+),
+
+client_months as (
+
+    select
+        client_id,
+        month,
+        sum(cost) as cost
+    from spend_costs
+    group by client_id, month
+
+),
+
+client_service_months as (
+
+    select
+        spend_costs.client_id,
+        spend_costs.month,
+        spend_costs.service_key,
+        sum(spend_costs.cost) as cost
+    from spend_costs
+    inner join spend_services on spend_services.service_key = spend_costs.service_key
+    group by spend_costs.client_id, spend_costs.month, spend_costs.service_key
+
+),
+
+-- the clients whose cost in a window is over its amount. The amount is compared
+-- in the group itself (a window has one amount: max() only carries it), so that
+-- the records are joined to these rows, not first to every window (DuckDB chose
+-- that order when the amount was compared after a join, and took twice as long)
+spend_over as (
+
+    select
+        spend_windows.window_id,
+        client_months.client_id
+    from spend_windows
+    inner join client_months
+        on client_months.month > spend_windows.window_start
+        and client_months.month <= spend_windows.as_at_date
+    where spend_windows.service is null
+    group by spend_windows.window_id, client_months.client_id
+    having sum(client_months.cost) > max(spend_windows.amount)
+
+    union all
+
+    select
+        spend_windows.window_id,
+        client_service_months.client_id
+    from spend_windows
+    inner join client_service_months
+        on client_service_months.service_key = spend_windows.service_key
+        and client_service_months.month > spend_windows.window_start
+        and client_service_months.month <= spend_windows.as_at_date
+    group by spend_windows.window_id, client_service_months.client_id
+    having sum(client_service_months.cost) > max(spend_windows.amount)
+
+),
+
 spenders as (
 
     select
-        windows.condition_id,
-        windows.rule_id,
-        windows.as_at_date,
-        windows.window_start,
-        windows.service,
-        costs.client_id
-    from windows
-    inner join {{ ref('fct_cost_monthly') }} as costs
-        on costs.month > windows.window_start
-        and costs.month <= windows.as_at_date
-        and (windows.service is null or lower(trim(costs.service)) = lower(trim(windows.service)))
-    where windows.kind = 'spend_above'
-    group by
-        windows.condition_id, windows.rule_id, windows.as_at_date, windows.window_start, windows.service,
-        windows.amount, costs.client_id
-    having sum(costs.cost) > windows.amount
+        spend_windows.condition_id,
+        spend_windows.rule_id,
+        spend_windows.as_at_date,
+        spend_windows.window_start,
+        spend_windows.service,
+        spend_windows.service_key,
+        spend_over.client_id
+    from spend_over
+    inner join spend_windows on spend_windows.window_id = spend_over.window_id
 
 ),
 
@@ -162,11 +274,14 @@ spend_above as (
         on uses.client_id = spenders.client_id
         and uses.start_date <= spenders.as_at_date
         and uses.end_date > spenders.window_start
-        and (spenders.service is null or lower(trim(uses.service)) = lower(trim(spenders.service)))
+        and (spenders.service is null or uses.service_key = spenders.service_key)
 
 ),
 
-hits as (
+-- the other kinds; spend_above's rows are distinct already (one per window,
+-- client and record: int_at_risk_service_use has one row per record, a tested
+-- key), so only these few go through distinct
+other_hits as (
 
     select * from service_used
     union all
@@ -175,10 +290,13 @@ hits as (
     select * from claim_ended
     union all
     select * from listed
-    union all
-    select * from spend_above
 
 )
 
 select distinct condition_id, rule_id, as_at_date, client_id, record_key
-from hits
+from other_hits
+
+union all
+
+select condition_id, rule_id, as_at_date, client_id, record_key
+from spend_above
