@@ -102,6 +102,10 @@ HB_HEAD = ["housing_benefit_claim_reference_number", "claimants_postcode", "clai
            "weekly_housing_benefit_entitlement"]
 TF_HEAD = ["individualid", "firstname", "lastname", "dob", "postcode"]
 TA_HEAD = ["pin", "postcode", "firstname", "surname", "dob", "startdate", "enddate", "cost", "proptype"]
+GS_HEAD = ["extref", "postcode", "firstname", "surname", "dob", "startdate", "enddate", "cost", "costfrequency",
+           "servicedesc"]
+ASC_HEAD = ["ascid", "postcode", "firstname", "surname", "dob", "start", "end", "cost", "frequency", "servicetype",
+            "carepackagelineitemid"]
 
 #: file name -> (schema, file type, extract date or None (from the data), rows)
 FILES = {
@@ -116,13 +120,11 @@ FILES = {
                        [TF_HEAD, _tf("T-CAT", "cat"), _tf("T-DAN", "dan"), _tf("T-HAL", "hal"),
                         _tf("T-IVY", "ivy")]),
     "drugs_2024.csv": ("GS00", "substance_misuse", LATEST, [
-        ["extref", "postcode", "firstname", "surname", "dob", "startdate", "enddate", "cost", "costfrequency",
-         "servicedesc"],
+        GS_HEAD,
         ["E1", PEOPLE["eve"][3], "Eve", "Ewart", "01/01/1960", "01/01/2024", "30/06/2024", "1000", "Monthly",
          "Structured treatment"]]),
     "asc_2024.csv": ("ASC01", "adult_social_care", LATEST, [
-        ["ascid", "postcode", "firstname", "surname", "dob", "start", "end", "cost", "frequency", "servicetype",
-         "carepackagelineitemid"],
+        ASC_HEAD,
         ["A9", PEOPLE["ivy"][3], "Ivy", "Irwin", "08/08/1975", "01/01/2024", "01/02/2024", "10", "Weekly",
          "Equipment", "L9"]]),
     "ta_2024.csv": ("H01A", "temporary_accommodation", LATEST, [
@@ -155,29 +157,39 @@ def restricted_rows(engine, wh, sql, params=()):
             con.close()
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def borough(request, tmp_path_factory):
-    """The borough loaded and built once per engine (PostgreSQL: a database of its own)."""
+@contextlib.contextmanager
+def built_borough(engine_name, root, rules, files, settings=None):
+    """``files`` (name -> (schema, file type, extract date or None, rows)) loaded and built
+    with ``rules`` as the project's at-risk rules (and ``settings`` as its costcalc.yml) on
+    the engine (PostgreSQL: a database of its own): yields (engine, project, warehouse)."""
     from helpers import postgres as pg
     from helpers.engines import Engine
 
-    root = tmp_path_factory.mktemp(f"at_risk_{request.param}")
     project = root / "project"
     project.mkdir()
-    (project / "at_risk_rules.yml").write_text(RULES, encoding="utf-8")
-    (project / "costcalc.yml").write_text("disclosure:\n  threshold: 3\n", encoding="utf-8")
+    (project / "at_risk_rules.yml").write_text(rules, encoding="utf-8")
+    if settings is not None:
+        (project / "costcalc.yml").write_text(settings, encoding="utf-8")
     wh = root / "wh.duckdb"
-    if request.param == "postgres":
+    if engine_name == "postgres":
         pg.server_or_skip()
-    with (pg.fresh_database() if request.param == "postgres" else contextlib.nullcontext()) as name:
-        engine = Engine(request.param, {"COSTCALC_PG_DATABASE": name} if name else {})
+    with (pg.fresh_database() if engine_name == "postgres" else contextlib.nullcontext()) as name:
+        engine = Engine(engine_name, {"COSTCALC_PG_DATABASE": name} if name else {})
         with engine.selected(), environment({PROJECT_ENV: str(project)}):
-            for file_name, (schema, file_type, extract, rows) in FILES.items():
+            for file_name, (schema, file_type, extract, rows) in files.items():
                 res = load_file(wh, write_csv(root / file_name, rows), schema=schema, file_type=file_type,
                                 extract_date=extract)
                 assert res.status == "loaded" and res.rows_rejected == 0, (file_name, res.message)
             result = build_and_publish(wh, target_path=root / "dbt_target")
             assert result.success, result.summary()
+        yield engine, project, wh
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def borough(request, tmp_path_factory):
+    """The borough loaded and built once per engine (PostgreSQL: a database of its own)."""
+    root = tmp_path_factory.mktemp(f"at_risk_{request.param}")
+    with built_borough(request.param, root, RULES, FILES, "disclosure:\n  threshold: 3\n") as (engine, project, wh):
         ids = dict(restricted_rows(engine, wh, "SELECT reference, client_id FROM restricted.identity_records"))
         clients = {who: ids[ref] for who, ref in (("ann", "P1"), ("bob", "R2"), ("cat", "T-CAT"), ("dan", "T-DAN"),
                                                    ("eve", "E1"), ("frank", "P6"), ("grace", "P7"),

@@ -30,7 +30,6 @@ Rules (latest extract 31/12/2024, backtest 12 month ends: 31/12/2023 .. 31/12/20
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from datetime import date
 
@@ -38,10 +37,8 @@ import duckdb
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from costcalc.ingest.landing import load_file
-from costcalc.paths import PROJECT_ENV, environment
-from costcalc.transform.publish import build_and_publish, published_path
-from test_at_risk import restricted_rows, write_csv
+from costcalc.transform.publish import published_path
+from test_at_risk import ASC_HEAD, GS_HEAD, built_borough, restricted_rows
 
 RULES = """\
 backtest: {months: 12, follow_up_months: 3}
@@ -66,12 +63,6 @@ PEOPLE = {  # firstname, surname, dob, postcode
     "fay": ("Fay", "Fenton", "09/09/1991", "TW9 6LN"),
 }
 LATEST = date(2024, 12, 31)
-GS_HEAD = ["extref", "postcode", "firstname", "surname", "dob", "startdate", "enddate", "cost", "costfrequency",
-           "servicedesc"]
-ASC_HEAD = ["ascid", "postcode", "firstname", "surname", "dob", "start", "end", "cost", "frequency", "servicetype",
-            "carepackagelineitemid"]
-
-
 def _gs(ref, who, start, end, cost, frequency):
     first, last, dob, pc = PEOPLE[who]
     return [ref, pc, first, last, dob, start, end, cost, frequency, "Support"]
@@ -82,9 +73,9 @@ def _asc(ref, who, start, end, cost, frequency):
     return [ref, pc, first, last, dob, start, end, cost, frequency, "Home care", f"L-{ref}"]
 
 
-#: file name -> (schema, file type, rows)
+#: file name -> (schema, file type, extract date, rows)
 FILES = {
-    "drugs.csv": ("GS00", "substance_misuse", [
+    "drugs.csv": ("GS00", "substance_misuse", LATEST, [
         GS_HEAD,
         _gs("S-A1", "ann", "01/03/2024", "31/05/2024", "10", "Daily"),
         _gs("S-A2", "ann", "01/05/2024", "31/07/2024", "5", "Daily"),
@@ -95,7 +86,7 @@ FILES = {
         _gs("S-E2", "eve", "15/06/2022", "", "5000", "One-off"),
         _gs("S-F1", "fay", "01/11/2024", "", "600", "One-off"),
     ]),
-    "general.csv": ("GS00", "general_service", [
+    "general.csv": ("GS00", "general_service", LATEST, [
         GS_HEAD,
         _gs("G-A1", "ann", "01/04/2024", "30/06/2024", "10", "Daily"),
         _gs("G-B1", "bob", "15/06/2024", "", "700", "One-off"),
@@ -103,7 +94,7 @@ FILES = {
         _gs("G-C2", "cat", "01/03/2024", "31/03/2024", "20", "Daily"),
         _gs("G-D1", "dan", "01/10/2024", "31/10/2024", "30", "Daily"),
     ]),
-    "asc.csv": ("ASC01", "adult_social_care", [
+    "asc.csv": ("ASC01", "adult_social_care", LATEST, [
         ASC_HEAD,
         _asc("A-A1", "ann", "01/06/2024", "30/06/2024", "2", "Daily"),
     ]),
@@ -132,25 +123,8 @@ def _key(text):
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def borough(request, tmp_path_factory):
-    from helpers import postgres as pg
-    from helpers.engines import Engine
-
     root = tmp_path_factory.mktemp(f"at_risk_spend_{request.param}")
-    project = root / "project"
-    project.mkdir()
-    (project / "at_risk_rules.yml").write_text(RULES, encoding="utf-8")
-    wh = root / "wh.duckdb"
-    if request.param == "postgres":
-        pg.server_or_skip()
-    with (pg.fresh_database() if request.param == "postgres" else contextlib.nullcontext()) as name:
-        engine = Engine(request.param, {"COSTCALC_PG_DATABASE": name} if name else {})
-        with engine.selected(), environment({PROJECT_ENV: str(project)}):
-            for file_name, (schema, file_type, rows) in FILES.items():
-                res = load_file(wh, write_csv(root / file_name, rows), schema=schema, file_type=file_type,
-                                extract_date=LATEST)
-                assert res.status == "loaded" and res.rows_rejected == 0, (file_name, res.message)
-            result = build_and_publish(wh, target_path=root / "dbt_target")
-            assert result.success, result.summary()
+    with built_borough(request.param, root, RULES, FILES) as (engine, _project, wh):
         ids = dict(restricted_rows(engine, wh, "SELECT reference, client_id FROM restricted.identity_records"))
         clients = {who: ids[f"{ref}"] for who, ref in (("ann", "S-A1"), ("bob", "G-B1"), ("cat", "G-C1"),
                                                       ("dan", "S-D1"), ("eve", "S-E1"), ("fay", "S-F1"))}
