@@ -39,6 +39,7 @@ from dateutil.relativedelta import relativedelta
 
 from costcalc.transform.publish import published_path
 from test_at_risk import ASC_HEAD, GS_HEAD, built_borough, restricted_rows
+from test_at_risk import PEOPLE as AT_RISK_PEOPLE
 
 RULES = """\
 backtest: {months: 12, follow_up_months: 3}
@@ -54,15 +55,12 @@ rules:
         - {kind: spend_above, amount: 600, service: " substance MISUSE", within_months: 2}
 """
 
-PEOPLE = {  # firstname, surname, dob, postcode
-    "ann": ("Ann", "Ashby", "03/03/1984", "TW3 1AB"),
-    "bob": ("Bob", "Brent", "01/06/1954", "TW4 2DD"),
-    "cat": ("Cat", "Cotton", "05/05/1999", "TW5 3EF"),
-    "dan": ("Dan", "Dobbs", "07/07/2005", "TW7 4GH"),
-    "eve": ("Eve", "Ewart", "01/01/1960", "TW8 5JL"),
-    "fay": ("Fay", "Fenton", "09/09/1991", "TW9 6LN"),
-}
+#: firstname, surname, dob, postcode: five of test_at_risk's people, and Fay
+PEOPLE = {**{who: AT_RISK_PEOPLE[who] for who in ("ann", "bob", "cat", "dan", "eve")},
+          "fay": ("Fay", "Fenton", "09/09/1991", "TW9 6LN")}
 LATEST = date(2024, 12, 31)
+
+
 def _gs(ref, who, start, end, cost, frequency):
     first, last, dob, pc = PEOPLE[who]
     return [ref, pc, first, last, dob, start, end, cost, frequency, "Support"]
