@@ -116,3 +116,17 @@ def test_a_setting_that_is_not_true_or_false_is_refused(tmp_path):
         raise AssertionError("accepted a misspelt setting")
     path.write_text("matching:\n  first_name_conflict: false\n", encoding="utf-8")
     assert load_settings(path).matching.first_name_conflict is False
+
+
+def test_costcalc_build_refuses_a_broken_setting_before_building(tmp_path):
+    """A bad value stops `costcalc build` at start (exit 2, file and setting named): no
+    warehouse is touched and no build is recorded as owed."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "costcalc.yml").write_text("matching:\n  first_name_conflict: maybe\n", encoding="utf-8")
+    wh = tmp_path / "wh.duckdb"
+    with environment({PROJECT_ENV: str(project)}):
+        res = CliRunner().invoke(main, ["--warehouse", str(wh), "build"])
+    assert res.exit_code == 2, res.output
+    assert "costcalc.yml" in res.output and "matching.first_name_conflict" in res.output
+    assert "dbt" not in res.output and not wh.exists()

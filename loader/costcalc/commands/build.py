@@ -17,6 +17,7 @@ import sys
 
 import click
 
+from costcalc.settings import SettingsError, load_settings
 from costcalc.transform.publish import build_and_publish
 
 
@@ -29,7 +30,13 @@ from costcalc.transform.publish import build_and_publish
 @click.pass_obj
 def build_command(obj, select, full_refresh):
     """Build the warehouse's models from the loaded files (runs dbt build), then
-    publish the marts that reports and BI tools read."""
+    publish the marts that reports and BI tools read. Exit code 2 (nothing built) when
+    costcalc.yml is broken: its settings reach dbt (docs/settings.md)."""
+    try:
+        load_settings()
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     try:
         result = build_and_publish(obj.warehouse, select, full_refresh=full_refresh)
     except KeyboardInterrupt:
