@@ -208,10 +208,10 @@ def test_an_analyst_runs_an_exact_report_which_is_logged_under_their_login(roles
 
 
 def test_setup_roles_prints_its_statements():
-    with target_env("duckdb"):  # the CLI sets COSTCALC_TARGET for what it runs; restore it after
-        res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
-        bad = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--member", "boss=alice"])
-        duck = CliRunner().invoke(main, ["--target", "duckdb", "setup-roles"])
+    # the CLI sets COSTCALC_TARGET for what it runs; conftest's _environment_restored undoes it
+    res = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--print", "--member", "analyst=alice"])
+    bad = CliRunner().invoke(main, ["--target", "postgres", "setup-roles", "--member", "boss=alice"])
+    duck = CliRunner().invoke(main, ["--target", "duckdb", "setup-roles"])
     assert res.exit_code == 0, res.output
     assert "GRANT SELECT ON ALL TABLES IN SCHEMA marts TO costcalc_analyst" in res.output
     assert 'GRANT costcalc_analyst TO "alice"' in res.output

@@ -157,7 +157,6 @@ def test_the_target_option_selects_the_engine(monkeypatch):
     monkeypatch.setenv("COSTCALC_PG_PORT", "1")
     res = CliRunner().invoke(main, ["--target", "postgres", "report", "services"])
     assert res.exit_code != 0 and "cannot connect to PostgreSQL" in res.output
-    monkeypatch.setenv("COSTCALC_TARGET", "duckdb")  # the CLI set it to postgres for this process
 
 
 def test_the_at_risk_models_compile_for_sqlserver(compiled):

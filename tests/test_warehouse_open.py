@@ -87,7 +87,6 @@ def test_the_cli_says_which_extra_to_install(monkeypatch):
     res = CliRunner().invoke(main, ["--target", "postgres", "report", "services"])
     assert res.exit_code == 1
     assert "pip install 'costcalc[engines]'" in res.output and "Traceback" not in res.output
-    monkeypatch.setenv("COSTCALC_TARGET", "duckdb")  # the CLI set it for this process
 
 
 def test_a_build_names_the_missing_dbt_adapter(monkeypatch, tmp_path):
