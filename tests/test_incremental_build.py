@@ -268,3 +268,47 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     assert w.costed_by()[victim]  # costed again
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_e"), ["a.csv", "a_later.csv", "e.csv"])
+
+
+def test_a_build_checks_the_grain_of_the_costs_it_wrote_and_dbt_test_checks_every_stored_row(
+        project, warehouses, engine):
+    """int_cost_monthly's uniqueness test (the grain of marts.fct_cost_monthly; decision
+    0009): in a build, only the rows that build costed; in `dbt test`, every row."""
+    import json
+
+    from costcalc.transform.build import invoke_dbt
+
+    data_tests = ["test", "--select", "int_cost_monthly", "--resource-type", "test"]  # (not the unit tests)
+    w = warehouses("grain")
+    w.load("a.csv")
+    w.build()
+    run = json.loads((w.target / "run_results.json").read_text())
+    grain = [r for r in run["results"] if r["unique_id"].startswith("test.costcalc.unique_combination_int_cost_monthly")]
+    assert len(grain) == 1 and grain[0]["status"] == "pass"
+    # scoped to this build's own rows: the compiled test names this build's invocation
+    assert run["metadata"]["invocation_id"] in grain[0]["compiled_code"]
+    assert {run["metadata"]["invocation_id"]} == set().union(*w.costed_by().values())
+
+    # a duplicate in the stored rows, written (by hand here) before this build
+    from costcalc.warehouse.connection import transaction
+
+    con = w.engine.open(w.path)
+    try:
+        with transaction(con):
+            con.execute("INSERT INTO intermediate.int_cost_monthly "
+                        "SELECT * FROM intermediate.int_cost_monthly WHERE (client_id, service, month) IN "
+                        "(SELECT client_id, service, month FROM intermediate.int_cost_monthly "
+                        "ORDER BY client_id, service, month LIMIT 1)")
+    finally:
+        con.close()
+    assert w.query("SELECT count(*) FROM (SELECT client_id, service, service_type, month "
+                   "FROM intermediate.int_cost_monthly GROUP BY client_id, service, service_type, month "
+                   "HAVING count(*) > 1) AS d") == [(1,)]
+    w.build()  # nothing new: no rows written, none checked again
+    with w.engine.selected():
+        tested = invoke_dbt(w.path, data_tests, target_path=w.target)
+    assert not tested.success
+    assert any(f.startswith("unique_combination_int_cost_monthly") for f in tested.failures), tested.failures
+    w.build(full_refresh=True)  # costs everyone again: the duplicate is gone
+    with w.engine.selected():
+        assert invoke_dbt(w.path, data_tests, target_path=w.target).success
