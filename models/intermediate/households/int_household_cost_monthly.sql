@@ -36,10 +36,11 @@ with households_to_cost as (
     from {{ ref('int_household_cost_inputs') }} as inputs
     {% if is_incremental() -%}
     -- only the households with no stored rows: new or changed (the pre-hook deleted theirs)
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.household_id = inputs.household_id
-    )
+    where
+        not exists (
+            select 1 from {{ this }} as stored
+            where stored.household_id = inputs.household_id
+        )
     {%- endif %}
 
 ),
@@ -55,11 +56,12 @@ memberships as (
     from {{ ref('int_household_members') }}
     {% if is_incremental() -%}
     -- only the members of the households to cost, with all of their memberships
-    where client_id in (
-        select members.client_id
-        from {{ ref('int_household_members') }} as members
-        inner join households_to_cost on households_to_cost.household_id = members.household_id
-    )
+    where
+        client_id in (
+            select members.client_id
+            from {{ ref('int_household_members') }} as members
+            inner join households_to_cost on households_to_cost.household_id = members.household_id
+        )
     {%- endif %}
 
 ),
