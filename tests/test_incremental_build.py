@@ -3,20 +3,23 @@
 real `costcalc match unlink` and `costcalc unload`, and real builds.
 
 One warehouse is built after each step incrementally (a plain `costcalc build`),
-and then again with `--full-refresh`: every mart, the stored monthly costs and
-every client id must be identical. A fresh warehouse loading the same files
-(less the unloaded one) and building with `--full-refresh` must give the same
-people (clusters of source rows) with the same costs; its ids may differ only
+and then again with `--full-refresh`: every mart, the stored monthly costs of
+clients and households and every client id must be identical. A fresh
+warehouse loading the same files (less the unloaded one) and building with
+`--full-refresh` must give the same people (clusters of source rows) and
+households (sets of people) with the same costs; its ids may differ only
 where the first warehouse's history retired an id (a merge), so the fresh one
-is compared by the rows each client holds, not by id.
+is compared by the rows each client holds, not by id. The records carry
+addresses, so people live together, join a household and move out of one.
 
 Steps: A (six people); B (a new person, a new record for an old one, and a
 record that bridges two of A's clusters: a merge); an unlink decision (a
 split) and a newer extract of A's file (newest extract date wins, and ongoing
-records run to the new date); `costcalc unload` of B; an interrupted build
-(the state a build stopped half-way leaves: models up to the costs rebuilt,
-the marts not, and stored costs of a client deleted without their
-replacement), then another file.
+records run to the new date; in it one person moves out of a household with
+no change to anyone's service use); `costcalc unload` of B; an interrupted
+build (the state a build stopped half-way leaves: models up to the stored
+costs rebuilt, the marts not, and stored costs of a client and of a household
+deleted without their replacement), then another file.
 """
 
 from __future__ import annotations
@@ -40,48 +43,62 @@ from helpers import postgres as pg
 from helpers.engines import Engine
 
 REPO = Path(__file__).resolve().parents[1]
-HEADER = ["extref", "postcode", "ni", "nhsno", "firstname", "surname", "dob", "startdate", "enddate", "cost",
-          "costfrequency", "servicedesc"]
+HEADER = ["extref", "postcode", "address1", "ni", "nhsno", "firstname", "surname", "dob", "startdate", "enddate",
+          "cost", "costfrequency", "servicedesc"]
 REASON = "Loaded into the wrong provider folder, ticket 5120"
 rng = random.Random(14)
 NHS = matchgen.valid_nhs(rng)
 NI = "JK123456A"
 
 
-def gs(extref, first, surname, dob, postcode, start, end, cost, freq="Weekly", desc="Support", ni="", nhs=""):
-    return [extref, postcode, ni, nhs, first, surname, dob, start, end, str(cost), freq, desc]
+def gs(extref, first, surname, dob, postcode, start, end, cost, freq="Weekly", desc="Support", ni="", nhs="",
+       address=""):
+    return [extref, postcode, address, ni, nhs, first, surname, dob, start, end, str(cost), freq, desc]
 
 
 A = [
-    gs("A1", "Ann", "Adams", "01/01/1970", "TW3 1AB", "01/01/2023", "", 70),            # ongoing
-    gs("A2", "Ben", "Brown", "02/02/1980", "EF3 4GH", "15/03/2023", "30/06/2023", 140, "Fortnightly"),
+    gs("A1", "Ann", "Adams", "01/01/1970", "TW3 1AB", "01/01/2023", "", 70, address="1 High Street"),  # ongoing
+    # Ben lives with Eve (one household), until A's newer extract has him elsewhere (a move)
+    gs("A2", "Ben", "Brown", "02/02/1980", "TW9 1AA", "15/03/2023", "30/06/2024", 140, "Fortnightly",
+       address="3 Mill Lane"),
     # one person as two clusters: the same NHS number is on one, the NI number on the other,
     # and her surname changed: too little in common to link ...
-    gs("A3", "Cara", "Dunn", "03/03/1985", "TW5 6JL", "01/06/2023", "", 7, "Daily", nhs=NHS),
-    gs("A4", "Cara", "Evans", "03/03/1985", "LS1 2AB", "01/09/2023", "31/12/2023", 300, "Monthly", ni=NI),
-    gs("A5", "Dev", "Patel", "04/04/1990", "TW7 4HJ", "01/02/2023", "", 99, "One-off"),
+    gs("A3", "Cara", "Dunn", "03/03/1985", "TW5 6JL", "01/06/2023", "", 7, "Daily", nhs=NHS,
+       address="5 Oak Road"),
+    gs("A4", "Cara", "Evans", "03/03/1985", "LS1 2AB", "01/09/2023", "31/12/2023", 300, "Monthly", ni=NI,
+       address="9 Park Lane"),
+    gs("A5", "Dev", "Patel", "04/04/1990", "TW7 4HJ", "01/02/2023", "", 99, "One-off", address="7 Elm Avenue"),
     gs("A6", "Eve", "Khan", "05/05/1960", "TW9 1AA", "10/10/2022", "31/12/2023", 500,
-       "Intermittent (per Financial Year)"),
+       "Intermittent (per Financial Year)", address="3 Mill Lane"),
 ]
 B = [
-    gs("B1", "Fay", "Green", "06/06/1975", "TW1 1AA", "01/01/2024", "", 35),              # new person
-    gs("B2", "Ann", "Adams", "01/01/1970", "TW3 1AB", "01/01/2024", "31/01/2024", 10, "Daily", desc="Meals"),
+    # a new person, who joins Dev's household
+    gs("B1", "Fay", "Green", "06/06/1975", "TW7 4HJ", "01/01/2024", "", 35, address="7 Elm Ave"),
+    gs("B2", "Ann", "Adams", "01/01/1970", "TW3 1AB", "01/01/2024", "31/01/2024", 10, "Daily", desc="Meals",
+       address="1 High Street"),
     # ... until a record holding both numbers bridges them
-    gs("B3", "Cara", "Dunn", "03/03/1985", "TW5 6JL", "01/01/2024", "", 14, ni=NI, nhs=NHS),
+    gs("B3", "Cara", "Dunn", "03/03/1985", "TW5 6JL", "01/01/2024", "", 14, ni=NI, nhs=NHS,
+       address="5 Oak Road"),
 ]
-# A's file again, extracted later: A2's cost corrected, A1 ended; ongoing records now run to its date
+# A's file again, extracted later: A4's cost corrected, A1 ended; ongoing records now run to its date;
+# Ben has moved out of Eve's home: his costs from the move on go to his new household, although neither
+# his nor Eve's service use changed
 A_LATER = [row[:] for row in A]
-A_LATER[0][8] = "29/02/2024"
-A_LATER[1][9] = "150"
-E = [gs("E1", "Gus", "Hill", "07/07/1955", "EF1 1AA", "01/03/2024", "", 21),
-     gs("E2", "Dev", "Patel", "04/04/1990", "TW7 4HJ", "01/03/2024", "31/03/2024", 5, "Daily")]
+A_LATER[0][9] = "29/02/2024"
+A_LATER[3][10] = "310"
+A_LATER[1][1:3] = ["EF3 4GH", "8 New Road"]
+E = [gs("E1", "Gus", "Hill", "07/07/1955", "EF1 1AA", "01/03/2024", "", 21, address="2 Hill Road"),
+     gs("E2", "Dev", "Patel", "04/04/1990", "TW7 4HJ", "01/03/2024", "31/03/2024", 5, "Daily", address="7 Elm Avenue"),
+     # Ben at his new home: his costs fall to two households, month by month
+     gs("E3", "Ben", "Brown", "02/02/1980", "EF3 4GH", "01/03/2024", "", 20, address="8 New Road")]
 
 EXTRACT = {"a.csv": dt.date(2024, 1, 31), "b.csv": dt.date(2024, 2, 29), "a_later.csv": dt.date(2024, 3, 31),
            "e.csv": dt.date(2024, 3, 31)}
 ROWS = {"a.csv": A, "b.csv": B, "a_later.csv": A_LATER, "e.csv": E}
 
 MARTS = ["client_record_links", "fct_service_use", "fct_cost_monthly", "dim_client", "fct_client_membership",
-         "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population"]
+         "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
+         "fct_household_membership", "dim_household", "fct_household_cost_monthly"]
 
 
 @pytest.fixture
@@ -143,6 +160,10 @@ class Warehouse:
         out["int_cost_monthly"] = sorted(
             (c, s, t, str(m), round(float(v), 6), h) for c, s, t, m, v, h in self.query(
                 "SELECT client_id, service, service_type, month, cost, inputs_hash FROM intermediate.int_cost_monthly"))
+        out["int_household_cost_monthly"] = sorted(
+            (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
+                "SELECT household_id, service, service_type, month, cost, inputs_hash "
+                "FROM intermediate.int_household_cost_monthly"))
         return out
 
     def people(self) -> dict:
@@ -156,12 +177,43 @@ class Warehouse:
             costs.setdefault(client, []).append((service, st, str(month), round(float(cost), 6)))
         return {frozenset(held): sorted(costs.get(client, [])) for client, held in rows.items()}
 
+    def households(self) -> dict:
+        """Each household as the set of its members (each as the source rows it holds) -> its monthly costs."""
+        rows: dict[str, set] = {}
+        for f, r, client in self.query("SELECT source_file, source_row, client_id FROM marts.client_record_links"):
+            rows.setdefault(client, set()).add((f, r))
+        members: dict[str, set] = {}
+        for household, client in self.query("SELECT household_id, client_id FROM marts.fct_household_membership"):
+            members.setdefault(household, set()).add(frozenset(rows[client]))
+        costs: dict[str, list] = {}
+        for household, service, st, month, cost in self.query(
+                "SELECT household_id, service, service_type, month, cost FROM marts.fct_household_cost_monthly"):
+            costs.setdefault(household, []).append((service, st, str(month), round(float(cost), 6)))
+        return {frozenset(held): sorted(costs.get(household, [])) for household, held in members.items()}
+
+    def households_of(self, client: str) -> set:
+        return {h for (h,) in self.query("SELECT household_id FROM marts.fct_household_membership "
+                                         f"WHERE client_id = '{client}'")}
+
+    def household_costs(self, household: str) -> list:
+        return sorted((s, t, str(m), round(float(c), 6)) for s, t, m, c in self.query(
+            "SELECT service, service_type, month, cost FROM marts.fct_household_cost_monthly "
+            f"WHERE household_id = '{household}'"))
+
     def costed_by(self) -> dict:
         """client -> the build(s) that costed its stored rows."""
         out: dict[str, set] = {}
         for client, inv in self.query("SELECT DISTINCT client_id, costed_by_invocation FROM "
                                       "intermediate.int_cost_monthly"):
             out.setdefault(client, set()).add(inv)
+        return out
+
+    def households_costed_by(self) -> dict:
+        """household -> the build(s) that costed its stored rows."""
+        out: dict[str, set] = {}
+        for household, inv in self.query("SELECT DISTINCT household_id, costed_by_invocation FROM "
+                                         "intermediate.int_household_cost_monthly"):
+            out.setdefault(household, set()).add(inv)
         return out
 
 
@@ -183,13 +235,13 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     """The state the incremental build left equals what a full refresh of the same warehouse
     makes (``via_cli``: `costcalc build --full-refresh`)."""
     incremental = w.state()
-    before = set().union(*w.costed_by().values())
+    before = set().union(*w.costed_by().values(), *w.households_costed_by().values())
     if via_cli:
         w.cli("build", "--full-refresh")
     else:
         w.build(full_refresh=True)
     full = w.state()
-    after = set().union(*w.costed_by().values())
+    after = set().union(*w.costed_by().values(), *w.households_costed_by().values())
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
@@ -201,6 +253,7 @@ def check_same_people_as_fresh(w: Warehouse, fresh: Warehouse, files: list[str])
         fresh.load(f)
     fresh.build(full_refresh=True)
     assert w.people() == fresh.people()
+    assert w.households() == fresh.households()
 
 
 def client_of(w: Warehouse, source_file: str, row: int) -> str:
@@ -217,8 +270,15 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     w.build()
     check_incremental_equals_full(w)
     first_build = w.costed_by()
+    first_households = w.households_costed_by()
     ann, cara_nhs, cara_ni = client_of(w, "a.csv", 2), client_of(w, "a.csv", 4), client_of(w, "a.csv", 5)
+    ben, dev, eve = client_of(w, "a.csv", 3), client_of(w, "a.csv", 6), client_of(w, "a.csv", 7)
     assert cara_nhs != cara_ni
+    # Eve and Ben live together; everyone else alone
+    assert w.households_of(eve) == w.households_of(ben) and len(w.households_of(eve)) == 1
+    eve_home, = w.households_of(eve)
+    dev_home, = w.households_of(dev)
+    dev_home_costs = w.household_costs(dev_home)
 
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
@@ -234,15 +294,31 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     for row in (3, 6, 7):  # Ben, Dev, Eve
         assert costed[client_of(w, "a.csv", row)] == first_build[client_of(w, "a.csv", row)]
     assert cara_ni not in costed  # the retired id's costs are gone
+    # only the households of the touched clients were costed again: Ann's, merged Cara's and Dev's,
+    # which Fay joined; Eve's (hers and Ben's) was not
+    households = w.households_costed_by()
+    touched_households = {h for h, inv in households.items() if inv != first_households.get(h)}
+    assert w.households_of(fay) == {dev_home}
+    assert touched_households == w.households_of(ann) | w.households_of(cara_nhs) | {dev_home}
+    assert households[eve_home] == first_households[eve_home]
+    assert w.household_costs(dev_home) != dev_home_costs  # Fay's costs are the household's now
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_b"), ["a.csv", "b.csv"])
 
     # an unlink decision splits Cara again; a newer extract of A's file supersedes the old one
     w.cli("match", "unlink", "GS00:a.csv:4", "GS00:a.csv:5", "--reason", "Different people, checked with GP",
           "--user", "caseworker1")
+    before_move, homes_before_move = w.costed_by(), w.households_costed_by()
+    eve_home_costs = w.household_costs(eve_home)
     w.load("a_later.csv")
     w.build()
     assert client_of(w, "a.csv", 4) != client_of(w, "a.csv", 5)
+    # Ben moved: his and Eve's costs were not computed again, but their household's were, for it lost his
+    # months after the move to his new household
+    assert w.costed_by()[ben] == before_move[ben] and w.costed_by()[eve] == before_move[eve]
+    assert len(w.households_of(ben)) == 2 and eve_home in w.households_of(ben)
+    assert w.households_costed_by()[eve_home] != homes_before_move[eve_home]
+    assert w.household_costs(eve_home) != eve_home_costs
     check_incremental_equals_full(w, via_cli=True)
     check_same_people_as_fresh(w, warehouses("fresh_c"), ["a.csv", "b.csv", "a_later.csv"])
 
@@ -255,17 +331,23 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # an interrupted build: the models up to the stored costs were rebuilt, the marts were not ...
     w.load("e.csv")
     with w.engine.selected():
-        partial = dbt_build(w.path, "+int_cost_monthly", target_path=w.target)
+        partial = dbt_build(w.path, "+int_cost_monthly +int_household_cost_monthly", target_path=w.target)
     assert partial.success, partial.summary()
     # ... and a client's stored costs were deleted without their replacement
     victim = client_of(w, "a.csv", 7)
     con = w.engine.open(w.path)
     try:
         con.execute(f"DELETE FROM intermediate.int_cost_monthly WHERE client_id = '{victim}'")
+        # ... and so were a household's
+        con.execute(f"DELETE FROM intermediate.int_household_cost_monthly WHERE household_id = '{eve_home}'")
     finally:
         con.close()
     w.build()
     assert w.costed_by()[victim]  # costed again
+    assert w.households_costed_by()[eve_home]
+    # Ben's costs fall to his old home (Eve's) and his new one, month by month
+    ben_homes = w.households_of(ben)
+    assert len(ben_homes) == 2 and all(w.household_costs(h) for h in ben_homes)
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_e"), ["a.csv", "a_later.csv", "e.csv"])
 
