@@ -73,12 +73,23 @@ def _usage() -> tuple[float, int]:
 
 
 def _slowest(target_path: Path, n: int = 6) -> list:
+    timed = sorted(((t, name) for name, t in _node_times(target_path).items()), reverse=True)
+    return [(name, round(t, 1)) for t, name in timed[:n]]
+
+
+def _node_times(target_path: Path) -> dict:
+    """Each node's execution seconds in the build's run_results.json."""
     try:
         results = json.loads((target_path / "run_results.json").read_text())["results"]
     except (OSError, KeyError, ValueError):
-        return []
-    timed = sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in results), reverse=True)
-    return [(name, round(t, 1)) for t, name in timed[:n]]
+        return {}
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results}
+
+
+#: The nodes whose seconds are printed beside each other for every build (matching's models).
+MATCHING_NODES = ("int_match_records", "int_match_profiles", "int_match_block_keys", "int_match_reference_pairs",
+                  "int_match_candidates", "int_match_pair_levels", "int_match_weight_estimates", "int_match_pairs",
+                  "int_match_cc", "int_match_merge", "int_match_clusters", "match_links")
 
 
 def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -> dict:
@@ -104,6 +115,9 @@ def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -
         out[f"{name}_cpu_s"] = round(_usage()[0] - cpu0, 1)
         out[f"{name}_ok"] = result.success
         out[f"{name}_slowest"] = _slowest(work / f"target_{name}")
+        times = _node_times(work / f"target_{name}")
+        out[f"{name}_matching"] = {m: round(times[m], 1) for m in MATCHING_NODES if m in times}
+        out[f"{name}_load_avg"] = os.getloadavg()[0]
         if not result.success:
             out[f"{name}_failures"] = result.failures[:3]
 
@@ -156,6 +170,12 @@ def main() -> int:
             ok = "" if r[f"{name}_ok"] else f"  FAILED: {r.get(name + '_failures')}"
             print(f"  {name:<13} {r[name + '_s']:>7} s  CPU {r[name + '_cpu_s']:>7} s  slowest: "
                   + ", ".join(f"{m} {t}" for m, t in r[name + "_slowest"]) + ok)
+        print("  matching's models (s; full / incremental / full refresh; load average at each build's end "
+              + " / ".join(f"{r[n + '_load_avg']:.1f}" for n in ("full", "incremental", "full_refresh")) + "):")
+        for m in MATCHING_NODES:
+            if any(m in r[n + "_matching"] for n in ("full", "incremental", "full_refresh")):
+                print(f"    {m:<28} " + " / ".join(str(r[n + "_matching"].get(m, "-"))
+                                                 for n in ("full", "incremental", "full_refresh")))
         print(f"  incremental / full refresh: {r['ratio']:.2f}; peak memory {r['peak_mb_full']} MB after the "
               f"first build, {r['peak_mb']} MB in all; warehouse {r['warehouse_mb']} MB", flush=True)
     return 0

@@ -14,7 +14,10 @@
   service reference in one file type (int_match_reference_pairs) are compared
   too, and the agreement weighs reference_agree (reference_level). A pair
   sharing a valid NHS or NI number with no name or date of birth to compare
-  links (is_number_only).
+  links (is_number_only). The levels of every candidate pair
+  (int_match_candidates) come from int_match_pair_levels, which keeps them
+  between builds (docs/matching.md, "Incremental builds"); the weights, term
+  frequencies and threshold are applied here, in full, every build.
 -#}
 {{ config(materialized='table') }}
 {%- set w = match_weights_used() %}
@@ -23,11 +26,31 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
+{%- if var('match_stored_levels', true) %}
+-- the levels are int_match_pair_levels' (kept between builds, compared again only
+-- where a profile changed); var match_stored_levels: false compares here instead
+-- (costcalc match explain compiles it so, for pairs of its own)
 candidates as (
-    {{ match_blocked_pairs() }}
-    -- profiles sharing a service reference in one file type are compared too
-    union
-    select pk_a, pk_b from {{ ref('int_match_reference_pairs') }}
+    select * from {{ ref('int_match_pair_levels') }}
+),
+
+levels as (
+    select
+        c.pk_a, c.pk_b,
+        a.rep_record_key as record_key_a,
+        b.rep_record_key as record_key_b,
+        {%- for column in match_level_columns() %}
+        c.{{ column }},
+        {%- endfor %}
+        a.tf_sn, a.tf_fn, a.tf_pc
+    from candidates as c
+    inner join p as a on a.profile_key = c.pk_a
+    inner join p as b on b.profile_key = c.pk_b
+),
+{%- else %}
+-- depends_on: {{ ref('int_match_candidates') }}
+candidates as (
+    select pk_a, pk_b from {{ ref('int_match_candidates') }}
 ),
 
 levels as (
@@ -41,6 +64,7 @@ levels as (
     inner join p as a on a.profile_key = c.pk_a
     inner join p as b on b.profile_key = c.pk_b
 ),
+{%- endif %}
 
 reference_levels as (
     -- the same service reference in one file type: strong evidence; two different
