@@ -33,10 +33,11 @@ candidates as (
     from {{ ref('int_match_candidates') }} as c
     {%- if is_incremental() %}
     -- only the pairs without stored levels (the pre-hook deleted the stale ones)
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.pk_a = c.pk_a and stored.pk_b = c.pk_b
-    )
+    where
+        not exists (
+            select 1 from {{ this }} as stored
+            where stored.pk_a = c.pk_a and stored.pk_b = c.pk_b
+        )
     {%- endif %}
 )
 

@@ -26,7 +26,7 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
-{%- if var('match_stored_levels', true) %}
+{% if var('match_stored_levels', true) %}
 -- the levels are int_match_pair_levels' (kept between builds, compared again only
 -- where a profile changed); var match_stored_levels: false compares here instead
 -- (costcalc match explain compiles it so, for pairs of its own)
