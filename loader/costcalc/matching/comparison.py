@@ -11,7 +11,9 @@ and :func:`pair_sql` changes that SQL in two places only, with sqlglot:
   compared exactly as if they had; where int_match_pairs reads the levels
   stored by ``int_match_pair_levels`` (incremental matching), the
   ``candidates`` CTE becomes that model's compiled SQL, itself comparing
-  the pairs asked about (its own ``candidates`` CTE replaced);
+  the pairs asked about (its own ``candidates`` CTE replaced; its steps
+  moved, renamed, to the front of int_match_pairs', as T-SQL has no WITH
+  inside a CTE);
 - each term of the ``score`` sum in the ``scored`` CTE is also returned as a
   column of its own, named after the ``*_level`` column it weighs (or the
   ``*_weight`` column it adds), so every field's weight is shown beside its
@@ -198,7 +200,7 @@ def pair_sql(compiled: CompiledComparison, pairs: list[tuple[str, str]]) -> Pair
         if "candidates" not in inner:
             raise ComparisonUnavailable("int_match_pair_levels has no 'candidates' step: explain needs it.")
         inner["candidates"].set("this", asked)
-        asked = levels
+        asked = _hoist_steps(levels, tree, "stored_levels_")
     ctes["candidates"].set("this", asked)
     scored = ctes["scored"].this
     score = next((e for e in scored.expressions if e.alias_or_name == "score"), None)
@@ -218,6 +220,26 @@ def pair_sql(compiled: CompiledComparison, pairs: list[tuple[str, str]]) -> Pair
     for column in weights.values():  # the weights through the later steps to the final select
         tree.select(exp.column(column), append=True, copy=False)
     return PairQuery(sql=tree.sql(dialect=d), weight_columns=weights, threshold_sql=threshold.sql(dialect=d))
+
+
+def _hoist_steps(inner, outer, prefix: str):
+    """``inner``'s final select, its steps (CTEs) moved, renamed with ``prefix``, to the front of
+    ``outer``'s: T-SQL has no WITH inside a CTE, and both models name steps ``p`` and
+    ``candidates`` (sqlglot would hoist them to one WITH under the same names)."""
+    _, exp = _sqlglot()
+    steps = inner.args.get("with_")
+    if steps is None:
+        return inner
+    names = {c.alias: f"{prefix}{c.alias}" for c in steps.expressions}
+    for table in inner.find_all(exp.Table):
+        if not table.db and table.name in names:
+            table.set("this", exp.to_identifier(names[table.name]))
+    for cte in steps.expressions:
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+    inner.set("with_", None)
+    outer_steps = outer.args["with_"]
+    outer_steps.set("expressions", [*steps.expressions, *outer_steps.expressions])
+    return inner
 
 
 def run_native(con, sql: str) -> pd.DataFrame:
