@@ -20,7 +20,9 @@ the marts not, and stored costs of a client deleted without their
 replacement), then another file. Only the pairs with a new or changed profile
 are compared again (int_match_pair_levels.levelled_by_invocation). A second
 test pushes a blocking value over the skew limit with a new record (pairs of
-old records leave the comparison) and unloads it again (they come back).
+old records leave the comparison) and unloads it again (they come back). A third
+switches costcalc.yml's matching.first_name_conflict between builds: no pair is
+compared again, and each incremental build equals a full refresh.
 """
 
 from __future__ import annotations
