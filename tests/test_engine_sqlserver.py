@@ -60,10 +60,11 @@ def test_sql_server_2025_compares_names_with_its_own_functions(compiled, compile
     (a swap over GENERATE_SERIES); without it, the portable rule, which has neither."""
     assert compiled_2025.dbt_error is None, compiled_2025.dbt_error
     assert compiled_2025.errors == {}, compiled_2025.errors
-    pairs = compiled_2025.compiled["int_match_pairs"].lower()
+    # the model that compares the pairs (int_match_pairs scores the levels it stores)
+    pairs = compiled_2025.compiled["int_match_pair_levels"].lower()
     for fn in ("jaro_winkler_distance(", "edit_distance(", "generate_series("):
         assert fn in pairs, fn
-        assert fn not in compiled.compiled["int_match_pairs"].lower(), fn
+        assert fn not in compiled.compiled["int_match_pair_levels"].lower(), fn
     assert "levenshtein" not in pairs and "jaro_winkler_similarity" not in pairs
 
 
@@ -238,3 +239,25 @@ def test_the_caseworkers_grants_are_renewed_after_a_build_on_sql_server(monkeypa
     result = publish.build_and_publish("unused.duckdb")
     assert result.build_id == 3 and sent == roles.sqlserver_rebuilt_grants()
     assert "connection" in closed, "the grants' connection is left open"
+
+
+def test_match_explain_sql_for_sql_server_has_no_with_inside_a_step(compiled):
+    """`costcalc match explain` runs int_match_pairs' SQL with its candidates replaced by
+    int_match_pair_levels' SQL (the stored levels' comparison): T-SQL allows no WITH inside a
+    CTE, and both models have steps named p and candidates, so the levels' steps come first,
+    renamed; the result parses as T-SQL with every step named once and reads no stored pair."""
+    from sqlglot import exp
+
+    from costcalc.matching.comparison import _compiled, pair_sql
+
+    comparison = _compiled(compiled.compiled, "sqlserver")
+    assert comparison.levels_sql
+    query = pair_sql(comparison, [("a" * 32, "b" * 32)])
+    tree = sqlglot.parse_one(query.sql, read="tsql")
+    names = [c.alias for c in tree.find_all(exp.CTE)]
+    assert len(names) == len(set(names)), names
+    assert {"stored_levels_p", "stored_levels_candidates", "p", "candidates", "scored"} <= set(names)
+    assert all(c.this.args.get("with_") is None for c in tree.find_all(exp.CTE))
+    tables = {t.name for t in tree.find_all(exp.Table) if t.db}
+    assert "int_match_pair_levels" not in tables and "int_match_candidates" not in tables, tables
+    assert "int_match_profiles" in tables

@@ -1,10 +1,12 @@
-"""Incremental builds give what a full build gives (issue 14; docs/scale.md,
-"Incremental builds"). On DuckDB and PostgreSQL, with real CSV files, real loads,
+"""Incremental builds give what a full build gives (issue 14; docs/scale.md and
+docs/matching.md, "Incremental builds"). On DuckDB and PostgreSQL, with real CSV files, real loads,
 real `costcalc match unlink` and `costcalc unload`, and real builds.
 
 One warehouse is built after each step incrementally (a plain `costcalc build`),
 and then again with `--full-refresh`: every mart, the stored monthly costs of
-clients and households and every client id must be identical. A fresh
+clients and households and every client id must be identical, and so must
+matching: every scored pair (profile keys, levels, score, link), every cluster
+and the stored pair levels. A fresh
 warehouse loading the same files (less the unloaded one) and building with
 `--full-refresh` must give the same people (clusters of source rows) and
 households (sets of people) with the same costs; its ids may differ only
@@ -19,7 +21,14 @@ records run to the new date; in it one person moves out of a household with
 no change to anyone's service use); `costcalc unload` of B; an interrupted
 build (the state a build stopped half-way leaves: models up to the stored
 costs rebuilt, the marts not, and stored costs of a client and of a household
-deleted without their replacement), then another file.
+deleted without their replacement), then another file. Only the pairs with a
+new or changed profile are compared again
+(int_match_pair_levels.levelled_by_invocation). A second test pushes a
+blocking value over the skew limit with a new record (pairs of old records
+leave the comparison) and unloads it again (they come back). A third switches
+costcalc.yml's matching.first_name_conflict between builds: no pair is
+compared again, and each incremental build equals a full refresh. A fourth
+checks the grain test of the stored costs.
 """
 
 from __future__ import annotations
@@ -157,6 +166,11 @@ class Warehouse:
     def state(self) -> dict:
         """Every mart, the stored monthly costs (less which build costed them) and the ledger's current ids."""
         out = {m: self.table(f"marts.{m}") for m in MARTS}
+        for name in ("int_match_pairs", "int_match_clusters", "int_match_candidates"):
+            out[name] = self.table(f"intermediate.{name}")
+        out["int_match_pair_levels"] = self.table(  # less which build compared them
+            "(SELECT pk_a, pk_b, fp_a, fp_b, levels_logic, nhs_level, ni_level, sn_level, fn_level, dob_level, "
+            "pc_level, addr_level FROM intermediate.int_match_pair_levels) AS l")
         out["int_cost_monthly"] = sorted(
             (c, s, t, str(m), round(float(v), 6), h) for c, s, t, m, v, h in self.query(
                 "SELECT client_id, service, service_type, month, cost, inputs_hash FROM intermediate.int_cost_monthly"))
@@ -199,6 +213,15 @@ class Warehouse:
         return sorted((s, t, str(m), round(float(c), 6)) for s, t, m, c in self.query(
             "SELECT service, service_type, month, cost FROM marts.fct_household_cost_monthly "
             f"WHERE household_id = '{household}'"))
+
+    def levelled_by(self) -> dict:
+        """(pk_a, pk_b) -> the build that compared the pair (int_match_pair_levels)."""
+        return {(a, b): inv for a, b, inv in self.query(
+            "SELECT pk_a, pk_b, levelled_by_invocation FROM intermediate.int_match_pair_levels")}
+
+    def profiles(self) -> dict:
+        """profile key -> its fingerprint (int_match_profiles.match_fp)."""
+        return dict(self.query("SELECT profile_key, match_fp FROM intermediate.int_match_profiles"))
 
     def costed_by(self) -> dict:
         """client -> the build(s) that costed its stored rows."""
@@ -243,6 +266,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     full = w.state()
     after = set().union(*w.costed_by().values(), *w.households_costed_by().values())
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
+    assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -254,6 +278,22 @@ def check_same_people_as_fresh(w: Warehouse, fresh: Warehouse, files: list[str])
     fresh.build(full_refresh=True)
     assert w.people() == fresh.people()
     assert w.households() == fresh.households()
+
+
+def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, levelled_before: dict) -> None:
+    """After an incremental build: a pair whose two profiles were there with the same
+    fingerprint and which was stored before kept its levels (and the build that compared
+    it); every other pair was compared by this build. Both kinds must be there."""
+    kept = compared = 0
+    for pair, inv in w.levelled_by().items():
+        old = all(pk in profiles_before and profiles_before[pk] == w.profiles()[pk] for pk in pair)
+        if old and pair in levelled_before:
+            assert inv == levelled_before[pair], f"pair {pair} of unchanged profiles was compared again"
+            kept += 1
+        else:
+            assert inv not in levelled_before.values(), f"pair {pair} with a new profile was not compared"
+            compared += 1
+    assert kept and compared, (kept, compared)
 
 
 def client_of(w: Warehouse, source_file: str, row: int) -> str:
@@ -282,7 +322,9 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
 
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
+    profiles_a, levelled_a = w.profiles(), w.levelled_by()
     w.build()
+    check_only_changed_pairs_compared(w, profiles_a, levelled_a)
     costed = w.costed_by()
     touched = {c for c, inv in costed.items() if inv != first_build.get(c)}
     # only what changed was costed again: Ann (a new record; her ongoing A1 also runs to the
@@ -394,3 +436,79 @@ def test_a_build_checks_the_grain_of_the_costs_it_wrote_and_dbt_test_checks_ever
     w.build(full_refresh=True)  # costs everyone again: the duplicate is gone
     with w.engine.selected():
         assert invoke_dbt(w.path, data_tests, target_path=w.target).success
+
+# three different people sharing a date of birth and a postcode (nothing else): only the
+# rule "date of birth + postcode" brings them together, 3 comparisons; a fourth makes 6
+SKEW = [gs(f"S{i}", first, last, "08/08/1988", "TW2 2BB", "01/01/2024", "", 10)
+        for i, (first, last) in enumerate([("Hal", "Irwin"), ("Ola", "Quinn"), ("Uma", "Vance")], 1)]
+SKEW_MORE = [gs("S4", "Zed", "Yates", "08/08/1988", "TW2 2BB", "01/02/2024", "", 10)]
+EXTRACT.update({"skew.csv": dt.date(2024, 1, 31), "skew_more.csv": dt.date(2024, 2, 29)})
+ROWS.update({"skew.csv": SKEW, "skew_more.csv": SKEW_MORE})
+
+
+def test_incremental_matching_follows_the_skew_limit_when_a_new_record_pushes_a_block_over_it(
+        warehouses, project, monkeypatch):
+    from costcalc.transform import build as build_module
+
+    project_args = build_module.dbt_project_args
+    monkeypatch.setattr(build_module, "dbt_project_args", lambda target_path=None, extra_vars=None: project_args(
+        target_path, {"match_max_block_comparisons": 3, **(extra_vars or {})}))
+    w = warehouses("skew")
+
+    def skew_pairs() -> list:
+        """The build that compared each stored pair of two profiles at that postcode."""
+        return w.query("SELECT l.levelled_by_invocation FROM intermediate.int_match_pair_levels AS l "
+                       "JOIN intermediate.int_match_profiles AS a ON a.profile_key = l.pk_a "
+                       "JOIN intermediate.int_match_profiles AS b ON b.profile_key = l.pk_b "
+                       "WHERE a.pc = 'TW22BB' AND b.pc = 'TW22BB'")
+
+    w.load("a.csv")
+    w.load("skew.csv")
+    w.build()
+    check_incremental_equals_full(w)
+    assert len(skew_pairs()) == 3
+    # a fourth profile puts the value over the limit: the three old pairs leave the comparison
+    more = w.load("skew_more.csv")
+    w.build()
+    assert skew_pairs() == []
+    assert w.query("SELECT count(*) FROM intermediate.int_match_skipped_blocks")[0][0] == 1
+    check_incremental_equals_full(w)
+    # unloaded again: the value is back under the limit and the old pairs are compared again
+    w.cli("unload", str(more), "--reason", REASON)
+    levelled = w.levelled_by()
+    w.build()
+    back = skew_pairs()
+    assert len(back) == 3 and not set(back) & set(levelled.values())  # all three compared by this build
+    assert set(levelled.values()) & set(w.levelled_by().values())  # while A's pair was kept
+    check_incremental_equals_full(w)
+
+
+def test_switching_the_first_name_conflict_between_builds_reuses_the_levels_and_equals_a_full_build(
+        warehouses, project, monkeypatch):
+    """costcalc.yml's matching.first_name_conflict (docs/matching.md "The first-name conflict")
+    is decided where the pairs are scored, on the stored fn_level: switching it between two
+    builds compares no pair again, and the incremental build gives the pairs, weights, clusters
+    and ids of a full refresh, both ways (twins one client with it off, two with it on)."""
+    from test_first_name_conflict import FILLER, HEAD
+    from test_first_name_conflict import ROWS as TWINS
+
+    w = warehouses("twins")
+    with open(w.files / "twins.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([HEAD, *TWINS, *FILLER])
+    monkeypatch.setitem(EXTRACT, "twins.csv", dt.date(2024, 3, 31))
+    w.load("a.csv")
+    w.load("twins.csv")
+    w.build()
+
+    def twins() -> int:  # rows 2 and 3 of twins.csv: Anna and Emma Micklethwaite
+        return w.query("SELECT count(DISTINCT client_id) FROM marts.client_record_links "
+                       "WHERE source_file = 'twins.csv' AND source_row IN (2, 3)")[0][0]
+
+    assert twins() == 2
+    for setting, clients in (("false", 1), ("true", 2)):
+        (project / "costcalc.yml").write_text(f"disclosure:\n  threshold: 1\nmatching:\n  first_name_conflict: {setting}\n")
+        levelled = w.levelled_by()
+        w.build()
+        assert w.levelled_by() == levelled  # no pair compared again: the setting changes no level
+        assert twins() == clients
+        check_incremental_equals_full(w)

@@ -165,7 +165,8 @@ def test_an_analyst_cannot_record_decisions(roles, tmp_path):
 
 def test_the_evidence_tables_are_every_table_the_commands_read(roles):
     """MATCH_EVIDENCE_TABLES holds every intermediate table the build's comparison SQL reads
-    (as compiled by the last build) and every one the commands name, and nothing more."""
+    (int_match_pairs and the stored levels' int_match_pair_levels, whose SQL explain runs
+    too, as compiled by the last build) and every one the commands name, and nothing more."""
     import re
     from pathlib import Path
 
@@ -174,11 +175,14 @@ def test_the_evidence_tables_are_every_table_the_commands_read(roles):
 
     from costcalc.warehouse.roles import MATCH_EVIDENCE_TABLES
 
-    compiled = next(roles.built.project.rglob("compiled/**/int_match_pairs.sql")).read_text()
-    tree = sqlglot.parse_one(compiled, read="postgres")
-    ctes = {c.alias for c in tree.find_all(exp.CTE)}
-    read = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
-    assert read and read <= set(MATCH_EVIDENCE_TABLES), read
+    read = set()
+    for model in ("int_match_pairs", "int_match_pair_levels"):
+        compiled = next(roles.built.project.rglob(f"compiled/**/{model}.sql")).read_text()
+        tree = sqlglot.parse_one(compiled, read="postgres")
+        ctes = {c.alias for c in tree.find_all(exp.CTE)}
+        read |= {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+    assert {"int_match_pair_levels", "int_match_candidates"} <= read, read
+    assert read <= set(MATCH_EVIDENCE_TABLES), read
     source = "\n".join(p.read_text() for p in Path(__import__("costcalc.matching", fromlist=["x"]).__file__)
                        .parent.glob("*.py"))
     named = set(re.findall(r"intermediate\(con, [\"'](int_\w+)[\"']", source))

@@ -8,7 +8,12 @@ and :func:`pair_sql` changes that SQL in two places only, with sqlglot:
 
 - the ``candidates`` CTE (the pairs the blocking rules bring) becomes the
   pairs asked about, so that a pair the blocking rules never brought is
-  compared exactly as if they had;
+  compared exactly as if they had; where int_match_pairs reads the levels
+  stored by ``int_match_pair_levels`` (incremental matching), the
+  ``candidates`` CTE becomes that model's compiled SQL, itself comparing
+  the pairs asked about (its own ``candidates`` CTE replaced; its steps
+  moved, renamed, to the front of int_match_pairs', as T-SQL has no WITH
+  inside a CTE);
 - each term of the ``score`` sum in the ``scored`` CTE is also returned as a
   column of its own, named after the ``*_level`` column it weighs (or the
   ``*_weight`` column it adds), so every field's weight is shown beside its
@@ -56,6 +61,7 @@ class CompiledComparison:
     pairs_sql: str                      # int_match_pairs as the build runs it, for the selected target
     dialect: str                        # sqlglot's name for the target's SQL
     rule_names: dict[int, str] = field(default_factory=dict)  # blocking rule number -> what it compares
+    levels_sql: str | None = None       # int_match_pair_levels as the build runs it (the stored levels)
     catalog: str | None = None          # the database the compiled SQL names (DuckDB: the warehouse's)
 
 
@@ -71,7 +77,7 @@ def _expected_catalog(warehouse: Path, target: str) -> str | None:
 
 def _read_compiled(folder: Path) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in folder.glob("compiled/**/*.sql")
-            if p.stem in ("int_match_pairs", "int_match_skipped_blocks")}
+            if p.stem in ("int_match_pairs", "int_match_pair_levels", "int_match_skipped_blocks")}
 
 
 def _last_build(warehouse: Path, target: str) -> dict[str, str] | None:
@@ -112,7 +118,7 @@ def compile_comparison(warehouse: Path) -> CompiledComparison:
     out = generated_dbt_dir() / f"explain_target_{target}"
     shutil.rmtree(out / "compiled", ignore_errors=True)
     result = invoke_dbt(Path(warehouse), ["compile", "--no-print", "--select", "int_match_pairs",
-                                          "int_match_skipped_blocks"], target_path=out)
+                                          "int_match_pair_levels", "int_match_skipped_blocks"], target_path=out)
     if not result.success:
         raise ComparisonUnavailable("The matching models could not be compiled: "
                                     + (result.error or "; ".join(result.failures) or "dbt failed"))
@@ -126,7 +132,8 @@ def _compiled(compiled: dict[str, str], target: str) -> CompiledComparison:
              re.findall(r"when\s+(\d+)\s+then\s+'([^']*)'", compiled.get("int_match_skipped_blocks", ""))}
     dialect = DIALECTS.get(target, "duckdb")
     return CompiledComparison(pairs_sql=compiled["int_match_pairs"], dialect=dialect, rule_names=rules,
-                              catalog=_catalog(compiled["int_match_pairs"], dialect))
+                              catalog=_catalog(compiled["int_match_pairs"], dialect),
+                              levels_sql=compiled.get("int_match_pair_levels"))
 
 
 def _catalog(sql: str, dialect: str) -> str | None:
@@ -183,7 +190,18 @@ def pair_sql(compiled: CompiledComparison, pairs: list[tuple[str, str]]) -> Pair
     rows = " union all ".join(
         f"select {exp.Literal.string(min(a, b)).sql(d)} as pk_a, {exp.Literal.string(max(a, b)).sql(d)} as pk_b"
         for a, b in pairs)
-    ctes["candidates"].set("this", sqlglot.parse_one(rows, read=d))
+    asked = sqlglot.parse_one(rows, read=d)
+    reads_stored = any(t.name == "int_match_pair_levels" for t in ctes["candidates"].this.find_all(exp.Table))
+    if reads_stored:  # the levels are int_match_pair_levels': compare the pairs asked about with its SQL
+        if not compiled.levels_sql:
+            raise ComparisonUnavailable("int_match_pairs reads int_match_pair_levels, which was not compiled.")
+        levels = sqlglot.parse_one(compiled.levels_sql, read=d)
+        inner = {c.alias: c for c in levels.find_all(exp.CTE)}
+        if "candidates" not in inner:
+            raise ComparisonUnavailable("int_match_pair_levels has no 'candidates' step: explain needs it.")
+        inner["candidates"].set("this", asked)
+        asked = _hoist_steps(levels, tree, "stored_levels_")
+    ctes["candidates"].set("this", asked)
     scored = ctes["scored"].this
     score = next((e for e in scored.expressions if e.alias_or_name == "score"), None)
     if score is None:
@@ -202,6 +220,26 @@ def pair_sql(compiled: CompiledComparison, pairs: list[tuple[str, str]]) -> Pair
     for column in weights.values():  # the weights through the later steps to the final select
         tree.select(exp.column(column), append=True, copy=False)
     return PairQuery(sql=tree.sql(dialect=d), weight_columns=weights, threshold_sql=threshold.sql(dialect=d))
+
+
+def _hoist_steps(inner, outer, prefix: str):
+    """``inner``'s final select, its steps (CTEs) moved, renamed with ``prefix``, to the front of
+    ``outer``'s: T-SQL has no WITH inside a CTE, and both models name steps ``p`` and
+    ``candidates`` (sqlglot would hoist them to one WITH under the same names)."""
+    _, exp = _sqlglot()
+    steps = inner.args.get("with_")
+    if steps is None:
+        return inner
+    names = {c.alias: f"{prefix}{c.alias}" for c in steps.expressions}
+    for table in inner.find_all(exp.Table):
+        if not table.db and table.name in names:
+            table.set("this", exp.to_identifier(names[table.name]))
+    for cte in steps.expressions:
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+    inner.set("with_", None)
+    outer_steps = outer.args["with_"]
+    outer_steps.set("expressions", [*steps.expressions, *outer_steps.expressions])
+    return inner
 
 
 def run_native(con, sql: str) -> pd.DataFrame:

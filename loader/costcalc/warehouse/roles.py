@@ -31,11 +31,13 @@ SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "audit")
 #: The intermediate tables ``costcalc match explain|review`` read (costcalc.matching), and
 #: no other: row lineage (a SCHEMA:FILE:ROW reference), profiles and clusters, blocking keys,
 #: the compared pairs, the manual decisions applied, and the inputs of the build's own
-#: comparison SQL (int_match_pairs: profiles, block keys, reference pairs; its weights, read
-#: when dbt compiles it). tests/test_match_roles.py checks the list against the compiled SQL.
+#: comparison SQL (int_match_pairs: profiles, reference pairs, the stored pair levels; its
+#: weights, read when dbt compiles it; int_match_pair_levels: the candidate pairs), and the
+#: block keys explain reads. tests/test_match_roles.py checks the list against the compiled SQL.
 MATCH_EVIDENCE_TABLES = (
     "int_source_rows", "int_match_profiles", "int_match_clusters", "int_match_block_keys",
     "int_match_reference_pairs", "int_match_pairs", "int_match_decisions", "int_match_weight_estimates",
+    "int_match_candidates", "int_match_pair_levels",
 )
 #: The marts tables caseworkers read: is a client id known (lookup), which record a
 #: SCHEMA:FILE:ROW reference names (match link|unlink, review --decide).

@@ -20,6 +20,11 @@
   links (is_number_only). The street line of the address (addr_level) is weak
   evidence: a term-frequency weight for exact agreement, and no weight at all
   when the dates of birth are wholly different (docs/matching.md, Addresses).
+  The levels of every candidate pair (int_match_candidates) come from
+  int_match_pair_levels, which keeps them between builds (docs/matching.md,
+  "Incremental builds"); the weights, term frequencies, threshold and the
+  first-name conflict (a decision on the stored fn_level, so the setting never
+  needs the levels compared again) are applied here, in full, every build.
 -#}
 {{ config(materialized='table') }}
 {%- set w = match_weights_used() %}
@@ -28,11 +33,31 @@ with p as (
     select * from {{ ref('int_match_profiles') }}
 ),
 
+{% if var('match_stored_levels', true) %}
+-- the levels are int_match_pair_levels' (kept between builds, compared again only
+-- where a profile changed); var match_stored_levels: false compares here instead
+-- (costcalc match explain compiles it so, for pairs of its own)
 candidates as (
-    {{ match_blocked_pairs() }}
-    -- profiles sharing a service reference in one file type are compared too
-    union
-    select pk_a, pk_b from {{ ref('int_match_reference_pairs') }}
+    select * from {{ ref('int_match_pair_levels') }}
+),
+
+levels as (
+    select
+        c.pk_a, c.pk_b,
+        a.rep_record_key as record_key_a,
+        b.rep_record_key as record_key_b,
+        {%- for column in match_level_columns() %}
+        c.{{ column }},
+        {%- endfor %}
+        a.tf_sn, a.tf_fn, a.tf_pc, a.tf_addr
+    from candidates as c
+    inner join p as a on a.profile_key = c.pk_a
+    inner join p as b on b.profile_key = c.pk_b
+),
+{%- else %}
+-- depends_on: {{ ref('int_match_candidates') }}
+candidates as (
+    select pk_a, pk_b from {{ ref('int_match_candidates') }}
 ),
 
 levels as (
@@ -46,6 +71,7 @@ levels as (
     inner join p as a on a.profile_key = c.pk_a
     inner join p as b on b.profile_key = c.pk_b
 ),
+{%- endif %}
 
 reference_levels as (
     -- the same service reference in one file type: strong evidence; two different

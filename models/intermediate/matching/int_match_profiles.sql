@@ -8,7 +8,9 @@
   not change how anyone else's details are weighed; a profile with a
   placeholder is weighed as if it were one more of them. names_prefix (the
   first three letters of surname and first name, in either order) blocks
-  records whose names were written the other way round.
+  records whose names were written the other way round. match_fp is the
+  fingerprint of every column the comparison levels read (match_pair_levels):
+  int_match_pair_levels keeps a pair's levels while both fingerprints stay.
 -#}
 {{ config(materialized='table') }}
 
@@ -43,5 +45,11 @@ select
     {{ match_clean_tf('sn') }} as tf_sn,
     case when p.fn is not null then {{ match_clean_tf('fn') }} end as tf_fn,
     {{ match_clean_tf('pc') }} as tf_pc,
-    case when p.addr is not null then {{ match_clean_tf('addr') }} end as tf_addr
+    case when p.addr is not null then {{ match_clean_tf('addr') }} end as tf_addr,
+    {{ dbt.hash(dbt.concat([
+        "coalesce(p.sn, '')", "'|'", "coalesce(p.sn_p1, '')", "'|'", "coalesce(p.sn_p2, '')",
+        "'|'", "coalesce(p.fn, '')", "'|'", "coalesce(p.fn_canon, '')",
+        "'|'", "coalesce(cast(p.dob as " ~ dbt.type_string() ~ "), '')",
+        "'|'", "coalesce(p.pc, '')", "'|'", "coalesce(p.nhs, '')", "'|'", "coalesce(p.ni, '')",
+        "'|'", "coalesce(p.addr, '')"])) }} as match_fp
 from profiles as p
