@@ -40,7 +40,7 @@ with evaluated as (
 
     -- the clients to evaluate: all, or (incremental) those with no stored rows
     select client_id, inputs_hash from {{ ref('int_at_risk_inputs') }} as inputs
-    {%- if is_incremental() %}
+    {% if is_incremental() -%}
     where not exists (select 1 from {{ this }} as stored where stored.client_id = inputs.client_id)
     {%- endif %}
 
