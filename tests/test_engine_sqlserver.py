@@ -164,7 +164,9 @@ def test_the_at_risk_models_compile_for_sqlserver(compiled):
     """The at-risk rules (docs/at-risk.md): the rule set's conditions and their combination
     (a HAVING over the rule id) compile and parse as T-SQL."""
     for name in ("int_at_risk_conditions", "int_at_risk_dates", "int_at_risk_condition_hits", "int_at_risk_flags",
-                 "int_at_risk_in_ta", "fct_at_risk_backtest", "at_risk_flag_records", "at_risk_dates"):
+                 "int_at_risk_in_ta", "fct_at_risk_backtest", "at_risk_flag_records", "at_risk_dates",
+                 "int_at_risk_inputs", "int_at_risk_hits_by_client", "int_at_risk_first_listed",
+                 "int_at_risk_snapshots"):
         assert name in compiled.compiled, name
         assert name not in compiled.errors, compiled.errors[name]
     assert "having" in compiled.compiled["int_at_risk_flags"].lower()

@@ -20,7 +20,7 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ cost_monthly_forget_changed(this) }}"
+    pre_hook="{{ forget_changed(this, 'int_cost_inputs') }}"
 ) }}
 -- depends_on: {{ ref('int_cost_inputs') }}
 

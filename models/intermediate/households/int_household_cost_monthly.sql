@@ -26,7 +26,7 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ cost_monthly_forget_changed(this, 'int_household_cost_inputs', 'household_id') }}"
+    pre_hook="{{ forget_changed(this, 'int_household_cost_inputs', 'household_id') }}"
 ) }}
 -- depends_on: {{ ref('int_household_cost_inputs') }}
 
