@@ -41,7 +41,11 @@ with evaluated as (
     -- the clients to evaluate: all, or (incremental) those with no stored rows
     select client_id, inputs_hash from {{ ref('int_at_risk_inputs') }} as inputs
     {% if is_incremental() -%}
-    where not exists (select 1 from {{ this }} as stored where stored.client_id = inputs.client_id)
+    where
+        not exists (
+            select 1 from {{ this }} as stored
+            where stored.client_id = inputs.client_id
+        )
     {%- endif %}
 
 ),
@@ -76,7 +80,10 @@ uses as (
         lower(trim(service_type)) as service_type_key,
         lower(trim(service_type_raw)) as service_type_raw_key
     from {{ ref('int_at_risk_service_use') }} as service_use
-    where exists (select 1 from evaluated where evaluated.client_id = service_use.client_id)
+    where exists (
+        select 1 from evaluated
+        where evaluated.client_id = service_use.client_id
+    )
 
 ),
 
@@ -214,7 +221,10 @@ spend_costs as (
     inner join spend_span
         on spend_span.span_start < costs.month
         and spend_span.span_end >= costs.month
-    where exists (select 1 from evaluated where evaluated.client_id = costs.client_id)
+    where exists (
+        select 1 from evaluated
+        where evaluated.client_id = costs.client_id
+    )
 
 ),
 
