@@ -1,5 +1,8 @@
 -- One row per de-duplicated record with its normalised identifiers: what
--- record matching (int_record_clusters) reads.
+-- record matching (int_record_clusters) reads. A view: it only names columns
+-- of int_records, and writing a million rows again cost 1.2 s of every build
+-- (docs/scale.md, "Incremental builds").
+{{ config(materialized='view') }}
 select
     record_key,
     schema_code,
