@@ -41,10 +41,11 @@ source_rows as (
     left join loads on loads.inputs_hash = source_rows.inputs_hash
     {%- if is_incremental() %}
     -- only the records with no stored row: new or changed (the pre-hook deleted theirs)
-    where not exists (
-        select 1 from {{ this }} as stored
-        where stored.record_key = source_rows.record_key
-    )
+    where
+        not exists (
+            select 1 from {{ this }} as stored
+            where stored.record_key = source_rows.record_key
+        )
     {%- endif %}
 
 ),
