@@ -6,7 +6,8 @@ One warehouse is built after each step incrementally (a plain `costcalc build`),
 and then again with `--full-refresh`: every mart, the stored monthly costs of
 clients and households and every client id must be identical, and so must
 matching: every scored pair (profile keys, levels, score, link), every cluster
-and the stored pair levels. A fresh
+and the stored pair levels, and the stored source rows and records
+(int_source_rows, int_records). A fresh
 warehouse loading the same files (less the unloaded one) and building with
 `--full-refresh` must give the same people (clusters of source rows) and
 households (sets of people) with the same costs; its ids may differ only
@@ -23,7 +24,10 @@ build (the state a build stopped half-way leaves: models up to the stored
 costs rebuilt, the marts not, and stored costs of a client and of a household
 deleted without their replacement), then another file. Only the pairs with a
 new or changed profile are compared again
-(int_match_pair_levels.levelled_by_invocation). A second test pushes a
+(int_match_pair_levels.levelled_by_invocation), and only the records with a
+new, staged again or removed source row are worked out again
+(int_records.recorded_by_invocation), also when a build stopped after
+staging (int_source_rows) and before int_records. A second test pushes a
 blocking value over the skew limit with a new record (pairs of old records
 leave the comparison) and unloads it again (they come back). A third switches
 costcalc.yml's matching.first_name_conflict between builds: no pair is
@@ -174,11 +178,32 @@ class Warehouse:
         out["int_cost_monthly"] = sorted(
             (c, s, t, str(m), round(float(v), 6), h) for c, s, t, m, v, h in self.query(
                 "SELECT client_id, service, service_type, month, cost, inputs_hash FROM intermediate.int_cost_monthly"))
+        for name, written_by in (("int_source_rows", "staged_by_invocation"),
+                                 ("int_records", "recorded_by_invocation")):
+            out[name] = self.table_less(f"intermediate.{name}", written_by)
         out["int_household_cost_monthly"] = sorted(
             (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
                 "SELECT household_id, service, service_type, month, cost, inputs_hash "
                 "FROM intermediate.int_household_cost_monthly"))
         return out
+
+    def table_less(self, name: str, column: str) -> list:
+        """The rows of ``name`` (schema.table) without ``column`` (which build wrote them)."""
+        schema, table = name.split(".")
+        columns = [c for (c,) in self.query(
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY ordinal_position")]
+        assert column in columns, (name, columns)
+        return self.table(f"(SELECT {', '.join(c for c in columns if c != column)} FROM {name}) AS t")
+
+    def recorded_by(self) -> dict:
+        """record_key -> the build that worked out its row of int_records."""
+        return dict(self.query("SELECT record_key, recorded_by_invocation FROM intermediate.int_records"))
+
+    def record_keys_of(self, source_file: str) -> set:
+        """The records with a source row from ``source_file`` (int_source_rows)."""
+        return {k for (k,) in self.query("SELECT record_key FROM intermediate.int_source_rows "
+                                         f"WHERE source_file = '{source_file}'")}
 
     def people(self) -> dict:
         """Each client as the set of source rows it holds -> its monthly costs (ids left out)."""
@@ -267,6 +292,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     after = set().union(*w.costed_by().values(), *w.households_costed_by().values())
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
+    assert set(w.recorded_by().values()) == after  # and every record worked out again
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -296,6 +322,22 @@ def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, level
     assert kept and compared, (kept, compared)
 
 
+def records_worked_out(w: Warehouse, before: dict) -> set:
+    """The records of int_records that the last build(s) worked out again or anew (not kept from ``before``)."""
+    return {k for k, inv in w.recorded_by().items() if before.get(k) != inv}
+
+
+def stage_only(w: Warehouse, records_before: dict) -> set:
+    """A build that stopped after staging: int_source_rows rebuilt, int_records not. The builds
+    that staged rows (the stopped one among them, unless it had nothing to stage)."""
+    with w.engine.selected():
+        partial = dbt_build(w.path, "+int_source_rows", target_path=w.target)
+    assert partial.success, partial.summary()
+    assert w.recorded_by() == records_before  # int_records not built
+    return {inv for (inv,) in w.query("SELECT DISTINCT staged_by_invocation FROM intermediate.int_source_rows")} \
+        - set(records_before.values())
+
+
 def client_of(w: Warehouse, source_file: str, row: int) -> str:
     return w.query(f"SELECT client_id FROM marts.client_record_links WHERE source_file = '{source_file}' "
                    f"AND source_row = {row}")[0][0]
@@ -322,8 +364,11 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
 
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
-    profiles_a, levelled_a = w.profiles(), w.levelled_by()
+    profiles_a, levelled_a, records_a = w.profiles(), w.levelled_by(), w.recorded_by()
     w.build()
+    # only B's records (new natural keys) were worked out; A's were kept
+    assert records_worked_out(w, records_a) == w.record_keys_of("b.csv")
+    assert len(w.record_keys_of("b.csv")) == 3 and set(records_a) < set(w.recorded_by())
     check_only_changed_pairs_compared(w, profiles_a, levelled_a)
     costed = w.costed_by()
     touched = {c for c, inv in costed.items() if inv != first_build.get(c)}
@@ -352,8 +397,20 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
           "--user", "caseworker1")
     before_move, homes_before_move = w.costed_by(), w.households_costed_by()
     eve_home_costs = w.household_costs(eve_home)
+    records_b = w.recorded_by()
     w.load("a_later.csv")
+    # a build stops right after staging (int_source_rows rebuilt, int_records not): the next build
+    # stages nothing more, and must still work out again the records the new rows belong to
+    staged_by_partial = stage_only(w, records_b)
     w.build()
+    # the newer extract holds A's records again: exactly those were worked out again, not B's,
+    # and by the build after the stopped one
+    assert w.record_keys_of("a_later.csv") == w.record_keys_of("a.csv")
+    assert records_worked_out(w, records_b) == w.record_keys_of("a.csv")
+    by = {w.recorded_by()[k] for k in w.record_keys_of("a.csv")}
+    assert len(by) == 1 and not by & staged_by_partial and set(w.query(
+        "SELECT DISTINCT staged_by_invocation FROM intermediate.int_source_rows "
+        "WHERE source_file = 'a_later.csv'")) == {(inv,) for inv in staged_by_partial}
     assert client_of(w, "a.csv", 4) != client_of(w, "a.csv", 5)
     # Ben moved: his and Eve's costs were not computed again, but their household's were, for it lost his
     # months after the move to his new household
@@ -364,17 +421,24 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     check_incremental_equals_full(w, via_cli=True)
     check_same_people_as_fresh(w, warehouses("fresh_c"), ["a.csv", "b.csv", "a_later.csv"])
 
-    # unload B: its records, the bridge and Fay leave; Fay's id is retired
+    # unload B: its records, the bridge and Fay leave; Fay's id is retired. A build stops right after
+    # staging forgot B's rows; the next build must still forget B's records, and keep every other
+    records_c, b_records = w.recorded_by(), w.record_keys_of("b.csv")
     w.cli("unload", str(b_load), "--reason", REASON)
+    stage_only(w, records_c)
+    assert not w.record_keys_of("b.csv")
     w.build()
+    assert w.recorded_by() == {k: inv for k, inv in records_c.items() if k not in b_records}
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_d"), ["a.csv", "a_later.csv"])
 
     # an interrupted build: the models up to the stored costs were rebuilt, the marts were not ...
+    records_d = w.recorded_by()
     w.load("e.csv")
     with w.engine.selected():
         partial = dbt_build(w.path, "+int_cost_monthly +int_household_cost_monthly", target_path=w.target)
     assert partial.success, partial.summary()
+    assert records_worked_out(w, records_d) == w.record_keys_of("e.csv")  # E's records only (new keys)
     # ... and a client's stored costs were deleted without their replacement
     victim = client_of(w, "a.csv", 7)
     con = w.engine.open(w.path)

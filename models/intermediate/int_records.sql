@@ -1,11 +1,52 @@
--- One row per record (natural key, docs/contract.md §2). Every field comes from
--- the row of the file with the latest extract date; between files of the same
--- extract date, the file loaded last (load order = load_id, never the wall-clock
--- loaded_at); within a file, the later row. Lineage columns summarise all the
--- rows of the record.
-with source_rows as (
+{#-
+  One row per record (natural key, docs/contract.md §2). Every field comes from
+  the row of the file with the latest extract date; between files of the same
+  extract date, the file loaded last (load order = load_id, never the wall-clock
+  loaded_at); within a file, the later row. Lineage columns summarise all the
+  rows of the record. inputs_hash is the fingerprint of the record's rows
+  (int_record_inputs) it was worked out from; recorded_by_invocation the dbt
+  invocation that worked it out.
 
-    select * from {{ ref('int_source_rows') }}
+  Incremental (docs/scale.md, "Incremental builds"): the pre-hook deletes
+  every record whose fingerprint changed (a row of it was staged again, added
+  or removed) or that is gone; the model then works out only the records that
+  have no stored row, from all of their rows, and appends them. A record
+  depends on nothing but its own rows, so the table is always what a full
+  build would make, whichever build stopped where. A table on Spark (parquet
+  tables cannot delete rows).
+-#}
+{{ config(
+    materialized=('table' if target.type == 'spark' else 'incremental'),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ forget_changed(this, 'int_record_inputs', key='record_key') }}"
+) }}
+-- depends_on: {{ ref('int_record_inputs') }}
+
+with loads as (
+
+    select
+        inputs_hash,
+        {{ load_fingerprint_number('inputs_hash') }} as load_number
+    from {{ ref('int_load_inputs') }}
+
+),
+
+source_rows as (
+
+    select
+        source_rows.*,
+        loads.load_number
+    from {{ ref('int_source_rows') }} as source_rows
+    left join loads on loads.inputs_hash = source_rows.inputs_hash
+    {%- if is_incremental() %}
+    -- only the records with no stored row: new or changed (the pre-hook deleted theirs)
+    where
+        not exists (
+            select 1 from {{ this }} as stored
+            where stored.record_key = source_rows.record_key
+        )
+    {%- endif %}
 
 ),
 
@@ -23,7 +64,8 @@ ranked as (
         min(loaded_at) over (partition by record_key) as first_loaded_at,
         max(loaded_at) over (partition by record_key) as last_loaded_at,
         min(load_order) over (partition by record_key) as first_load_order,
-        max(load_order) over (partition by record_key) as last_load_order
+        max(load_order) over (partition by record_key) as last_load_order,
+        {{ record_inputs_fingerprint('load_number', over='over (partition by record_key)') }} as records_hash
     from source_rows
 
 )
@@ -58,6 +100,8 @@ select
     end_date,
     unit_cost,
     frequency,
-    supplier
+    supplier,
+    records_hash as inputs_hash,
+    '{{ invocation_id }}' as recorded_by_invocation
 from ranked
 where recency = 1
