@@ -3,13 +3,23 @@
 -- loaded: its load-log entry (schema, file type, extract date, load order,
 -- when it committed, status) and how staging treats its schema
 -- (staging_logic_version: an MD5 of the staging SQL as this build compiles
--- it). int_source_rows keeps each load's staged rows between builds, stages
--- again exactly the loads whose fingerprint changed or that are new, and
--- forgets the loads that are gone (docs/scale.md, "Incremental builds").
+-- it). A schema whose staging reads across loads (a service-use field given as
+-- min_over_key / max_over_key: RB01's claim runs from its first snapshot to its
+-- last, over every load of the claim) also puts every load of that schema into
+-- each of its loads' fingerprints, so that any load of it arriving, changing or
+-- going stages all of them again. int_source_rows keeps each load's staged rows
+-- between builds, stages again exactly the loads whose fingerprint changed or
+-- that are new, and forgets the loads that are gone (docs/scale.md,
+-- "Incremental builds").
+{%- set across_loads = [] %}
+{%- for code, s in costcalc_person_schemas().items() %}
+    {%- if '_over_key' in tojson(s.get('service_use') or {}) %}{% do across_loads.append(code) %}{% endif %}
+{%- endfor %}
 with loads as (
 
     select
         load_id,
+        schema_code,
         {{ cost_inputs_row_text(['load_id', 'schema_code', 'file_type', 'extract_date',
                                  'load_order', 'loaded_at', 'status']) }} as load_text,
         case schema_code
@@ -20,9 +30,23 @@ with loads as (
         end as staging_version
     from {{ ref('stg_load_log') }}
 
+),
+
+schema_loads as (
+
+    -- every load of a schema whose staging reads across loads, as one text
+    select
+        schema_code,
+        {{ record_inputs_fingerprint(load_fingerprint_number(dbt.hash('load_text'))) }} as schema_text
+    from loads
+    where schema_code in ({{ ("'" ~ (across_loads | join("', '")) ~ "'") if across_loads else 'null' }})
+    group by schema_code
+
 )
 
 select
-    load_id,
-    {{ dbt.hash(dbt.concat(['load_text', "'|'", 'staging_version'])) }} as inputs_hash
+    loads.load_id,
+    {{ dbt.hash(dbt.concat(['loads.load_text', "'|'", 'loads.staging_version', "'|'",
+                            "coalesce(schema_loads.schema_text, '-')"])) }} as inputs_hash
 from loads
+left join schema_loads on schema_loads.schema_code = loads.schema_code
