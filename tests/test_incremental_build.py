@@ -178,6 +178,20 @@ class Warehouse:
             (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
                 "SELECT household_id, service, service_type, month, cost, inputs_hash "
                 "FROM intermediate.int_household_cost_monthly"))
+        # the household evidence kept by load (less which build worked it out)
+        out["int_household_observation_rows"] = self.table(
+            "(SELECT load_id, record_key, schema_code, surname_norm, address_key, uprn_key, is_communal_address, "
+            "uprn, family_id, evidence_from, evidence_to, known_end, inputs_hash, logic_version "
+            "FROM intermediate.int_household_observation_rows) AS o")
+        out["int_household_observations"] = self.table("intermediate.int_household_observations")
+        return out
+
+    def observed_by(self) -> dict:
+        """load -> the build(s) that worked out its household evidence (int_household_observation_rows)."""
+        out: dict[int, set] = {}
+        for load, inv in self.query("SELECT DISTINCT load_id, observed_by_invocation FROM "
+                                    "intermediate.int_household_observation_rows"):
+            out.setdefault(load, set()).add(inv)
         return out
 
     def people(self) -> dict:
@@ -267,6 +281,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     after = set().union(*w.costed_by().values(), *w.households_costed_by().values())
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
+    assert set().union(*w.observed_by().values()) == after  # and every load's household evidence worked out again
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -296,6 +311,28 @@ def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, level
     assert kept and compared, (kept, compared)
 
 
+def load_hashes(w: Warehouse) -> dict:
+    """load -> its fingerprint (int_load_inputs)."""
+    return dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_load_inputs"))
+
+
+def check_only_changed_loads_observed(w: Warehouse, observed_before: dict, hashes_before: dict) -> tuple[set, set]:
+    """After an incremental build: the household evidence of a load that was stored before under
+    the same fingerprint was kept (with the build that worked it out); every other load's was
+    worked out by this build. Returns (kept loads, loads worked out again)."""
+    kept, redone = set(), set()
+    old = set().union(*observed_before.values())
+    hashes = load_hashes(w)
+    for load, invs in w.observed_by().items():
+        if load in observed_before and hashes_before.get(load) == hashes[load]:
+            assert invs == observed_before[load], f"load {load}, unchanged, was worked out again"
+            kept.add(load)
+        else:
+            assert len(invs) == 1 and not invs & old, f"load {load}, new or changed, was not worked out"
+            redone.add(load)
+    return kept, redone
+
+
 def client_of(w: Warehouse, source_file: str, row: int) -> str:
     return w.query(f"SELECT client_id FROM marts.client_record_links WHERE source_file = '{source_file}' "
                    f"AND source_row = {row}")[0][0]
@@ -306,8 +343,10 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     w = warehouses("incremental")
 
     # A: the first build is a full one (nothing stored yet)
-    w.load("a.csv")
+    a_load = w.load("a.csv")
     w.build()
+    observed_a = w.observed_by()
+    assert set(observed_a) == {a_load}
     check_incremental_equals_full(w)
     first_build = w.costed_by()
     first_households = w.households_costed_by()
@@ -323,8 +362,11 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
     profiles_a, levelled_a = w.profiles(), w.levelled_by()
+    observed_a, hashes_a = w.observed_by(), load_hashes(w)
     w.build()
     check_only_changed_pairs_compared(w, profiles_a, levelled_a)
+    # only B's rows were worked out as household evidence; A's were kept
+    assert check_only_changed_loads_observed(w, observed_a, hashes_a) == ({a_load}, {b_load})
     costed = w.costed_by()
     touched = {c for c, inv in costed.items() if inv != first_build.get(c)}
     # only what changed was costed again: Ann (a new record; her ongoing A1 also runs to the
@@ -352,8 +394,11 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
           "--user", "caseworker1")
     before_move, homes_before_move = w.costed_by(), w.households_costed_by()
     eve_home_costs = w.household_costs(eve_home)
-    w.load("a_later.csv")
+    later_load = w.load("a_later.csv")
+    observed_b, hashes_b = w.observed_by(), load_hashes(w)
     w.build()
+    kept, redone = check_only_changed_loads_observed(w, observed_b, hashes_b)
+    assert b_load in kept and later_load in redone
     assert client_of(w, "a.csv", 4) != client_of(w, "a.csv", 5)
     # Ben moved: his and Eve's costs were not computed again, but their household's were, for it lost his
     # months after the move to his new household
@@ -366,7 +411,11 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
 
     # unload B: its records, the bridge and Fay leave; Fay's id is retired
     w.cli("unload", str(b_load), "--reason", REASON)
+    observed_c, hashes_c = w.observed_by(), load_hashes(w)
     w.build()
+    # B's evidence is gone with its rows; the other loads' was kept
+    assert check_only_changed_loads_observed(w, observed_c, hashes_c) == ({a_load, later_load}, set())
+    assert b_load not in w.observed_by()
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_d"), ["a.csv", "a_later.csv"])
 
@@ -511,4 +560,41 @@ def test_switching_the_first_name_conflict_between_builds_reuses_the_levels_and_
         w.build()
         assert w.levelled_by() == levelled  # no pair compared again: the setting changes no level
         assert twins() == clients
+        check_incremental_equals_full(w)
+
+
+def test_a_change_of_a_household_var_works_out_every_loads_household_evidence_again(
+        warehouses, project, monkeypatch):
+    """int_household_observation_rows keeps each load's household evidence under an MD5 of
+    household_observation_rows() as compiled (household_rows_logic), which holds the household
+    vars it reads: household_lookback_days given with --vars works out every load's rows again
+    (with the new evidence dates) and the build equals a full refresh; a build with the same vars
+    keeps them all; going back to the default works them all out again."""
+    from costcalc.transform import build as build_module
+
+    project_args = build_module.dbt_project_args
+    given: dict = {}
+    monkeypatch.setattr(build_module, "dbt_project_args", lambda target_path=None, extra_vars=None: project_args(
+        target_path, {**given, **(extra_vars or {})}))
+    w = warehouses("hhvars")
+    loads = {w.load("a.csv"), w.load("b.csv")}
+    w.build()
+
+    def evidence_from() -> dict:
+        return dict(w.query("SELECT record_key, evidence_from FROM intermediate.int_household_observation_rows"))
+
+    default_from = evidence_from()
+    for lookback, redone in ((30, loads), (30, set()), (None, loads)):
+        if lookback is None:
+            given.clear()
+        else:
+            given["household_lookback_days"] = lookback
+        observed, hashes = w.observed_by(), load_hashes(w)
+        w.build()
+        kept, again = check_only_changed_loads_observed(w, observed, hashes)
+        assert again == redone and kept == loads - redone
+        if lookback == 30:  # a year of look-back became 30 days (no residence schema here)
+            assert all((default_from[k] - v).days == 30 - 365 for k, v in evidence_from().items())
+        else:
+            assert evidence_from() == default_from
         check_incremental_equals_full(w)
