@@ -311,20 +311,25 @@ def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, level
     assert kept and compared, (kept, compared)
 
 
-def load_hashes(w: Warehouse) -> dict:
-    """load -> its fingerprint (int_load_inputs)."""
-    return dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_load_inputs"))
+def observed_fingerprints(w: Warehouse) -> dict:
+    """load -> the fingerprints its stored household evidence was worked out under: the load's
+    (int_load_inputs) and household_rows_logic()."""
+    return {load: (h, logic) for load, h, logic in w.query(
+        "SELECT DISTINCT load_id, inputs_hash, logic_version FROM intermediate.int_household_observation_rows")}
 
 
-def check_only_changed_loads_observed(w: Warehouse, observed_before: dict, hashes_before: dict) -> tuple[set, set]:
+def check_only_changed_loads_observed(w: Warehouse, observed_before: dict, fingerprints_before: dict
+                                      ) -> tuple[set, set]:
     """After an incremental build: the household evidence of a load that was stored before under
-    the same fingerprint was kept (with the build that worked it out); every other load's was
-    worked out by this build. Returns (kept loads, loads worked out again)."""
+    the fingerprints it has now (its load's, and household_rows_logic) was kept, with the build
+    that worked it out; every other load's was worked out by this build. Returns (kept loads,
+    loads worked out again)."""
     kept, redone = set(), set()
     old = set().union(*observed_before.values())
-    hashes = load_hashes(w)
+    hashes = dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_load_inputs"))
+    logic, = {lv for (lv,) in w.query("SELECT DISTINCT logic_version FROM intermediate.int_household_observation_rows")}
     for load, invs in w.observed_by().items():
-        if load in observed_before and hashes_before.get(load) == hashes[load]:
+        if load in observed_before and fingerprints_before.get(load) == (hashes[load], logic):
             assert invs == observed_before[load], f"load {load}, unchanged, was worked out again"
             kept.add(load)
         else:
@@ -362,7 +367,7 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
     profiles_a, levelled_a = w.profiles(), w.levelled_by()
-    observed_a, hashes_a = w.observed_by(), load_hashes(w)
+    observed_a, hashes_a = w.observed_by(), observed_fingerprints(w)
     w.build()
     check_only_changed_pairs_compared(w, profiles_a, levelled_a)
     # only B's rows were worked out as household evidence; A's were kept
@@ -395,7 +400,7 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     before_move, homes_before_move = w.costed_by(), w.households_costed_by()
     eve_home_costs = w.household_costs(eve_home)
     later_load = w.load("a_later.csv")
-    observed_b, hashes_b = w.observed_by(), load_hashes(w)
+    observed_b, hashes_b = w.observed_by(), observed_fingerprints(w)
     w.build()
     kept, redone = check_only_changed_loads_observed(w, observed_b, hashes_b)
     assert b_load in kept and later_load in redone
@@ -411,7 +416,7 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
 
     # unload B: its records, the bridge and Fay leave; Fay's id is retired
     w.cli("unload", str(b_load), "--reason", REASON)
-    observed_c, hashes_c = w.observed_by(), load_hashes(w)
+    observed_c, hashes_c = w.observed_by(), observed_fingerprints(w)
     w.build()
     # B's evidence is gone with its rows; the other loads' was kept
     assert check_only_changed_loads_observed(w, observed_c, hashes_c) == ({a_load, later_load}, set())
@@ -589,7 +594,7 @@ def test_a_change_of_a_household_var_works_out_every_loads_household_evidence_ag
             given.clear()
         else:
             given["household_lookback_days"] = lookback
-        observed, hashes = w.observed_by(), load_hashes(w)
+        observed, hashes = w.observed_by(), observed_fingerprints(w)
         w.build()
         kept, again = check_only_changed_loads_observed(w, observed, hashes)
         assert again == redone and kept == loads - redone
