@@ -78,7 +78,7 @@ def _usage() -> tuple[float, int]:
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
-def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -> dict:
+def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None, slowest: int = 6) -> dict:
     from costcalc.ingest.landing import load_file
     from costcalc.transform.build import build
 
@@ -104,7 +104,7 @@ def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -
         out[f"{name}_s"] = round(time.perf_counter() - t0, 1)
         out[f"{name}_cpu_s"] = round(_usage()[0] - cpu0, 1)
         out[f"{name}_ok"] = result.success
-        out[f"{name}_slowest"] = bench_scale._slowest(target, 6)
+        out[f"{name}_slowest"] = bench_scale._slowest(target, slowest)
         if not result.success:
             out[f"{name}_failures"] = result.failures[:3]
 
@@ -130,7 +130,8 @@ def run_one(rows: int, extra: float, newer_extract: bool, threads: str | None) -
     return out
 
 
-def measure(rows: int, extra: float = 0.01, newer_extract: bool = False, threads: str | None = None) -> dict:
+def measure(rows: int, extra: float = 0.01, newer_extract: bool = False, threads: str | None = None,
+            slowest: int = 6) -> dict:
     """One size in a fresh process (run_one's figures as a dict); RuntimeError when it fails."""
     bench_scale.generate(rows)
     cmd = [sys.executable, __file__, "--child", "--rows", str(rows), "--extra", str(extra)]
@@ -138,6 +139,7 @@ def measure(rows: int, extra: float = 0.01, newer_extract: bool = False, threads
         cmd.append("--newer-extract")
     if threads:
         cmd += ["--threads", threads]
+    cmd += ["--slowest", str(slowest)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
     if proc.returncode != 0 or line is None:
@@ -151,14 +153,15 @@ def main() -> int:
     ap.add_argument("--extra", type=float, default=0.01, help="new rows as a share of --rows (default 0.01)")
     ap.add_argument("--newer-extract", action="store_true", help="the new file is a later extract")
     ap.add_argument("--threads", default=None, help="DuckDB threads for dbt (COSTCALC_DUCKDB_THREADS)")
+    ap.add_argument("--slowest", type=int, default=6, help="how many of each build's slowest dbt nodes to print")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.rows[0], args.extra, args.newer_extract, args.threads)))
+        print(json.dumps(run_one(args.rows[0], args.extra, args.newer_extract, args.threads, args.slowest)))
         return 0
     for rows in args.rows:
         try:
-            r = measure(rows, args.extra, args.newer_extract, args.threads)
+            r = measure(rows, args.extra, args.newer_extract, args.threads, args.slowest)
         except RuntimeError as exc:
             print(exc)
             continue

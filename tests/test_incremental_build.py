@@ -185,6 +185,20 @@ class Warehouse:
             (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
                 "SELECT household_id, service, service_type, month, cost, inputs_hash "
                 "FROM intermediate.int_household_cost_monthly"))
+        # the household evidence kept by load (less which build worked it out)
+        out["int_household_observation_rows"] = self.table(
+            "(SELECT load_id, record_key, schema_code, surname_norm, address_key, uprn_key, is_communal_address, "
+            "uprn, family_id, evidence_from, evidence_to, known_end, inputs_hash, logic_version "
+            "FROM intermediate.int_household_observation_rows) AS o")
+        out["int_household_observations"] = self.table("intermediate.int_household_observations")
+        return out
+
+    def observed_by(self) -> dict:
+        """load -> the build(s) that worked out its household evidence (int_household_observation_rows)."""
+        out: dict[int, set] = {}
+        for load, inv in self.query("SELECT DISTINCT load_id, observed_by_invocation FROM "
+                                    "intermediate.int_household_observation_rows"):
+            out.setdefault(load, set()).add(inv)
         return out
 
     def table_less(self, name: str, column: str) -> list:
@@ -293,6 +307,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
     assert set(w.recorded_by().values()) == after  # and every record worked out again
+    assert set().union(*w.observed_by().values()) == after  # and every load's household evidence worked out again
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -338,6 +353,33 @@ def stage_only(w: Warehouse, records_before: dict) -> set:
         - set(records_before.values())
 
 
+def observed_fingerprints(w: Warehouse) -> dict:
+    """load -> the fingerprints its stored household evidence was worked out under: the load's
+    (int_load_inputs) and household_rows_logic()."""
+    return {load: (h, logic) for load, h, logic in w.query(
+        "SELECT DISTINCT load_id, inputs_hash, logic_version FROM intermediate.int_household_observation_rows")}
+
+
+def check_only_changed_loads_observed(w: Warehouse, observed_before: dict, fingerprints_before: dict
+                                      ) -> tuple[set, set]:
+    """After an incremental build: the household evidence of a load that was stored before under
+    the fingerprints it has now (its load's, and household_rows_logic) was kept, with the build
+    that worked it out; every other load's was worked out by this build. Returns (kept loads,
+    loads worked out again)."""
+    kept, redone = set(), set()
+    old = set().union(*observed_before.values())
+    hashes = dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_load_inputs"))
+    logic, = {lv for (lv,) in w.query("SELECT DISTINCT logic_version FROM intermediate.int_household_observation_rows")}
+    for load, invs in w.observed_by().items():
+        if load in observed_before and fingerprints_before.get(load) == (hashes[load], logic):
+            assert invs == observed_before[load], f"load {load}, unchanged, was worked out again"
+            kept.add(load)
+        else:
+            assert len(invs) == 1 and not invs & old, f"load {load}, new or changed, was not worked out"
+            redone.add(load)
+    return kept, redone
+
+
 def client_of(w: Warehouse, source_file: str, row: int) -> str:
     return w.query(f"SELECT client_id FROM marts.client_record_links WHERE source_file = '{source_file}' "
                    f"AND source_row = {row}")[0][0]
@@ -348,8 +390,10 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     w = warehouses("incremental")
 
     # A: the first build is a full one (nothing stored yet)
-    w.load("a.csv")
+    a_load = w.load("a.csv")
     w.build()
+    observed_a = w.observed_by()
+    assert set(observed_a) == {a_load}
     check_incremental_equals_full(w)
     first_build = w.costed_by()
     first_households = w.households_costed_by()
@@ -365,11 +409,14 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
     profiles_a, levelled_a, records_a = w.profiles(), w.levelled_by(), w.recorded_by()
+    observed_a, hashes_a = w.observed_by(), observed_fingerprints(w)
     w.build()
     # only B's records (new natural keys) were worked out; A's were kept
     assert records_worked_out(w, records_a) == w.record_keys_of("b.csv")
     assert len(w.record_keys_of("b.csv")) == 3 and set(records_a) < set(w.recorded_by())
     check_only_changed_pairs_compared(w, profiles_a, levelled_a)
+    # only B's rows were worked out as household evidence; A's were kept
+    assert check_only_changed_loads_observed(w, observed_a, hashes_a) == ({a_load}, {b_load})
     costed = w.costed_by()
     touched = {c for c, inv in costed.items() if inv != first_build.get(c)}
     # only what changed was costed again: Ann (a new record; her ongoing A1 also runs to the
@@ -398,7 +445,8 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     before_move, homes_before_move = w.costed_by(), w.households_costed_by()
     eve_home_costs = w.household_costs(eve_home)
     records_b = w.recorded_by()
-    w.load("a_later.csv")
+    later_load = w.load("a_later.csv")
+    observed_b, hashes_b = w.observed_by(), observed_fingerprints(w)
     # a build stops right after staging (int_source_rows rebuilt, int_records not): the next build
     # stages nothing more, and must still work out again the records the new rows belong to
     staged_by_partial = stage_only(w, records_b)
@@ -411,6 +459,8 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     assert len(by) == 1 and not by & staged_by_partial and set(w.query(
         "SELECT DISTINCT staged_by_invocation FROM intermediate.int_source_rows "
         "WHERE source_file = 'a_later.csv'")) == {(inv,) for inv in staged_by_partial}
+    kept, redone = check_only_changed_loads_observed(w, observed_b, hashes_b)
+    assert b_load in kept and later_load in redone
     assert client_of(w, "a.csv", 4) != client_of(w, "a.csv", 5)
     # Ben moved: his and Eve's costs were not computed again, but their household's were, for it lost his
     # months after the move to his new household
@@ -425,10 +475,14 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # staging forgot B's rows; the next build must still forget B's records, and keep every other
     records_c, b_records = w.recorded_by(), w.record_keys_of("b.csv")
     w.cli("unload", str(b_load), "--reason", REASON)
+    observed_c, hashes_c = w.observed_by(), observed_fingerprints(w)
     stage_only(w, records_c)
     assert not w.record_keys_of("b.csv")
     w.build()
     assert w.recorded_by() == {k: inv for k, inv in records_c.items() if k not in b_records}
+    # B's household evidence is gone with its rows; the other loads' was kept
+    assert check_only_changed_loads_observed(w, observed_c, hashes_c) == ({a_load, later_load}, set())
+    assert b_load not in w.observed_by()
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("fresh_d"), ["a.csv", "a_later.csv"])
 
@@ -578,7 +632,8 @@ def test_switching_the_first_name_conflict_between_builds_reuses_the_levels_and_
         check_incremental_equals_full(w)
 
 
-RB01_HEADER = ["housing_benefit_claim_reference_number", "claimants_postcode", "claimants_surname",
+RB01_HEADER = ["housing_benefit_claim_reference_number", "claimants_address_line_1", "claimants_postcode",
+               "claimants_surname",
                "claimants_first_forename", "claimants_date_of_birth", "hb_claim_entitlement_start_date",
                "snapshot_date", "weekly_housing_benefit_entitlement"]
 
@@ -596,10 +651,10 @@ def test_a_late_earlier_snapshot_of_a_claim_and_its_unload_stage_the_claims_othe
         path = w.files / name
         with open(path, "w", newline="", encoding="utf-8") as fh:
             # HB7 has no entitlement start date: its start is its earliest snapshot
-            csv.writer(fh).writerows([RB01_HEADER, ["HB7", "TW3 1AB", "Adams", "Ann", "01/01/1970", "", snapshot, "80"],
-                                      ["HB8", "TW9 1AA", "Khan", "Eve", "05/05/1960", "01/01/2023", snapshot, "60"],
+            csv.writer(fh).writerows([RB01_HEADER, ["HB7", "1 High Street", "TW3 1AB", "Adams", "Ann", "01/01/1970", "", snapshot, "80"],
+                                      ["HB8", "3 Mill Lane", "TW9 1AA", "Khan", "Eve", "05/05/1960", "01/01/2023", snapshot, "60"],
                                       # Ann's second claim: a candidate pair for matching to compare
-                                      ["HB9", "TW3 1AB", "Adams", "Anne", "01/01/1970", "01/02/2024", snapshot, "20"]])
+                                      ["HB9", "1 High Street", "TW3 1AB", "Adams", "Anne", "01/01/1970", "01/02/2024", snapshot, "20"]])
         with w.engine.selected():
             res = load_file(w.path, path, schema="RB01", file_type="housing_benefit")
         assert res.status == "loaded", res.message
@@ -627,3 +682,40 @@ def test_a_late_earlier_snapshot_of_a_claim_and_its_unload_stage_the_claims_othe
     assert [str(d) for d in claim("HB7")] == ["2024-03-31", "2024-03-31"]
     assert [str(d) for d in claim("HB8")] == ["2023-01-01", "2024-03-31"]
     check_incremental_equals_full(w)
+
+
+def test_a_change_of_a_household_var_works_out_every_loads_household_evidence_again(
+        warehouses, project, monkeypatch):
+    """int_household_observation_rows keeps each load's household evidence under an MD5 of
+    household_observation_rows() as compiled (household_rows_logic), which holds the household
+    vars it reads: household_lookback_days given with --vars works out every load's rows again
+    (with the new evidence dates) and the build equals a full refresh; a build with the same vars
+    keeps them all; going back to the default works them all out again."""
+    from costcalc.transform import build as build_module
+
+    project_args = build_module.dbt_project_args
+    given: dict = {}
+    monkeypatch.setattr(build_module, "dbt_project_args", lambda target_path=None, extra_vars=None: project_args(
+        target_path, {**given, **(extra_vars or {})}))
+    w = warehouses("hhvars")
+    loads = {w.load("a.csv"), w.load("b.csv")}
+    w.build()
+
+    def evidence_from() -> dict:
+        return dict(w.query("SELECT record_key, evidence_from FROM intermediate.int_household_observation_rows"))
+
+    default_from = evidence_from()
+    for lookback, redone in ((30, loads), (30, set()), (None, loads)):
+        if lookback is None:
+            given.clear()
+        else:
+            given["household_lookback_days"] = lookback
+        observed, hashes = w.observed_by(), observed_fingerprints(w)
+        w.build()
+        kept, again = check_only_changed_loads_observed(w, observed, hashes)
+        assert again == redone and kept == loads - redone
+        if lookback == 30:  # a year of look-back became 30 days (no residence schema here)
+            assert all((default_from[k] - v).days == 30 - 365 for k, v in evidence_from().items())
+        else:
+            assert evidence_from() == default_from
+        check_incremental_equals_full(w)

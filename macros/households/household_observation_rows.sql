@@ -13,8 +13,13 @@
       - uprn_key: the key the address is looked up by in the gazetteer
         (macros/households/household_uprn_key.sql);
       - uprn, family_id: columns named in vars household_uprn_columns and
-        household_family_columns, where the schema has one. -#}
-{% macro household_observation_rows() %}
+        household_family_columns, where the schema has one.
+      - load_id: the load the row came in (int_household_observation_rows
+        keeps these rows between builds by load).
+    `loads_kept`: the name of a relation (a CTE) with a column load_id; the
+    rows of those loads are left out (the loads whose rows are kept already).
+    household_rows_logic() is an MD5 of this macro as compiled without it. -#}
+{% macro household_observation_rows(loads_kept=none) %}
 {%- set residence = household_setting('household_residence_schemas') %}
 {%- for code, s in costcalc_person_schemas().items() %}
 {%- set names = s['columns'] | map(attribute='name') | list %}
@@ -22,6 +27,7 @@
 {%- set family = (household_setting('household_family_columns') | select('in', names) | list) %}
 {%- set seen = "coalesce(stg.extract_date, cast(stg.loaded_at as date))" %}
 select
+    stg.load_id,
     stg.record_key,
     stg.schema_code,
     stg.surname_norm,
@@ -42,6 +48,11 @@ select
 from {{ ref('stg_' ~ s['table']) }} as stg
 inner join {{ source('raw', s['table']) }} as r
     on r._load_id = stg.load_id and r._source_row = stg.source_row
+{%- if loads_kept is not none %}
+where
+    not exists (select 1 from {{ loads_kept }} as kept where kept.load_id = stg.load_id)
+    and not exists (select 1 from {{ loads_kept }} as kept where kept.load_id = r._load_id)
+{%- endif %}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
 {% endmacro %}

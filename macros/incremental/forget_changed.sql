@@ -10,8 +10,11 @@
     model's one transaction; if a build stops between them, the next build
     finds those keys without rows and works them out then. The model names
     the inputs model in a `depends_on` comment (dbt finds refs there, not in
-    a hook). -#}
-{% macro forget_changed(this_relation, inputs, key='client_id') -%}
+    a hook).
+    `logic` (int_household_observation_rows: household_rows_logic()): the
+    fingerprint of how the model works its rows out, stored in its column
+    logic_version; the rows stored under another are deleted as well. -#}
+{% macro forget_changed(this_relation, inputs, key='client_id', logic=none) -%}
     {%- if is_incremental() -%}
     delete from {{ this_relation }}
     where not exists (
@@ -19,5 +22,8 @@
         where inputs.{{ key }} = {{ this_relation.identifier }}.{{ key }}
           and inputs.inputs_hash = {{ this_relation.identifier }}.inputs_hash
     )
+    {%- if logic is not none %}
+        or {{ this_relation.identifier }}.logic_version <> '{{ logic }}'
+    {%- endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -5,11 +5,25 @@
 -- (int_gazetteer_addresses), else where its address is known (from rows that
 -- carry one) to have exactly one UPRN; else 'A:' + the address key (postcode
 -- and first line). uprn_source says which ('row', 'gazetteer', 'address' or
--- NULL). Personal data: this
--- model stays in the intermediate schema; the marts carry only ids.
+-- NULL). The per-row work (address keys, evidence dates) is kept between
+-- builds by load in int_household_observation_rows; this model only joins.
+-- Personal data: this model stays in the intermediate schema; the marts
+-- carry only ids.
 with rows_seen as (
 
-    {{ household_observation_rows() }}
+    select
+        record_key,
+        schema_code,
+        surname_norm,
+        address_key,
+        uprn_key,
+        is_communal_address,
+        uprn,
+        family_id,
+        evidence_from,
+        evidence_to,
+        known_end
+    from {{ ref('int_household_observation_rows') }}
 
 ),
 
