@@ -560,7 +560,7 @@ def test_switching_the_first_name_conflict_between_builds_reuses_the_levels_and_
 # The pathways cohorts (docs/pathways.md) kept between builds: Ann (50 in December 2023, alone) enters
 # TA on 10 December 2023; Ida and Jon (45-54, alone) were in the data then: her comparison, each
 # weighing 1/2; Kim's record starts the data (January 2022), so Ann's 12-month window is complete
-PW = [gs("W1", "Ida", "Irving", "01/01/1975", "TW1 1AA", "01/01/2023", "31/12/2023", 30, address="1 Ash Road"),
+PW = [gs("W1", "Ida", "Irving", "01/01/1975", "TW1 1AA", "01/01/2023", "31/03/2024", 30, address="1 Ash Road"),
       gs("W2", "Jon", "Jarvis", "02/02/1976", "TW1 2AA", "01/06/2023", "31/01/2024", 40, address="2 Ash Road"),
       gs("W3", "Kim", "Kerr", "03/03/1974", "TW1 3AA", "01/01/2022", "30/06/2023", 50, address="4 Bay Road"),
       gs("W4", "Ann", "Ames", "05/05/1973", "TW1 4AA", "01/01/2023", "30/11/2023", 60, address="6 Cob Road")]
@@ -569,7 +569,8 @@ PW_TA1 = [["T1", "Room 1, Park Lodge", "UB3 4DD", "Ann", "Ames", "05/05/1973", "
 # a new person in the data in December 2023 in Ida's and Jon's stratum: their weights fall to 1/3,
 # although nothing of theirs changed
 PW_B = [gs("W5", "Lou", "Lamb", "04/04/1977", "TW1 5AA", "01/11/2023", "31/12/2023", 20, address="8 Dee Road")]
-# Jon placed in February 2024: a new entry month (everyone is worked out again) and he leaves the comparison
+# Jon placed in February 2024: a new entry month (everyone is worked out again) and he leaves the comparison;
+# Ida, in the data then, is his comparison (both windows complete: the data starts in January 2022)
 PW_TA2 = [*PW_TA1, ["T2", "Room 2, Park Lodge", "UB3 4DD", "Jon", "Jarvis", "02/02/1976", "15/02/2024", "31/03/2024",
                     "350", "Hostel"]]
 EXTRACT.update({"pw.csv": dt.date(2024, 1, 31), "pw_ta1.csv": dt.date(2024, 1, 31), "pw_b.csv": dt.date(2024, 2, 29),
@@ -617,6 +618,7 @@ def test_pathways_cohort_kept_by_client_equals_a_full_build_when_strata_and_entr
     assert not set().union(*after.values()) & set().union(*evaluated.values())
     assert w.query(f"SELECT DISTINCT cohort_group FROM marts.fct_pathways_cohort WHERE unit_id = '{jon}' "
                    "AND level = 'client'") == [("TA entrants",)]
-    assert w.weights(ida) == w.weights(lou) == {(12, "2023-12-01"): 0.5}
+    assert w.weights(lou) == {(12, "2023-12-01"): 0.5}
+    assert w.weights(ida) == {(12, "2023-12-01"): 0.5, (12, "2024-02-01"): 1.0, (24, "2024-02-01"): 1.0}
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("pw_fresh_c"), ["pw.csv", "pw_ta1.csv", "pw_b.csv", "pw_ta2.csv"])
