@@ -74,10 +74,11 @@ client_months as (
         on uses.start_date <= reference_months.reference_month_end
         and coalesce(uses.end_date, uses.start_date) >= reference_months.reference_month
     inner join evaluated on evaluated.client_id = uses.client_id
-    where not exists (
-        select 1 from entrants
-        where entrants.client_id = uses.client_id
-    )
+    where
+        not exists (
+            select 1 from entrants
+            where entrants.client_id = uses.client_id
+        )
 
     union all
 

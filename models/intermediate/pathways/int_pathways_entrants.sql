@@ -16,24 +16,27 @@ with windows as (
 
 ),
 
+earliest as (
+
+    -- the earliest start of a service-use record within the month spine
+    select min(uses.start_date) as first_day
+    from {{ ref('fct_service_use') }} as uses
+    where
+        uses.start_date >= (select min(spine.month_start) from {{ ref('int_months') }} as spine)
+        and uses.start_date <= (select max(spine.month_end) from {{ ref('int_months') }} as spine)
+
+),
+
 data_start as (
 
     {%- if data_start is not none %}
     select cast('{{ data_start }}' as date) as first_month
     {%- else %}
-    -- the month of the earliest service-use record in the warehouse (within the month
-    -- spine): the month holding the earliest start, found with one join of a single
-    -- day, not by joining every record to its month (1.8 s at 300k rows)
+    -- the month of the earliest service-use record in the warehouse: the month holding the
+    -- earliest start, one day joined to the spine, not every record (1.8 s at 300k rows)
     select min(months.month_start) as first_month
     from {{ ref('int_months') }} as months
-    inner join (
-        select min(uses.start_date) as first_day
-        from {{ ref('fct_service_use') }} as uses
-        where
-            uses.start_date >= (select min(spine.month_start) from {{ ref('int_months') }} as spine)
-            and uses.start_date <= (select max(spine.month_end) from {{ ref('int_months') }} as spine)
-    ) as earliest
-        on earliest.first_day between months.month_start and months.month_end
+    inner join earliest on earliest.first_day between months.month_start and months.month_end
     {%- endif %}
 
 )
