@@ -28,7 +28,10 @@ blocking value over the skew limit with a new record (pairs of old records
 leave the comparison) and unloads it again (they come back). A third switches
 costcalc.yml's matching.first_name_conflict between builds: no pair is
 compared again, and each incremental build equals a full refresh. A fourth
-checks the grain test of the stored costs.
+checks the grain test of the stored costs. A fifth checks the pathways cohort
+(fct_pathways_cohort; its per-client part kept in int_pathways_client_months):
+a new person in a stratum works out only that person and changes the weights
+of clients not worked out again; a new entry month works out everyone.
 """
 
 from __future__ import annotations
