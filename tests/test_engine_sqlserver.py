@@ -173,11 +173,13 @@ def test_the_at_risk_models_compile_for_sqlserver(compiled):
 def test_the_pathways_models_compile_for_sql_server(compiled):
     """docs/pathways.md: the cohorts, the use before entry and the aggregate, as T-SQL
     with no boolean literals (flags are bits there)."""
-    for name in ("int_pathways_entries", "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta"):
+    for name in ("int_pathways_entries", "int_pathways_entrants", "int_pathways_client_inputs",
+                 "int_pathways_client_months", "fct_pathways_cohort", "fct_pathways_before_ta", "rpt_pathways_into_ta"):
         assert name in compiled.compiled, name
         tree = [t for t in sqlglot.parse(compiled.compiled[name], read="tsql") if t is not None]
         assert tree and [b.sql() for t in tree for b in t.find_all(sqlglot.exp.Boolean)] == [], name
-    assert re.search(r"dateadd\s*\(\s*month", compiled.compiled["fct_pathways_cohort"], re.I)  # T-SQL's own
+    # the windows' dates (int_pathways_entrants, which fct_pathways_cohort reads): T-SQL's own
+    assert re.search(r"dateadd\s*\(\s*month", compiled.compiled["int_pathways_entrants"], re.I)
 
 
 def test_setup_roles_gives_caseworkers_the_match_evidence_and_analysts_none():

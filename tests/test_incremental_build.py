@@ -32,7 +32,10 @@ blocking value over the skew limit with a new record (pairs of old records
 leave the comparison) and unloads it again (they come back). A third switches
 costcalc.yml's matching.first_name_conflict between builds: no pair is
 compared again, and each incremental build equals a full refresh. A fourth
-checks the grain test of the stored costs.
+checks the grain test of the stored costs. A fifth checks the pathways cohort
+(fct_pathways_cohort; its per-client part kept in int_pathways_client_months):
+a new person in a stratum works out only that person and changes the weights
+of clients not worked out again; a new entry month works out everyone.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ from helpers.engines import Engine
 REPO = Path(__file__).resolve().parents[1]
 HEADER = ["extref", "postcode", "address1", "ni", "nhsno", "firstname", "surname", "dob", "startdate", "enddate",
           "cost", "costfrequency", "servicedesc"]
+TA_HEADER = ["pin", "address1", "postcode", "firstname", "surname", "dob", "startdate", "enddate", "cost", "proptype"]
+TA_FILES = {"pw_ta1.csv", "pw_ta2.csv"}
 REASON = "Loaded into the wrong provider folder, ticket 5120"
 rng = random.Random(14)
 NHS = matchgen.valid_nhs(rng)
@@ -111,7 +116,7 @@ ROWS = {"a.csv": A, "b.csv": B, "a_later.csv": A_LATER, "e.csv": E}
 
 MARTS = ["client_record_links", "fct_service_use", "fct_cost_monthly", "dim_client", "fct_client_membership",
          "rpt_spend_by_client", "rpt_spend_by_service", "rpt_client_breakdown", "rpt_ta_vs_population",
-         "fct_household_membership", "dim_household", "fct_household_cost_monthly"]
+         "fct_household_membership", "dim_household", "fct_household_cost_monthly", "fct_pathways_cohort"]
 
 
 @pytest.fixture
@@ -136,11 +141,13 @@ class Warehouse:
 
     def load(self, name: str) -> int:
         path = self.files / name
+        schema, file_type, header = ("H01A", "temporary_accommodation", TA_HEADER) if name in TA_FILES else (
+            "GS00", "general_service", HEADER)
         if not path.exists():
             with open(path, "w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh).writerows([HEADER, *ROWS[name]])
+                csv.writer(fh).writerows([header, *ROWS[name]])
         with self.engine.selected():
-            res = load_file(self.path, path, schema="GS00", file_type="general_service", extract_date=EXTRACT[name])
+            res = load_file(self.path, path, schema=schema, file_type=file_type, extract_date=EXTRACT[name])
         assert res.status == "loaded", res.message
         return res.load_id
 
@@ -181,6 +188,10 @@ class Warehouse:
         for name, written_by in (("int_source_rows", "staged_by_invocation"),
                                  ("int_records", "recorded_by_invocation")):
             out[name] = self.table_less(f"intermediate.{name}", written_by)
+        out["int_pathways_client_months"] = sorted(  # less which build worked them out
+            ((c, str(m), e, a, t, h) for c, m, e, a, t, h in self.query(
+                "SELECT client_id, reference_month, is_entrant, age_band, household_type, inputs_hash "
+                "FROM intermediate.int_pathways_client_months")), key=repr)
         out["int_household_cost_monthly"] = sorted(
             (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
                 "SELECT household_id, service, service_type, month, cost, inputs_hash "
@@ -243,6 +254,39 @@ class Warehouse:
                 "SELECT household_id, service, service_type, month, cost FROM marts.fct_household_cost_monthly"):
             costs.setdefault(household, []).append((service, st, str(month), round(float(cost), 6)))
         return {frozenset(held): sorted(costs.get(household, [])) for household, held in members.items()}
+
+    def cohort(self) -> list:
+        """fct_pathways_cohort with each unit as the source rows it holds (a client) or as the
+        set of its members (a household), not by id: a fresh warehouse may number them otherwise."""
+        rows: dict[str, set] = {}
+        for f, r, client in self.query("SELECT source_file, source_row, client_id FROM marts.client_record_links"):
+            rows.setdefault(client, set()).add((f, r))
+        members: dict[str, set] = {}
+        for household, client in self.query("SELECT household_id, client_id FROM marts.fct_household_membership"):
+            members.setdefault(household, set()).add(frozenset(rows[client]))
+        out = []
+        for r in self.table("marts.fct_pathways_cohort"):
+            level, unit = r[0], r[6]
+            held = frozenset(rows[unit]) if level == "client" else frozenset(members[unit])
+            out.append(r[:6] + (held,) + r[7:])
+        return sorted(out, key=repr)
+
+    def weights(self, client: str) -> dict:
+        """(window, reference month) -> the client's weight in fct_pathways_cohort."""
+        return {(w, str(m)): round(float(x), 6) for w, m, x in self.query(
+            "SELECT window_months, reference_month, weight FROM marts.fct_pathways_cohort "
+            f"WHERE level = 'client' AND unit_id = '{client}'")}
+
+    def pathways_evaluated_by(self) -> dict:
+        """client -> the build(s) that worked out their stored pathways rows (int_pathways_client_months)."""
+        out: dict[str, set] = {}
+        for client, inv in self.query("SELECT DISTINCT client_id, evaluated_by_invocation FROM "
+                                      "intermediate.int_pathways_client_months"):
+            out.setdefault(client, set()).add(inv)
+        return out
+
+    def pathways_inputs(self) -> dict:
+        return dict(self.query("SELECT client_id, inputs_hash FROM intermediate.int_pathways_client_inputs"))
 
     def households_of(self, client: str) -> set:
         return {h for (h,) in self.query("SELECT household_id FROM marts.fct_household_membership "
@@ -308,6 +352,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
     assert set(w.recorded_by().values()) == after  # and every record worked out again
     assert set().union(*w.observed_by().values()) == after  # and every load's household evidence worked out again
+    assert set().union(*w.pathways_evaluated_by().values()) == after  # and every client's pathways rows
     for name in incremental:
         assert incremental[name] == full[name], f"{name} differs between the incremental and the full build"
     return full
@@ -319,6 +364,7 @@ def check_same_people_as_fresh(w: Warehouse, fresh: Warehouse, files: list[str])
     fresh.build(full_refresh=True)
     assert w.people() == fresh.people()
     assert w.households() == fresh.households()
+    assert w.cohort() == fresh.cohort()
 
 
 def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, levelled_before: dict) -> None:
@@ -719,3 +765,70 @@ def test_a_change_of_a_household_var_works_out_every_loads_household_evidence_ag
         else:
             assert evidence_from() == default_from
         check_incremental_equals_full(w)
+
+
+# The pathways cohorts (docs/pathways.md) kept between builds: Ann (50 in December 2023, alone) enters
+# TA on 10 December 2023; Ida and Jon (45-54, alone) were in the data then: her comparison, each
+# weighing 1/2; Kim's record starts the data (January 2022), so Ann's 12-month window is complete
+PW = [gs("W1", "Ida", "Irving", "01/01/1975", "TW1 1AA", "01/01/2023", "31/03/2024", 30, address="1 Ash Road"),
+      gs("W2", "Jon", "Jarvis", "02/02/1976", "TW1 2AA", "01/06/2023", "31/01/2024", 40, address="2 Ash Road"),
+      gs("W3", "Kim", "Kerr", "03/03/1974", "TW1 3AA", "01/01/2022", "30/06/2023", 50, address="4 Bay Road"),
+      gs("W4", "Ann", "Ames", "05/05/1973", "TW1 4AA", "01/01/2023", "30/11/2023", 60, address="6 Cob Road")]
+PW_TA1 = [["T1", "Room 1, Park Lodge", "UB3 4DD", "Ann", "Ames", "05/05/1973", "10/12/2023", "31/01/2024", "350",
+           "Hostel"]]
+# a new person in the data in December 2023 in Ida's and Jon's stratum: their weights fall to 1/3,
+# although nothing of theirs changed
+PW_B = [gs("W5", "Lou", "Lamb", "04/04/1977", "TW1 5AA", "01/11/2023", "31/12/2023", 20, address="8 Dee Road")]
+# Jon placed in February 2024: a new entry month (everyone is worked out again) and he leaves the comparison;
+# Ida, in the data then, is his comparison (both windows complete: the data starts in January 2022)
+PW_TA2 = [*PW_TA1, ["T2", "Room 2, Park Lodge", "UB3 4DD", "Jon", "Jarvis", "02/02/1976", "15/02/2024", "31/03/2024",
+                    "350", "Hostel"]]
+EXTRACT.update({"pw.csv": dt.date(2024, 1, 31), "pw_ta1.csv": dt.date(2024, 1, 31), "pw_b.csv": dt.date(2024, 2, 29),
+                "pw_ta2.csv": dt.date(2024, 3, 31)})
+ROWS.update({"pw.csv": PW, "pw_ta1.csv": PW_TA1, "pw_b.csv": PW_B, "pw_ta2.csv": PW_TA2})
+
+
+def test_pathways_cohort_kept_by_client_equals_a_full_build_when_strata_and_entry_months_change(
+        warehouses, project):
+    """int_pathways_client_months keeps each client's months in the data, age band and household
+    type; fct_pathways_cohort works the strata and weights out in full from them. A new person in a
+    stratum changes the weights of clients not worked out again; a new entry month works out
+    everyone again. After each build: equal to a full refresh and to a fresh warehouse."""
+    w = warehouses("pathways")
+    w.load("pw.csv")
+    w.load("pw_ta1.csv")
+    w.build()
+    check_incremental_equals_full(w)
+    ann, ida, jon = client_of(w, "pw.csv", 5), client_of(w, "pw.csv", 2), client_of(w, "pw.csv", 3)
+    assert w.query(f"SELECT cohort_group FROM marts.fct_pathways_cohort WHERE unit_id = '{ann}' "
+                   "AND window_months = 12 AND level = 'client'") == [("TA entrants",)]
+    assert w.weights(ida) == w.weights(jon) == {(12, "2023-12-01"): 0.5}
+    check_same_people_as_fresh(w, warehouses("pw_fresh_a"), ["pw.csv", "pw_ta1.csv"])
+
+    # a new person in Ida's and Jon's stratum: only Lou is worked out; their weights change
+    evaluated, inputs = w.pathways_evaluated_by(), w.pathways_inputs()
+    w.load("pw_b.csv")
+    w.build()
+    lou = client_of(w, "pw_b.csv", 2)
+    after = w.pathways_evaluated_by()
+    new_inputs = w.pathways_inputs()
+    for client, inv in after.items():  # kept exactly when the client's fingerprint is the same
+        assert (inv == evaluated.get(client)) == (inputs.get(client) == new_inputs[client]), client
+    assert after[ida] == evaluated[ida] and after[jon] == evaluated[jon] and after[ann] == evaluated[ann]
+    assert after[lou] != evaluated[ida]
+    assert w.weights(ida) == w.weights(jon) == w.weights(lou) == {(12, "2023-12-01"): round(1 / 3, 6)}
+    check_incremental_equals_full(w)
+    check_same_people_as_fresh(w, warehouses("pw_fresh_b"), ["pw.csv", "pw_ta1.csv", "pw_b.csv"])
+
+    # Jon enters TA in February 2024: a new entry month, everyone is worked out again
+    evaluated = w.pathways_evaluated_by()
+    w.load("pw_ta2.csv")
+    w.build()
+    after = w.pathways_evaluated_by()
+    assert not set().union(*after.values()) & set().union(*evaluated.values())
+    assert w.query(f"SELECT DISTINCT cohort_group FROM marts.fct_pathways_cohort WHERE unit_id = '{jon}' "
+                   "AND level = 'client'") == [("TA entrants",)]
+    assert w.weights(lou) == {(12, "2023-12-01"): 0.5}
+    assert w.weights(ida) == {(12, "2023-12-01"): 0.5, (12, "2024-02-01"): 1.0, (24, "2024-02-01"): 1.0}
+    check_incremental_equals_full(w)
+    check_same_people_as_fresh(w, warehouses("pw_fresh_c"), ["pw.csv", "pw_ta1.csv", "pw_b.csv", "pw_ta2.csv"])

@@ -17,56 +17,16 @@
 -- weighs (entrants in the stratum) / (comparison units in the stratum), so the
 -- comparison group counts as many as the entrants in every stratum it matches.
 -- Individual-level pseudonymous (client and household ids): not for publication.
-{%- set data_start = var('pathways_data_start', none) %}
-{%- if data_start is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-01$', data_start | string) %}
-    {{ exceptions.raise_compiler_error("var pathways_data_start must be the first day of a month, yyyy-mm-01, not " ~ data_start) }}
-{%- endif %}
-with entries as (
+--
+-- Where it is computed (docs/pathways.md): the entrants and their windows in
+-- int_pathways_entrants; each client's months in the data, age band and
+-- household type in int_pathways_client_months, kept between builds and worked
+-- out again only for clients whose inputs changed; the households, the strata
+-- and the weights (which depend on everyone) here, in full, every build.
+with entrants as (
 
-    select * from {{ ref('int_pathways_entries') }}
-
-),
-
-windows as (
-
-    {{ pathways_windows() }}
-
-),
-
-data_start as (
-
-    {%- if data_start is not none %}
-    select cast('{{ data_start }}' as date) as first_month
-    {%- else %}
-    -- the month of the earliest service-use record in the warehouse
-    select min(months.month_start) as first_month
-    from {{ ref('fct_service_use') }} as uses
-    inner join {{ ref('int_months') }} as months
-        on uses.start_date between months.month_start and months.month_end
-    {%- endif %}
-
-),
-
-entrants as (
-
-    select
-        entries.level,
-        windows.window_months,
-        entries.unit_id,
-        entries.entry_date,
-        entries.entry_month as reference_month,
-        cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date) as window_from,
-        cast({{ dbt.dateadd('day', -1, 'entries.entry_month') }} as date) as window_to,
-        case
-            when
-                cast({{ dbt.dateadd('month', '-1 * windows.window_months', 'entries.entry_month') }} as date)
-                >= data_start.first_month
-                then 1
-            else 0
-        end as window_complete
-    from entries
-    cross join windows
-    cross join data_start
+    -- each entry and window, with whether the window is complete (int_pathways_entrants)
+    select * from {{ ref('int_pathways_entrants') }}
 
 ),
 
@@ -85,67 +45,35 @@ reference_months as (
 
 ),
 
+client_months as (
+
+    -- each client's entry month and the reference months they were in the data in, with
+    -- their age band and household type then: kept between builds (int_pathways_client_months)
+    select client_id, reference_month, is_entrant, age_band, household_type
+    from {{ ref('int_pathways_client_months') }}
+    where reference_month is not null
+
+),
+
 client_candidates as (
 
     -- never in temporary accommodation, with a record overlapping the reference month (as an
     -- entrant's placement does)
-    select distinct
+    select
         reference_months.window_months,
         reference_months.reference_month,
         reference_months.window_from,
         reference_months.window_to,
-        uses.client_id
+        client_months.client_id
     from reference_months
-    inner join {{ ref('fct_service_use') }} as uses
-        on uses.start_date <= reference_months.reference_month_end
-        and coalesce(uses.end_date, uses.start_date) >= reference_months.reference_month
-    left join entries
-        on entries.level = 'client'
-        and entries.unit_id = uses.client_id
-    where reference_months.level = 'client' and entries.unit_id is null
+    inner join client_months on client_months.reference_month = reference_months.reference_month
+    where reference_months.level = 'client' and client_months.is_entrant = 0
 
 ),
 
 client_units as (
 
     {{ pathways_cohort_units('client', 'client_id', 'client_candidates') }}
-
-),
-
-client_days as (
-
-    select distinct client_id, reference_month from client_units
-
-),
-
-client_households as (
-
-    {{ pathways_household_on('client_days', 'reference_month', ['client_id', 'reference_month']) }}
-
-),
-
-latest_dob as (
-
-    select client_id, dob from {{ ref('int_client_birth_dates') }}
-
-),
-
-client_keys as (
-
-    select
-        client_days.client_id,
-        client_days.reference_month,
-        coalesce(age_bands.age_band, 'Unknown') as age_band,
-        {{ pathways_household_type('household') }} as household_type
-    from client_days
-    inner join client_households
-        on client_households.client_id = client_days.client_id
-        and client_households.reference_month = client_days.reference_month
-    left join {{ ref('dim_household') }} as household on household.household_id = client_households.household_id
-    left join latest_dob on latest_dob.client_id = client_days.client_id
-    left join {{ ref('age_bands') }} as age_bands
-        on {{ years_between('latest_dob.dob', 'client_days.reference_month') }}
-        between age_bands.min_age and age_bands.max_age
 
 ),
 
@@ -190,7 +118,7 @@ units as (
         client_keys.age_band,
         client_keys.household_type
     from client_units
-    inner join client_keys
+    inner join client_months as client_keys
         on client_keys.client_id = client_units.client_id
         and client_keys.reference_month = client_units.reference_month
 
