@@ -12,8 +12,8 @@
 -- that are new, and forgets the loads that are gone (docs/scale.md,
 -- "Incremental builds").
 {%- set across_loads = [] %}
-{%- for code, s in costcalc_person_schemas().items() %}
-    {%- if '_over_key' in tojson(s.get('service_use') or {}) %}{% do across_loads.append(code) %}{% endif %}
+{%- for code, s in costcalc_person_schemas().items() if '_over_key' in tojson(s.get('service_use') or {}) %}
+{%- do across_loads.append(code) %}
 {%- endfor %}
 with loads as (
 
