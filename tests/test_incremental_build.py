@@ -206,11 +206,7 @@ class Warehouse:
 
     def observed_by(self) -> dict:
         """load -> the build(s) that worked out its household evidence (int_household_observation_rows)."""
-        out: dict[int, set] = {}
-        for load, inv in self.query("SELECT DISTINCT load_id, observed_by_invocation FROM "
-                                    "intermediate.int_household_observation_rows"):
-            out.setdefault(load, set()).add(inv)
-        return out
+        return self.written_by("int_household_observation_rows", "load_id", "observed_by_invocation")
 
     def table_less(self, name: str, column: str) -> list:
         """The rows of ``name`` (schema.table) without ``column`` (which build wrote them)."""
@@ -279,11 +275,7 @@ class Warehouse:
 
     def pathways_evaluated_by(self) -> dict:
         """client -> the build(s) that worked out their stored pathways rows (int_pathways_client_months)."""
-        out: dict[str, set] = {}
-        for client, inv in self.query("SELECT DISTINCT client_id, evaluated_by_invocation FROM "
-                                      "intermediate.int_pathways_client_months"):
-            out.setdefault(client, set()).add(inv)
-        return out
+        return self.written_by("int_pathways_client_months", "client_id", "evaluated_by_invocation")
 
     def pathways_inputs(self) -> dict:
         return dict(self.query("SELECT client_id, inputs_hash FROM intermediate.int_pathways_client_inputs"))
@@ -306,21 +298,20 @@ class Warehouse:
         """profile key -> its fingerprint (int_match_profiles.match_fp)."""
         return dict(self.query("SELECT profile_key, match_fp FROM intermediate.int_match_profiles"))
 
+    def written_by(self, table: str, key: str, column: str) -> dict:
+        """key -> the build(s) that wrote its stored rows of intermediate.``table`` (``column``)."""
+        out: dict = {}
+        for k, inv in self.query(f"SELECT DISTINCT {key}, {column} FROM intermediate.{table}"):
+            out.setdefault(k, set()).add(inv)
+        return out
+
     def costed_by(self) -> dict:
         """client -> the build(s) that costed its stored rows."""
-        out: dict[str, set] = {}
-        for client, inv in self.query("SELECT DISTINCT client_id, costed_by_invocation FROM "
-                                      "intermediate.int_cost_monthly"):
-            out.setdefault(client, set()).add(inv)
-        return out
+        return self.written_by("int_cost_monthly", "client_id", "costed_by_invocation")
 
     def households_costed_by(self) -> dict:
         """household -> the build(s) that costed its stored rows."""
-        out: dict[str, set] = {}
-        for household, inv in self.query("SELECT DISTINCT household_id, costed_by_invocation FROM "
-                                         "intermediate.int_household_cost_monthly"):
-            out.setdefault(household, set()).add(inv)
-        return out
+        return self.written_by("int_household_cost_monthly", "household_id", "costed_by_invocation")
 
 
 @pytest.fixture
