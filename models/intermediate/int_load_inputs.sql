@@ -42,11 +42,23 @@ schema_loads as (
     where schema_code in ({{ ("'" ~ (across_loads | join("', '")) ~ "'") if across_loads else 'null' }})
     group by schema_code
 
+),
+
+fingerprints as (
+
+    select
+        loads.load_id,
+        {{ dbt.hash(dbt.concat(['loads.load_text', "'|'", 'loads.staging_version', "'|'",
+                                "coalesce(schema_loads.schema_text, '-')"])) }} as inputs_hash
+    from loads
+    left join schema_loads on schema_loads.schema_code = loads.schema_code
+
 )
 
+-- load_number: the fingerprint as the number a record's fingerprint sums
+-- (record_inputs_fingerprint), worked out once per load
 select
-    loads.load_id,
-    {{ dbt.hash(dbt.concat(['loads.load_text', "'|'", 'loads.staging_version', "'|'",
-                            "coalesce(schema_loads.schema_text, '-')"])) }} as inputs_hash
-from loads
-left join schema_loads on schema_loads.schema_code = loads.schema_code
+    load_id,
+    inputs_hash,
+    {{ load_fingerprint_number('inputs_hash') }} as load_number
+from fingerprints

@@ -23,22 +23,14 @@
 ) }}
 -- depends_on: {{ ref('int_record_inputs') }}
 
-with loads as (
-
-    select
-        inputs_hash,
-        {{ load_fingerprint_number('inputs_hash') }} as load_number
-    from {{ ref('int_load_inputs') }}
-
-),
-
-source_rows as (
+with source_rows as (
 
     select
         source_rows.*,
         loads.load_number
     from {{ ref('int_source_rows') }} as source_rows
-    left join loads on loads.inputs_hash = source_rows.inputs_hash
+    -- joined on the fingerprint the row was staged under: a row staged under another has none
+    left join {{ ref('int_load_inputs') }} as loads on loads.inputs_hash = source_rows.inputs_hash
     {%- if is_incremental() %}
     -- only the records with no stored row: new or changed (the pre-hook deleted theirs)
     where
