@@ -226,11 +226,24 @@ class Warehouse:
         return {k for (k,) in self.query("SELECT record_key FROM intermediate.int_source_rows "
                                          f"WHERE source_file = '{source_file}'")}
 
-    def people(self) -> dict:
-        """Each client as the set of source rows it holds -> its monthly costs (ids left out)."""
+    def held_rows(self) -> dict:
+        """client -> the set of source rows (file, row) it holds."""
         rows: dict[str, set] = {}
         for f, r, client in self.query("SELECT source_file, source_row, client_id FROM marts.client_record_links"):
             rows.setdefault(client, set()).add((f, r))
+        return rows
+
+    def members(self) -> dict:
+        """household -> the set of its members, each as the source rows it holds."""
+        rows = self.held_rows()
+        members: dict[str, set] = {}
+        for household, client in self.query("SELECT household_id, client_id FROM marts.fct_household_membership"):
+            members.setdefault(household, set()).add(frozenset(rows[client]))
+        return members
+
+    def people(self) -> dict:
+        """Each client as the set of source rows it holds -> its monthly costs (ids left out)."""
+        rows = self.held_rows()
         costs: dict[str, list] = {}
         for client, service, st, month, cost in self.query(
                 "SELECT client_id, service, service_type, month, cost FROM marts.fct_cost_monthly"):
@@ -239,12 +252,7 @@ class Warehouse:
 
     def households(self) -> dict:
         """Each household as the set of its members (each as the source rows it holds) -> its monthly costs."""
-        rows: dict[str, set] = {}
-        for f, r, client in self.query("SELECT source_file, source_row, client_id FROM marts.client_record_links"):
-            rows.setdefault(client, set()).add((f, r))
-        members: dict[str, set] = {}
-        for household, client in self.query("SELECT household_id, client_id FROM marts.fct_household_membership"):
-            members.setdefault(household, set()).add(frozenset(rows[client]))
+        members = self.members()
         costs: dict[str, list] = {}
         for household, service, st, month, cost in self.query(
                 "SELECT household_id, service, service_type, month, cost FROM marts.fct_household_cost_monthly"):
@@ -254,12 +262,7 @@ class Warehouse:
     def cohort(self) -> list:
         """fct_pathways_cohort with each unit as the source rows it holds (a client) or as the
         set of its members (a household), not by id: a fresh warehouse may number them otherwise."""
-        rows: dict[str, set] = {}
-        for f, r, client in self.query("SELECT source_file, source_row, client_id FROM marts.client_record_links"):
-            rows.setdefault(client, set()).add((f, r))
-        members: dict[str, set] = {}
-        for household, client in self.query("SELECT household_id, client_id FROM marts.fct_household_membership"):
-            members.setdefault(household, set()).add(frozenset(rows[client]))
+        rows, members = self.held_rows(), self.members()
         out = []
         for r in self.table("marts.fct_pathways_cohort"):
             level, unit = r[0], r[6]
