@@ -98,3 +98,13 @@ def person(surname: str, firstname: str, dob: str, postcode: str, **extra) -> di
 
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def unit_test_names() -> list[str]:
+    """The names of the project's dbt unit tests (``unit_tests:`` in models/**/*.yml)."""
+    import yaml
+
+    from costcalc.paths import MODELS_DIR
+
+    return [t["name"] for path in sorted(MODELS_DIR.rglob("*.yml"))
+            for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []]

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from helpers.disclosure_checks import check_rpt_marts_suppress_small_numbers
-from dbt_warehouse_helpers import RawWarehouse, d, person
+from dbt_warehouse_helpers import RawWarehouse, d, person, unit_test_names
 
 
 def gs(surname, extref, start, end, cost, freq, desc="Support", **kw):
@@ -301,19 +301,12 @@ def _marts_yml_changed(tmp_path, monkeypatch, old: str, new: str) -> None:
     monkeypatch.setattr(registry_mod, "MODELS_DIR", root / "models")
 
 
-def _unit_test_names() -> list[str]:
-    import yaml
-    from costcalc.paths import MODELS_DIR
-    return [t["name"] for path in sorted(MODELS_DIR.rglob("*.yml"))
-            for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []]
-
-
 def test_dbt_unit_tests_of_the_costing_rules_pass_and_a_broken_one_fails(wh, tmp_path, monkeypatch):
-    """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in every build (the fixture's
-    `dbt build` passed, so they did); here they run on their own, then with one expectation
+    """The dbt unit tests (models/*/_*.yml `unit_tests:`) run in the fixture's plain `dbt
+    build` (it passed, so they did); here they run on their own, then with one expectation
     broken in a copy of the project, which must fail."""
 
-    names = _unit_test_names()
+    names = unit_test_names()
     assert {"fct_cost_monthly_costs_every_per_day_frequency",
             "fct_cost_monthly_one_off_and_intermittent_days",
             "int_service_use_ongoing_ends_at_latest_extract",

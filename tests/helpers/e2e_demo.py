@@ -34,6 +34,7 @@ from costcalc.paths import environment
 from costcalc.schemas import load_file_types
 from costcalc.transform import publish as publish_mod
 from costcalc.warehouse.connection import open_warehouse
+from dbt_warehouse_helpers import unit_test_names
 
 PEOPLE, SEED = 500, 12
 GENERATE = {"snapshots": 3, "intensity": 4.0}  # a small but busy borough
@@ -244,8 +245,10 @@ def run_scenario(root, target: str = "duckdb", env: dict | None = None, people: 
     printed: list[str] = []
 
     def build(wh):
-        result = publish_mod.build_and_publish(wh, target_path=root / "dbt_target")
+        # with the dbt unit tests, which a build leaves out: they run here on every engine
+        result = publish_mod.build_and_publish(wh, target_path=root / "dbt_target", unit_tests=True)
         assert result.success, result.summary()
+        assert result.unit_tests == len(unit_test_names()), result.unit_tests
         return True
 
     with target_env(target, **env):

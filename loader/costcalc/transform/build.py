@@ -14,6 +14,13 @@ builds"); ``full_refresh=True`` (``costcalc build --full-refresh``) passes dbt's
 ``--full-refresh`` and rebuilds those models in full. The client-id ledger
 (``int_client_id_assignments``) and the matching build log are never rebuilt
 (``full_refresh=false``), so client ids stay stable either way.
+
+The dbt unit tests (static inputs for the costing and matching rules) check the
+code, not the data, so a build leaves them out (dbt's
+``--exclude-resource-type unit_test``, as dbt Labs advises for production
+builds); ``unit_tests=True`` (``costcalc build --unit-tests``) runs them too,
+before the models they test. ``make test`` runs them on every engine
+(docs/warehouse.md, "Unit tests").
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class BuildResult:
     build_id: int | None = None  # raw.build_log (costcalc.transform.build_state)
     published: bool = False  # the marts were published (costcalc.transform.publish)
     notes: list[str] = field(default_factory=list)  # what was (not) published, and why
+    unit_tests: int = 0  # dbt unit tests that ran (only with unit_tests=True)
 
     def failed_models(self) -> list[str]:
         return [f.split(":", 1)[0] for f in self.failures]
@@ -57,7 +65,8 @@ class BuildResult:
         else:
             parts = [f"{n} {status}" for status, n in sorted(self.counts.items())]
             head = "build succeeded" if self.success else "build FAILED"
-            lines = [f"{head}: {', '.join(parts) or 'nothing to do'}"]
+            unit = f" (unit tests: {self.unit_tests})" if self.unit_tests else ""
+            lines = [f"{head}: {', '.join(parts) or 'nothing to do'}{unit}"]
             if self.error and self.counts:
                 lines.append(f"  {self.error}")
         lines += [f"  {f}" for f in self.failures]
@@ -234,6 +243,8 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
         if str(getattr(node, "resource_type", "")).endswith("operation") and not failed:
             continue  # the on-run-start hook
         out.counts[status] += 1
+        if str(getattr(node, "resource_type", "")).endswith("unit_test"):
+            out.unit_tests += 1
         if failed:
             name = getattr(node, "name", None) or getattr(node, "unique_id", "?")
             out.failures.append(f"{name}: {_failure_message(r)}")
@@ -241,10 +252,13 @@ def invoke_dbt(warehouse: Path, args: list[str], *, target_path: Path | None = N
 
 
 def build(warehouse: Path, select: str | None = None, *, target_path: Path | None = None,
-          full_refresh: bool = False) -> BuildResult:
+          full_refresh: bool = False, unit_tests: bool = False) -> BuildResult:
     """``dbt build`` (optionally ``--select``; ``full_refresh``: dbt's ``--full-refresh``, every
-    incremental model rebuilt in full, the ledgers excepted)."""
+    incremental model rebuilt in full, the ledgers excepted; ``unit_tests``: run the dbt unit
+    tests too, which a build otherwise leaves out)."""
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         # only tests whose every parent is selected (others may not be built yet)
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]

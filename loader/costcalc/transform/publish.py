@@ -384,17 +384,19 @@ def _sigterm_interrupts():
 
 
 def build_and_publish(warehouse: str | os.PathLike, select: str | None = None, *,
-                      target_path: Path | None = None, full_refresh: bool = False) -> BuildResult:
+                      target_path: Path | None = None, full_refresh: bool = False,
+                      unit_tests: bool = False) -> BuildResult:
     """Build (``dbt build``: models and tests), then publish the marts if every
     node succeeded and the whole project was built (a ``--select`` build never
-    publishes: its marts may mix two builds; ``full_refresh``: see ``build``). Records the outcome in
+    publishes: its marts may mix two builds; ``full_refresh``, ``unit_tests``: see ``build``). Records the outcome in
     ``raw.build_log``; an interruption is recorded and re-raised. On PostgreSQL and SQL Server
     the caseworkers' grants on tables the build made again are then renewed
     (costcalc.warehouse.roles.grant_rebuilt)."""
     from costcalc.warehouse.targets import target_name
 
     target = target_name()
-    result = _build_and_publish(warehouse, select, target, target_path=target_path, full_refresh=full_refresh)
+    result = _build_and_publish(warehouse, select, target, target_path=target_path, full_refresh=full_refresh,
+                                unit_tests=unit_tests)
     if target in ("postgres", "sqlserver") and result.build_id is not None:
         _renew_grants(warehouse, target, result)
     return result
@@ -415,7 +417,7 @@ def _renew_grants(warehouse, target: str, result: BuildResult) -> None:
                             "`costcalc setup-roles` before caseworkers use `match explain|review`")
 
 
-def _build_and_publish(warehouse, select, target: str, *, target_path, full_refresh) -> BuildResult:
+def _build_and_publish(warehouse, select, target: str, *, target_path, full_refresh, unit_tests) -> BuildResult:
     try:
         build_id, last_load_id = build_state.start(warehouse)
     except Exception as exc:  # noqa: BLE001 - a folder, a busy or unreadable warehouse: say why
@@ -424,7 +426,8 @@ def _build_and_publish(warehouse, select, target: str, *, target_path, full_refr
         return BuildResult(success=False, error=warehouse_problem(warehouse, exc))
     try:
         with _sigterm_interrupts() as terminated:
-            result = build(warehouse, select, target_path=target_path, full_refresh=full_refresh)
+            result = build(warehouse, select, target_path=target_path, full_refresh=full_refresh,
+                           unit_tests=unit_tests)
             if terminated:  # dbt swallowed the interruption: it is still one
                 raise BuildInterrupted()
             result.build_id = build_id
