@@ -27,7 +27,9 @@ new or changed profile are compared again
 (int_match_pair_levels.levelled_by_invocation), and only the records with a
 new, staged again or removed source row are worked out again
 (int_records.recorded_by_invocation), also when a build stopped after
-staging (int_source_rows) and before int_records. A second test pushes a
+staging (int_source_rows) and before int_records; likewise only those records'
+matching details are worked out again (int_match_record_details.detailed_by_invocation),
+and an unlink decision works out none. A second test pushes a
 blocking value over the skew limit with a new record (pairs of old records
 leave the comparison) and unloads it again (they come back). A third switches
 costcalc.yml's matching.first_name_conflict between builds: no pair is
@@ -35,7 +37,9 @@ compared again, and each incremental build equals a full refresh. A fourth
 checks the grain test of the stored costs. A fifth checks the pathways cohort
 (fct_pathways_cohort; its per-client part kept in int_pathways_client_months):
 a new person in a stratum works out only that person and changes the weights
-of clients not worked out again; a new entry month works out everyone.
+of clients not worked out again; a new entry month works out everyone. A sixth changes the placeholder and name-variant seeds
+(every record's matching details worked out again) and links two records by hand (none worked
+out again), each equal to a full refresh.
 """
 
 from __future__ import annotations
