@@ -27,7 +27,9 @@ new or changed profile are compared again
 (int_match_pair_levels.levelled_by_invocation), and only the records with a
 new, staged again or removed source row are worked out again
 (int_records.recorded_by_invocation), also when a build stopped after
-staging (int_source_rows) and before int_records. A second test pushes a
+staging (int_source_rows) and before int_records; likewise only those records'
+matching details are worked out again (int_match_record_details.detailed_by_invocation),
+and an unlink decision works out none. A second test pushes a
 blocking value over the skew limit with a new record (pairs of old records
 leave the comparison) and unloads it again (they come back). A third switches
 costcalc.yml's matching.first_name_conflict between builds: no pair is
@@ -35,7 +37,9 @@ compared again, and each incremental build equals a full refresh. A fourth
 checks the grain test of the stored costs. A fifth checks the pathways cohort
 (fct_pathways_cohort; its per-client part kept in int_pathways_client_months):
 a new person in a stratum works out only that person and changes the weights
-of clients not worked out again; a new entry month works out everyone.
+of clients not worked out again; a new entry month works out everyone. A sixth changes the placeholder and name-variant seeds
+(every record's matching details worked out again) and links two records by hand (none worked
+out again), each equal to a full refresh.
 """
 
 from __future__ import annotations
@@ -186,7 +190,8 @@ class Warehouse:
             (c, s, t, str(m), round(float(v), 6), h) for c, s, t, m, v, h in self.query(
                 "SELECT client_id, service, service_type, month, cost, inputs_hash FROM intermediate.int_cost_monthly"))
         for name, written_by in (("int_source_rows", "staged_by_invocation"),
-                                 ("int_records", "recorded_by_invocation")):
+                                 ("int_records", "recorded_by_invocation"),
+                                 ("int_match_record_details", "detailed_by_invocation")):
             out[name] = self.table_less(f"intermediate.{name}", written_by)
         out["int_pathways_client_months"] = sorted(  # less which build worked them out
             ((c, str(m), e, a, t, h) for c, m, e, a, t, h in self.query(
@@ -292,6 +297,10 @@ class Warehouse:
             "SELECT service, service_type, month, cost FROM marts.fct_household_cost_monthly "
             f"WHERE household_id = '{household}'"))
 
+    def detailed_by(self) -> dict:
+        """record_key -> the build that worked out its matching details (int_match_record_details)."""
+        return dict(self.query("SELECT record_key, detailed_by_invocation FROM intermediate.int_match_record_details"))
+
     def levelled_by(self) -> dict:
         """(pk_a, pk_b) -> the build that compared the pair (int_match_pair_levels)."""
         return {(a, b): inv for a, b, inv in self.query(
@@ -345,6 +354,7 @@ def check_incremental_equals_full(w: Warehouse, via_cli: bool = False) -> dict:
     assert len(after) == 1 and not after & before  # everything costed again, by the one full build
     assert set(w.levelled_by().values()) == after  # and every pair compared again, by the same build
     assert set(w.recorded_by().values()) == after  # and every record worked out again
+    assert set(w.detailed_by().values()) == after  # and every record's matching details
     assert set().union(*w.observed_by().values()) == after  # and every load's household evidence worked out again
     assert set().union(*w.pathways_evaluated_by().values()) == after  # and every client's pathways rows
     for name in incremental:
@@ -380,6 +390,12 @@ def check_only_changed_pairs_compared(w: Warehouse, profiles_before: dict, level
 def records_worked_out(w: Warehouse, before: dict) -> set:
     """The records of int_records that the last build(s) worked out again or anew (not kept from ``before``)."""
     return {k for k, inv in w.recorded_by().items() if before.get(k) != inv}
+
+
+def details_worked_out(w: Warehouse, before: dict) -> set:
+    """The records whose matching details (int_match_record_details) the last build(s) worked out
+    again or anew (not kept from ``before``)."""
+    return {k for k, inv in w.detailed_by().items() if before.get(k) != inv}
 
 
 def stage_only(w: Warehouse, records_before: dict) -> set:
@@ -449,10 +465,11 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # B: a new person, a new record for Ann, and a bridge that merges Cara's two clusters
     b_load = w.load("b.csv")
     profiles_a, levelled_a, records_a = w.profiles(), w.levelled_by(), w.recorded_by()
-    observed_a, hashes_a = w.observed_by(), observed_fingerprints(w)
+    observed_a, hashes_a, detailed_a = w.observed_by(), observed_fingerprints(w), w.detailed_by()
     w.build()
-    # only B's records (new natural keys) were worked out; A's were kept
+    # only B's records (new natural keys) were worked out, and normalised for matching; A's were kept
     assert records_worked_out(w, records_a) == w.record_keys_of("b.csv")
+    assert details_worked_out(w, detailed_a) == w.record_keys_of("b.csv") and set(detailed_a) < set(w.detailed_by())
     assert len(w.record_keys_of("b.csv")) == 3 and set(records_a) < set(w.recorded_by())
     check_only_changed_pairs_compared(w, profiles_a, levelled_a)
     # only B's rows were worked out as household evidence; A's were kept
@@ -484,7 +501,7 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
           "--user", "caseworker1")
     before_move, homes_before_move = w.costed_by(), w.households_costed_by()
     eve_home_costs = w.household_costs(eve_home)
-    records_b = w.recorded_by()
+    records_b, detailed_b = w.recorded_by(), w.detailed_by()
     later_load = w.load("a_later.csv")
     observed_b, hashes_b = w.observed_by(), observed_fingerprints(w)
     # a build stops right after staging (int_source_rows rebuilt, int_records not): the next build
@@ -495,6 +512,8 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
     # and by the build after the stopped one
     assert w.record_keys_of("a_later.csv") == w.record_keys_of("a.csv")
     assert records_worked_out(w, records_b) == w.record_keys_of("a.csv")
+    # the unlink decision needs no record normalised again: only A's records (their rows changed) were
+    assert details_worked_out(w, detailed_b) == w.record_keys_of("a.csv")
     by = {w.recorded_by()[k] for k in w.record_keys_of("a.csv")}
     assert len(by) == 1 and not by & staged_by_partial and set(w.query(
         "SELECT DISTINCT staged_by_invocation FROM intermediate.int_source_rows "
@@ -513,13 +532,14 @@ def test_incremental_builds_equal_full_builds_through_merge_split_supersede_unlo
 
     # unload B: its records, the bridge and Fay leave; Fay's id is retired. A build stops right after
     # staging forgot B's rows; the next build must still forget B's records, and keep every other
-    records_c, b_records = w.recorded_by(), w.record_keys_of("b.csv")
+    records_c, b_records, detailed_c = w.recorded_by(), w.record_keys_of("b.csv"), w.detailed_by()
     w.cli("unload", str(b_load), "--reason", REASON)
     observed_c, hashes_c = w.observed_by(), observed_fingerprints(w)
     stage_only(w, records_c)
     assert not w.record_keys_of("b.csv")
     w.build()
     assert w.recorded_by() == {k: inv for k, inv in records_c.items() if k not in b_records}
+    assert w.detailed_by() == {k: inv for k, inv in detailed_c.items() if k not in b_records}
     # B's household evidence is gone with its rows; the other loads' was kept
     assert check_only_changed_loads_observed(w, observed_c, hashes_c) == ({a_load, later_load}, set())
     assert b_load not in w.observed_by()
@@ -826,3 +846,61 @@ def test_pathways_cohort_kept_by_client_equals_a_full_build_when_strata_and_entr
     assert w.weights(ida) == {(12, "2023-12-01"): 0.5, (12, "2024-02-01"): 1.0, (24, "2024-02-01"): 1.0}
     check_incremental_equals_full(w)
     check_same_people_as_fresh(w, warehouses("pw_fresh_c"), ["pw.csv", "pw_ta1.csv", "pw_b.csv", "pw_ta2.csv"])
+
+
+def test_matching_details_kept_by_record_follow_the_placeholder_and_name_variant_seeds_and_decisions(
+        warehouses, project):
+    """int_match_record_details keeps each record's matching details under its fingerprint and
+    match_record_details_logic() (the macro as compiled and the rows of the placeholder and
+    name-variant seeds): a project's own placeholder seed that makes Ben's and Eve's shared postcode
+    a placeholder, and a name variant, each work out every record again and equal a full refresh;
+    a manual link works out none again (the decision is applied in int_match_records) and equals a
+    full refresh too; dropping the project's seeds again goes back to the first details."""
+    w = warehouses("seeds")
+    w.load("a.csv")
+    w.load("b.csv")
+    w.build()
+    first = w.state()["int_match_record_details"]
+    ben, eve = client_of(w, "a.csv", 3), client_of(w, "a.csv", 7)
+
+    def details_of(source_row: int) -> tuple:
+        return w.query(
+            "SELECT d.pc, d.has_placeholder, d.fn_canon FROM intermediate.int_match_record_details d "
+            "JOIN intermediate.int_source_rows s ON s.record_key = d.record_key "
+            f"WHERE s.source_file = 'a.csv' AND s.source_row = {source_row}")[0]
+
+    assert details_of(3)[:2] == ("TW91AA", 0) and details_of(7)[:2] == ("TW91AA", 0)
+    placeholders = project / "seeds" / "match_placeholders.csv"
+    placeholders.write_text((REPO / "seeds" / "match_placeholders.csv").read_text(encoding="utf-8")
+                            + "postcode,value,TW9 1AA,,a shared office address given for everyone\n", encoding="utf-8")
+    detailed = w.detailed_by()
+    w.build()
+    assert details_worked_out(w, detailed) == set(detailed)  # every record again
+    assert details_of(3)[:2] == (None, 1) and details_of(7)[:2] == (None, 1)
+    check_incremental_equals_full(w)
+
+    variants = project / "seeds" / "match_name_variants.csv"
+    variants.write_text((REPO / "seeds" / "match_name_variants.csv").read_text(encoding="utf-8")
+                        + "EVE,EVELYN\n", encoding="utf-8")
+    detailed = w.detailed_by()
+    w.build()
+    assert details_worked_out(w, detailed) == set(detailed)
+    assert details_of(7)[2] == "EVELYN"
+    check_incremental_equals_full(w)
+
+    # a manual link of Ben and Eve: no record normalised again; both get a profile of their own
+    detailed = w.detailed_by()
+    w.cli("match", "link", "GS00:a.csv:3", "GS00:a.csv:7", "--reason", "Same person, checked with GP",
+          "--user", "caseworker1")
+    w.build()
+    assert w.detailed_by() == detailed
+    assert client_of(w, "a.csv", 3) == client_of(w, "a.csv", 7) and ben != eve
+    check_incremental_equals_full(w)
+
+    placeholders.unlink()
+    variants.unlink()
+    detailed = w.detailed_by()
+    w.build()
+    assert details_worked_out(w, detailed) == set(detailed)
+    assert w.state()["int_match_record_details"] == first
+    check_incremental_equals_full(w)

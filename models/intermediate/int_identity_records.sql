@@ -1,7 +1,8 @@
 -- One row per de-duplicated record with its normalised identifiers: what
 -- record matching (int_record_clusters) reads. A view: it only names columns
 -- of int_records, and writing a million rows again cost 1.2 s of every build
--- (docs/scale.md, "Incremental builds").
+-- (docs/scale.md, "Incremental builds"). inputs_hash: the record's fingerprint
+-- (int_record_inputs), by which int_match_record_details keeps its details.
 {{ config(materialized='view') }}
 select
     record_key,
@@ -23,5 +24,6 @@ select
     surname,
     firstname,
     postcode,
-    address
+    address,
+    inputs_hash
 from {{ ref('int_records') }}

@@ -13,6 +13,7 @@ tests.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -27,7 +28,7 @@ IDENTITY_COLUMNS = [
     ("first_load_order", "INTEGER"), ("surname_norm", "VARCHAR"), ("firstname_norm", "VARCHAR"),
     ("dob", "DATE"), ("postcode_norm", "VARCHAR"), ("nhs_number", "VARCHAR"), ("ni_number", "VARCHAR"),
     ("reference", "VARCHAR"), ("surname", "VARCHAR"), ("firstname", "VARCHAR"), ("postcode", "VARCHAR"),
-    ("address", "VARCHAR"),
+    ("address", "VARCHAR"), ("inputs_hash", "VARCHAR"),
 ]
 SOURCE_ROW_COLUMNS = [("record_key", "VARCHAR"), ("schema_code", "VARCHAR"),
                       ("source_file", "VARCHAR"), ("source_row", "INTEGER"), ("load_order", "INTEGER")]
@@ -46,7 +47,7 @@ def _norm_name(s):
 def identity_row(rec: dict) -> dict:
     """A generator record (tests/helpers/matchgen.py shape) as an int_identity_records row."""
     pc = rec.get("postcode")
-    return {
+    row = {
         "record_key": rec["record_key"], "schema_code": rec.get("schema_code", "GS00"),
         "file_type": rec.get("file_type", "general_service"), "source_row_count": 1,
         "first_loaded_at": rec.get("first_loaded_at"), "last_loaded_at": rec.get("first_loaded_at"),
@@ -57,17 +58,23 @@ def identity_row(rec: dict) -> dict:
         "reference": rec.get("reference"), "surname": rec.get("surname"), "firstname": rec.get("firstname"),
         "postcode": pc, "address": rec.get("address"),
     }
+    return row
 
 
 def input_tables(records: list[dict]) -> list[tuple[str, list, list[dict]]]:
     """The matching models' two input tables from generator records: (table, columns, rows)."""
-    return [
-        ("identity_records", IDENTITY_COLUMNS, [identity_row(r) for r in records]),
-        ("source_rows", SOURCE_ROW_COLUMNS,
-         [{"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
-           "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
-           "load_order": r.get("first_load_order", 1)} for i, r in enumerate(records)]),
-    ]
+    identity, source = [], []
+    for i, r in enumerate(records):
+        row = identity_row(r)
+        src = {"record_key": r["record_key"], "schema_code": r.get("schema_code", "GS00"),
+               "source_file": r.get("source_file", "file.csv"), "source_row": r.get("source_row", i + 2),
+               "load_order": r.get("first_load_order", 1)}
+        # the record's fingerprint (int_records.inputs_hash): int_match_record_details keeps its
+        # details while it stays; here a hash of the record's row and of its source row
+        row["inputs_hash"] = hashlib.md5(repr((sorted(row.items(), key=str), sorted(src.items()))).encode()).hexdigest()
+        identity.append(row)
+        source.append(src)
+    return [("identity_records", IDENTITY_COLUMNS, identity), ("source_rows", SOURCE_ROW_COLUMNS, source)]
 
 
 def write_input(warehouse: Path, records: list[dict]) -> None:
@@ -118,7 +125,9 @@ def make_project(root: Path, warehouse: Path | None, decisions: list[dict] | Non
                       (root / "macros" / "portable", REPO / "macros" / "portable"),
                       # names and address lines are normalised as the households' are
                       (root / "macros" / "normalise", REPO / "macros" / "normalise"),
-                      (root / "macros" / "households", REPO / "macros" / "households")):
+                      (root / "macros" / "households", REPO / "macros" / "households"),
+                      # forget_changed: int_match_record_details is kept by record
+                      (root / "macros" / "incremental", REPO / "macros" / "incremental")):
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest)
