@@ -123,7 +123,13 @@ monthly as (
     union all
 
     -- the fingerprint joins after the sum, so the months are grouped on the contract's keys alone
-    select summed.client_id, summed.service, summed.service_type, summed.month, summed.cost, inputs.inputs_hash,
+    select
+        summed.client_id,
+        summed.service,
+        summed.service_type,
+        summed.month,
+        summed.cost,
+        inputs.inputs_hash,
         inputs.inputs_signature
     from summed
     left join inputs on inputs.client_id = summed.client_id
