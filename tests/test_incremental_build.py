@@ -187,24 +187,26 @@ class Warehouse:
             "(SELECT pk_a, pk_b, fp_a, fp_b, levels_logic, nhs_level, ni_level, sn_level, fn_level, dob_level, "
             "pc_level, addr_level FROM intermediate.int_match_pair_levels) AS l")
         out["int_cost_monthly"] = sorted(
-            (c, s, t, str(m), round(float(v), 6), h) for c, s, t, m, v, h in self.query(
-                "SELECT client_id, service, service_type, month, cost, inputs_hash FROM intermediate.int_cost_monthly"))
+            (c, s, t, str(m), round(float(v), 6), h, sig) for c, s, t, m, v, h, sig in self.query(
+                "SELECT client_id, service, service_type, month, cost, inputs_hash, inputs_signature "
+                "FROM intermediate.int_cost_monthly"))
         for name, written_by in (("int_source_rows", "staged_by_invocation"),
                                  ("int_records", "recorded_by_invocation"),
                                  ("int_match_record_details", "detailed_by_invocation")):
             out[name] = self.table_less(f"intermediate.{name}", written_by)
         out["int_pathways_client_months"] = sorted(  # less which build worked them out
-            ((c, str(m), e, a, t, h) for c, m, e, a, t, h in self.query(
-                "SELECT client_id, reference_month, is_entrant, age_band, household_type, inputs_hash "
+            ((c, str(m), e, a, t, h, sig) for c, m, e, a, t, h, sig in self.query(
+                "SELECT client_id, reference_month, is_entrant, age_band, household_type, inputs_hash, "
+                "inputs_signature "
                 "FROM intermediate.int_pathways_client_months")), key=repr)
         out["int_household_cost_monthly"] = sorted(
-            (hh, s, t, str(m), round(float(v), 6), h) for hh, s, t, m, v, h in self.query(
-                "SELECT household_id, service, service_type, month, cost, inputs_hash "
+            (hh, s, t, str(m), round(float(v), 6), h, sig) for hh, s, t, m, v, h, sig in self.query(
+                "SELECT household_id, service, service_type, month, cost, inputs_hash, inputs_signature "
                 "FROM intermediate.int_household_cost_monthly"))
         # the household evidence kept by load (less which build worked it out)
         out["int_household_observation_rows"] = self.table(
             "(SELECT load_id, record_key, schema_code, surname_norm, address_key, uprn_key, is_communal_address, "
-            "uprn, family_id, evidence_from, evidence_to, known_end, inputs_hash, logic_version "
+            "uprn, family_id, evidence_from, evidence_to, known_end, inputs_hash, inputs_signature "
             "FROM intermediate.int_household_observation_rows) AS o")
         out["int_household_observations"] = self.table("intermediate.int_household_observations")
         return out
@@ -410,24 +412,22 @@ def stage_only(w: Warehouse, records_before: dict) -> set:
 
 
 def observed_fingerprints(w: Warehouse) -> dict:
-    """load -> the fingerprints its stored household evidence was worked out under: the load's
-    (int_load_inputs) and household_rows_logic()."""
-    return {load: (h, logic) for load, h, logic in w.query(
-        "SELECT DISTINCT load_id, inputs_hash, logic_version FROM intermediate.int_household_observation_rows")}
+    """load -> the fingerprint its stored household evidence was worked out under
+    (int_household_observation_inputs: the load's, int_load_inputs, with household_rows_logic())."""
+    return dict(w.query("SELECT DISTINCT load_id, inputs_hash FROM intermediate.int_household_observation_rows"))
 
 
 def check_only_changed_loads_observed(w: Warehouse, observed_before: dict, fingerprints_before: dict
                                       ) -> tuple[set, set]:
     """After an incremental build: the household evidence of a load that was stored before under
-    the fingerprints it has now (its load's, and household_rows_logic) was kept, with the build
+    the fingerprint it has now (its load's, with household_rows_logic) was kept, with the build
     that worked it out; every other load's was worked out by this build. Returns (kept loads,
     loads worked out again)."""
     kept, redone = set(), set()
     old = set().union(*observed_before.values())
-    hashes = dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_load_inputs"))
-    logic, = {lv for (lv,) in w.query("SELECT DISTINCT logic_version FROM intermediate.int_household_observation_rows")}
+    hashes = dict(w.query("SELECT load_id, inputs_hash FROM intermediate.int_household_observation_inputs"))
     for load, invs in w.observed_by().items():
-        if load in observed_before and fingerprints_before.get(load) == (hashes[load], logic):
+        if load in observed_before and fingerprints_before.get(load) == hashes[load]:
             assert invs == observed_before[load], f"load {load}, unchanged, was worked out again"
             kept.add(load)
         else:
@@ -614,6 +614,58 @@ def test_a_build_checks_the_grain_of_the_costs_it_wrote_and_dbt_test_checks_ever
     w.build(full_refresh=True)  # costs everyone again: the duplicate is gone
     with w.engine.selected():
         assert invoke_dbt(w.path, data_tests, target_path=w.target).success
+
+KEPT = {  # every model kept between builds by a key: its key and the column naming the build that wrote a row
+    "int_cost_monthly": ("client_id", "costed_by_invocation"),
+    "int_household_cost_monthly": ("household_id", "costed_by_invocation"),
+    "int_at_risk_hits_by_client": ("client_id", "evaluated_by_invocation"),
+    "int_pathways_client_months": ("client_id", "evaluated_by_invocation"),
+    "int_source_rows": ("load_id", "staged_by_invocation"),
+    "int_records": ("record_key", "recorded_by_invocation"),
+    "int_household_observation_rows": ("load_id", "observed_by_invocation"),
+}
+
+
+def test_rows_stored_under_another_fingerprint_are_forgotten_and_worked_out_again_in_every_kept_model(
+        project, warehouses):
+    """The forget step (macros/incremental/forget_changed.sql) deletes a key's stored rows when
+    the signature they carry (inputs_signature: of the key and its fingerprint) is not the one its
+    inputs model gives now, which is what a changed fingerprint looks like to it; nothing else is
+    forgotten. In every kept model, one key's rows are made to look stored under another
+    fingerprint (their signature changed, and their values spoilt where they have values of
+    their own): the next build with nothing new works out exactly that key again in each model,
+    and the result equals a full refresh. A forget step that forgot too little would keep the
+    spoilt rows (and the key's build), one that forgot too much would work out other keys."""
+    from costcalc.warehouse.connection import transaction
+
+    w = warehouses("forget")
+    w.load("a.csv")
+    w.load("b.csv")
+    w.build()
+    chosen, before = {}, {}
+    con = w.engine.open(w.path)
+    try:
+        with transaction(con):
+            for table, (key, _) in KEPT.items():
+                k = con.execute(f"SELECT min({key}) FROM intermediate.{table}").fetchall()[0][0]
+                assert k is not None, f"{table} has no rows to spoil"
+                chosen[table] = k
+                spoil = ", cost = cost + 1000" if table.endswith("cost_monthly") else ""
+                literal = str(k) if isinstance(k, int) else "'" + str(k).replace("'", "''") + "'"
+                con.execute(f"UPDATE intermediate.{table} SET inputs_signature = inputs_signature + "
+                            f"(CASE WHEN inputs_signature > 0 THEN -1 ELSE 1 END){spoil} WHERE {key} = {literal}")
+    finally:
+        con.close()
+    for table, (key, column) in KEPT.items():
+        before[table] = w.written_by(table, key, column)
+    w.build()
+    for table, (key, column) in KEPT.items():
+        after = w.written_by(table, key, column)
+        redone = {k for k, inv in after.items() if inv != before[table].get(k)}
+        assert redone == {chosen[table]}, (table, redone, chosen[table])
+        assert not after[chosen[table]] & set().union(*before[table].values()), table
+    check_incremental_equals_full(w)
+
 
 # three different people sharing a date of birth and a postcode (nothing else): only the
 # rule "date of birth + postcode" brings them together, 3 comparisons; a fourth makes 6

@@ -26,7 +26,7 @@
 
 with inputs as (
 
-    select client_id, inputs_hash from {{ ref('int_cost_inputs') }}
+    select client_id, inputs_hash, inputs_signature from {{ ref('int_cost_inputs') }}
 
 ),
 
@@ -43,6 +43,7 @@ uses as (
         service_use.frequency,
         service_use.one_off_cost,
         inputs.inputs_hash,
+        inputs.inputs_signature,
         -- a client's only record of a service and type needs no sum: its months are distinct
         count(*) over (
             partition by service_use.client_id, service_use.service, service_use.service_type
@@ -84,6 +85,7 @@ costed as (
         spread.service_type,
         spread.month_start as month,
         spread.inputs_hash,
+        spread.inputs_signature,
         spread.records_of_service,
         {{ period_cost('spread.start_date', 'spread.end_date', 'spread.unit_cost', 'spread.frequency',
                        'spread.month_start', 'spread.month_end') }} as cost
@@ -114,14 +116,21 @@ summed as (
 
 monthly as (
 
-    select client_id, service, service_type, month, cost, inputs_hash
+    select client_id, service, service_type, month, cost, inputs_hash, inputs_signature
     from costed
     where records_of_service = 1
 
     union all
 
     -- the fingerprint joins after the sum, so the months are grouped on the contract's keys alone
-    select summed.client_id, summed.service, summed.service_type, summed.month, summed.cost, inputs.inputs_hash
+    select
+        summed.client_id,
+        summed.service,
+        summed.service_type,
+        summed.month,
+        summed.cost,
+        inputs.inputs_hash,
+        inputs.inputs_signature
     from summed
     left join inputs on inputs.client_id = summed.client_id
 
@@ -134,6 +143,8 @@ select
     month,
     cost,
     inputs_hash,
+    -- the number the pre-hook compares (macros/incremental/inputs_signature.sql)
+    inputs_signature,
     -- which build costed these rows (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as costed_by_invocation
 from monthly

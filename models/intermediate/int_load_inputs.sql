@@ -56,9 +56,11 @@ fingerprints as (
 )
 
 -- load_number: the fingerprint as the number a record's fingerprint sums
--- (record_inputs_fingerprint), worked out once per load
+-- (record_inputs_fingerprint), worked out once per load; inputs_signature: the
+-- number int_source_rows' stored rows are compared by (inputs_signature.sql)
 select
     load_id,
     inputs_hash,
-    {{ load_fingerprint_number('inputs_hash') }} as load_number
+    {{ load_fingerprint_number('inputs_hash') }} as load_number,
+    {{ inputs_signature('load_id', 'inputs_hash') }} as inputs_signature
 from fingerprints

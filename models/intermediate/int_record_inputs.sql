@@ -17,10 +17,21 @@ with source_rows as (
     -- joined on the fingerprint the row was staged under: a row staged under another has none
     left join {{ ref('int_load_inputs') }} as loads on loads.inputs_hash = source_rows.inputs_hash
 
+),
+
+fingerprints as (
+
+    select
+        record_key,
+        {{ record_inputs_fingerprint('load_number') }} as inputs_hash
+    from source_rows
+    group by record_key
+
 )
 
 select
     record_key,
-    {{ record_inputs_fingerprint('load_number') }} as inputs_hash
-from source_rows
-group by record_key
+    inputs_hash,
+    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
+    {{ inputs_signature('record_key', 'inputs_hash') }} as inputs_signature
+from fingerprints

@@ -19,7 +19,7 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ forget_changed(this, 'int_record_inputs', key='record_key') }}"
+    pre_hook="{{ forget_changed(this, 'int_record_inputs') }}"
 ) }}
 -- depends_on: {{ ref('int_record_inputs') }}
 
@@ -94,6 +94,7 @@ select
     frequency,
     supplier,
     records_hash as inputs_hash,
+    {{ inputs_signature('record_key', 'records_hash') }} as inputs_signature,
     '{{ invocation_id }}' as recorded_by_invocation
 from ranked
 where recency = 1

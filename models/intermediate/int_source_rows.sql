@@ -14,7 +14,7 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ forget_changed(this, 'int_load_inputs', key='load_id') }}"
+    pre_hook="{{ forget_changed(this, 'int_load_inputs') }}"
 ) }}
 -- depends_on: {{ ref('int_load_inputs') }}
 
@@ -42,13 +42,14 @@ unstaged_loads as (
 
 inputs as (
 
-    select load_id, inputs_hash from {{ ref('int_load_inputs') }}
+    select load_id, inputs_hash, inputs_signature from {{ ref('int_load_inputs') }}
 
 )
 
 select
     staged.*,
     inputs.inputs_hash,
+    inputs.inputs_signature,
     '{{ invocation_id }}' as staged_by_invocation
 from staged
 left join inputs on inputs.load_id = staged.load_id

@@ -39,7 +39,7 @@
 with evaluated as (
 
     -- the clients to evaluate: all, or (incremental) those with no stored rows
-    select client_id, inputs_hash from {{ ref('int_at_risk_inputs') }} as inputs
+    select client_id, inputs_hash, inputs_signature from {{ ref('int_at_risk_inputs') }} as inputs
     {% if is_incremental() -%}
     where
         not exists (
@@ -345,6 +345,7 @@ select
     hits.client_id,
     hits.record_key,
     evaluated.inputs_hash,
+    evaluated.inputs_signature,
     -- which build worked these rows out (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as evaluated_by_invocation
 from hits
@@ -360,5 +361,6 @@ select
     evaluated.client_id,
     cast(null as {{ dbt.type_string() }}) as record_key,
     evaluated.inputs_hash,
+    evaluated.inputs_signature,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as evaluated_by_invocation
 from evaluated

@@ -49,17 +49,28 @@ clients as (
     union
     select client_id from listed
 
+),
+
+fingerprints as (
+
+    select
+        clients.client_id,
+        {{ dbt.concat([
+            "coalesce(uses.uses_hash, '-')", "':'",
+            "coalesce(listed.listed_hash, '-')", "':'",
+            "coalesce(costs.inputs_hash, '-')", "':'",
+            "everyone.everyone_hash"]) }} as inputs_hash
+    from clients
+    cross join everyone
+    left join uses on uses.client_id = clients.client_id
+    left join listed on listed.client_id = clients.client_id
+    left join {{ ref('int_cost_inputs') }} as costs on costs.client_id = clients.client_id
+
 )
 
 select
-    clients.client_id,
-    {{ dbt.concat([
-        "coalesce(uses.uses_hash, '-')", "':'",
-        "coalesce(listed.listed_hash, '-')", "':'",
-        "coalesce(costs.inputs_hash, '-')", "':'",
-        "everyone.everyone_hash"]) }} as inputs_hash
-from clients
-cross join everyone
-left join uses on uses.client_id = clients.client_id
-left join listed on listed.client_id = clients.client_id
-left join {{ ref('int_cost_inputs') }} as costs on costs.client_id = clients.client_id
+    client_id,
+    inputs_hash,
+    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
+    {{ inputs_signature('client_id', 'inputs_hash') }} as inputs_signature
+from fingerprints

@@ -31,13 +31,24 @@ member_rows as (
     left join {{ ref('int_cost_inputs') }} as inputs
         on inputs.client_id = members.client_id
 
+),
+
+fingerprints as (
+
+    select
+        household_id,
+        {{ cost_inputs_fingerprint(['client_id', 'inputs_hash', 'membership_household_id', 'valid_from',
+                                    'valid_to']) }} as inputs_hash
+    from member_rows
+    group by household_id
+    -- a household none of whose members has a costed service use has no costs to keep
+    having count(inputs_hash) > 0
+
 )
 
 select
     household_id,
-    {{ cost_inputs_fingerprint(['client_id', 'inputs_hash', 'membership_household_id', 'valid_from',
-                                'valid_to']) }} as inputs_hash
-from member_rows
-group by household_id
--- a household none of whose members has a costed service use has no costs to keep
-having count(inputs_hash) > 0
+    inputs_hash,
+    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
+    {{ inputs_signature('household_id', 'inputs_hash') }} as inputs_signature
+from fingerprints

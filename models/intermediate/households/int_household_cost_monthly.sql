@@ -26,13 +26,13 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ forget_changed(this, 'int_household_cost_inputs', 'household_id') }}"
+    pre_hook="{{ forget_changed(this, 'int_household_cost_inputs') }}"
 ) }}
 -- depends_on: {{ ref('int_household_cost_inputs') }}
 
 with households_to_cost as (
 
-    select household_id, inputs_hash
+    select household_id, inputs_hash, inputs_signature
     from {{ ref('int_household_cost_inputs') }} as inputs
     {% if is_incremental() -%}
     -- only the households with no stored rows: new or changed (the pre-hook deleted theirs)
@@ -166,6 +166,7 @@ select
     summed.cost,
     -- a member's cost may fall to another household: only the households to cost are kept
     households_to_cost.inputs_hash,
+    households_to_cost.inputs_signature,
     -- which build costed these rows (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as costed_by_invocation
 from summed

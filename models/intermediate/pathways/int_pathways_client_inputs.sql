@@ -47,16 +47,27 @@ memberships as (
     left join {{ ref('dim_household') }} as household on household.household_id = members.household_id
     group by members.client_id
 
+),
+
+fingerprints as (
+
+    select
+        uses.client_id,
+        {{ dbt.concat([
+            "uses.uses_hash", "':'",
+            "coalesce(cast(birth.dob as " ~ dbt.type_string() ~ "), '-')", "':'",
+            "coalesce(memberships.memberships_hash, '-')", "':'",
+            "everyone.everyone_hash"]) }} as inputs_hash
+    from uses
+    cross join everyone
+    left join {{ ref('int_client_birth_dates') }} as birth on birth.client_id = uses.client_id
+    left join memberships on memberships.client_id = uses.client_id
+
 )
 
 select
-    uses.client_id,
-    {{ dbt.concat([
-        "uses.uses_hash", "':'",
-        "coalesce(cast(birth.dob as " ~ dbt.type_string() ~ "), '-')", "':'",
-        "coalesce(memberships.memberships_hash, '-')", "':'",
-        "everyone.everyone_hash"]) }} as inputs_hash
-from uses
-cross join everyone
-left join {{ ref('int_client_birth_dates') }} as birth on birth.client_id = uses.client_id
-left join memberships on memberships.client_id = uses.client_id
+    client_id,
+    inputs_hash,
+    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
+    {{ inputs_signature('client_id', 'inputs_hash') }} as inputs_signature
+from fingerprints

@@ -30,7 +30,7 @@
 with evaluated as (
 
     -- the clients to work out: all, or (incremental) those with no stored rows
-    select client_id, inputs_hash from {{ ref('int_pathways_client_inputs') }} as inputs
+    select client_id, inputs_hash, inputs_signature from {{ ref('int_pathways_client_inputs') }} as inputs
     {% if is_incremental() -%}
     where
         not exists (
@@ -120,6 +120,7 @@ select
     cast(keyed.age_band as {{ dbt.type_string() }}) as age_band,
     cast(keyed.household_type as {{ dbt.type_string() }}) as household_type,
     evaluated.inputs_hash,
+    evaluated.inputs_signature,
     -- which build worked these rows out (dbt's invocation id): rows an incremental build left alone keep an earlier one
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as evaluated_by_invocation
 from keyed
@@ -135,5 +136,6 @@ select
     cast(null as {{ dbt.type_string() }}) as age_band,
     cast(null as {{ dbt.type_string() }}) as household_type,
     evaluated.inputs_hash,
+    evaluated.inputs_signature,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as evaluated_by_invocation
 from evaluated
