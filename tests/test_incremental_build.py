@@ -623,6 +623,7 @@ KEPT = {  # every model kept between builds by a key: its key and the column nam
     "int_source_rows": ("load_id", "staged_by_invocation"),
     "int_records": ("record_key", "recorded_by_invocation"),
     "int_household_observation_rows": ("load_id", "observed_by_invocation"),
+    "int_match_record_details": ("record_key", "detailed_by_invocation"),
 }
 
 

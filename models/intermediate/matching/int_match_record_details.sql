@@ -3,16 +3,16 @@
   letters only, valid NHS and NI numbers only, placeholders as missing
   values, the canonical first name, the service reference key, the street
   line, the source row seen first), with details_key, its profile key unless
-  a manual decision names it (int_match_records), the record's fingerprint
-  (int_identity_records.inputs_hash: int_records') and the fingerprint of
-  how details are worked out (match_record_details_logic: the macro as
-  compiled and the placeholder and name-variant seeds' rows) it was worked
-  out under, and the dbt invocation that worked it out.
+  a manual decision names it (int_match_records), the fingerprint it was
+  worked out from (int_match_record_inputs: the record's own, int_records',
+  and how details are worked out, match_record_details_logic: the macro as
+  compiled and the placeholder and name-variant seeds' rows) with its
+  signature, and the dbt invocation that worked it out.
 
   Incremental, kept by record (docs/matching.md, "Incremental builds"): a
   record's details depend on nothing but its own fields and source rows, the
-  two seeds and the code. The pre-hook deletes every record whose
-  fingerprint changed or that is gone, and every record when
+  two seeds and the code. The pre-hook (forget_changed) deletes every record
+  whose fingerprint changed or that is gone, which is every record when
   match_record_details_logic() changed (a seed, a var, the code); the model
   then works out only the records with no stored row and appends them, so
   the table is always what a full build would make. A table on Spark
@@ -22,9 +22,9 @@
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ forget_changed(this, 'int_identity_records', key='record_key', logic=match_record_details_logic()) }}"
+    pre_hook="{{ forget_changed(this, 'int_match_record_inputs') }}"
 ) }}
--- depends_on: {{ ref('int_identity_records') }}
+-- depends_on: {{ ref('int_match_record_inputs') }}
 
 with records as (
 
@@ -44,8 +44,8 @@ with records as (
 
 select
     details.*,
-    records.inputs_hash,
-    cast('{{ match_record_details_logic() }}' as {{ dbt.type_string() }}) as logic_version,
+    inputs.inputs_hash,
+    inputs.inputs_signature,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as detailed_by_invocation
 from details
-inner join records on records.record_key = details.record_key
+inner join {{ ref('int_match_record_inputs') }} as inputs on inputs.record_key = details.record_key
