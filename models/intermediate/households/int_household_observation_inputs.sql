@@ -10,18 +10,4 @@
 -#}
 {{ config(materialized='view') }}
 
-with fingerprints as (
-
-    select
-        load_id,
-        {{ dbt.hash(dbt.concat(['inputs_hash', "'|'", "'" ~ household_rows_logic() ~ "'"])) }} as inputs_hash
-    from {{ ref('int_load_inputs') }}
-
-)
-
-select
-    load_id,
-    inputs_hash,
-    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
-    {{ inputs_signature('load_id', 'inputs_hash') }} as inputs_signature
-from fingerprints
+{{ inputs_with_logic(ref('int_load_inputs'), 'load_id', household_rows_logic()) }}

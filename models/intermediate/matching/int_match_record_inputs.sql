@@ -10,18 +10,4 @@
 -#}
 {{ config(materialized='view') }}
 
-with fingerprints as (
-
-    select
-        record_key,
-        {{ dbt.hash(dbt.concat(['inputs_hash', "'|'", "'" ~ match_record_details_logic() ~ "'"])) }} as inputs_hash
-    from {{ ref('int_identity_records') }}
-
-)
-
-select
-    record_key,
-    inputs_hash,
-    -- the number the kept rows are compared by (macros/incremental/inputs_signature.sql)
-    {{ inputs_signature('record_key', 'inputs_hash') }} as inputs_signature
-from fingerprints
+{{ inputs_with_logic(ref('int_identity_records'), 'record_key', match_record_details_logic()) }}
