@@ -67,8 +67,11 @@ def test_ctrl_c_is_one_line_and_exit_code_130(tmp_path):
         sys.argv = ["costcalc", "--warehouse", sys.argv[1], "slow"]
         cli.main()
     """)
+    # as from a terminal: a test run started in the background (`make test &`) ignores SIGINT,
+    # and a child would inherit that and never see the Ctrl-C
     proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "wh.duckdb")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
